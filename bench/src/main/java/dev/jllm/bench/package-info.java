@@ -1,0 +1,2 @@
+/** JMH benchmarks of jllm's kernels. */
+package dev.jllm.bench;
