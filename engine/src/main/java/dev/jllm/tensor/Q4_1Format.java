@@ -1,0 +1,109 @@
+package dev.jllm.tensor;
+
+import static dev.jllm.tensor.Simd.BYTE;
+import static dev.jllm.tensor.Simd.B_FOR_F;
+import static dev.jllm.tensor.Simd.F;
+import static dev.jllm.tensor.Simd.FLEN;
+import static dev.jllm.tensor.Simd.LE;
+import static dev.jllm.tensor.Simd.SHORT_LE;
+import static dev.jllm.tensor.Simd.f16;
+
+import java.lang.foreign.MemorySegment;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Q4_1: blocks of 32 values, 20 bytes: F16 scale d, F16 minimum m, 16 bytes of nibbles (low
+ * nibble of byte j = value j, high nibble = value j+16); value = d · nibble + m. Activations
+ * are Q8_1, whose per-block s = d_x · Σq_x turns the m term into one multiply per block:
+ * Σ (d_w q_w + m)(d_x q_x) = d_w d_x Σ q_w q_x + m · s.
+ */
+final class Q4_1Format implements TensorFormat {
+    static final int BLOCK = 32, BYTES = 20;
+
+    @Override public GGMLType type() { return GGMLType.Q4_1; }
+    @Override public GGMLType activationType() { return GGMLType.Q8_1; }
+
+    @Override
+    public void dequantize(MemorySegment data, long first, float[] out, int outOffset, int count) {
+        long block0 = first / BLOCK;
+        for (int b = 0; b < count / BLOCK; b++) {
+            long off = (block0 + b) * BYTES;
+            float d = f16(data, off), m = f16(data, off + 2);
+            int o = outOffset + b * BLOCK;
+            for (int j = 0; j < 16; j++) {
+                int v = data.get(BYTE, off + 4 + j) & 0xFF;
+                out[o + j] = (v & 0xF) * d + m;
+                out[o + j + 16] = (v >>> 4) * d + m;
+            }
+        }
+    }
+
+    @Override
+    public float dotScalar(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
+        int nb = cols / BLOCK;
+        int xb = xRow * nb;
+        float sum = 0;
+        for (int b = 0; b < nb; b++) {
+            long off = rowOffset + (long) b * BYTES;
+            int q = (xb + b) * BLOCK;
+            int sumi = 0;
+            for (int j = 0; j < 16; j++) {
+                int v = data.get(BYTE, off + 4 + j) & 0xFF;
+                sumi += (v & 0xF) * x.quants[q + j] + (v >>> 4) * x.quants[q + j + 16];
+            }
+            sum += sumi * (f16(data, off) * x.scales[xb + b]) + f16(data, off + 2) * x.sums[xb + b];
+        }
+        return sum;
+    }
+
+    @Override
+    public float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
+        int nb = cols / BLOCK;
+        int xb = xRow * nb;
+        float[] xq = x.quantsAsFloat;
+        FloatVector acc = FloatVector.zero(F);
+        float mins = 0;
+        for (int b = 0; b < nb; b++) {
+            long off = rowOffset + (long) b * BYTES;
+            int q = (xb + b) * BLOCK;
+            FloatVector block = FloatVector.zero(F);
+            for (int j = 0; j < 16; j += FLEN) {
+                ByteVector packed = ByteVector.fromMemorySegment(B_FOR_F, data, off + 4 + j, LE);
+                FloatVector lo = (FloatVector) packed.and((byte) 0xF).convertShape(VectorOperators.B2F, F, 0);
+                FloatVector hi = (FloatVector) packed.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.B2F, F, 0);
+                block = lo.fma(FloatVector.fromArray(F, xq, q + j), block);
+                block = hi.fma(FloatVector.fromArray(F, xq, q + j + 16), block);
+            }
+            acc = block.fma(FloatVector.broadcast(F, f16(data, off) * x.scales[xb + b]), acc);
+            mins += f16(data, off + 2) * x.sums[xb + b];
+        }
+        return acc.reduceLanes(VectorOperators.ADD) + mins;
+    }
+
+    /** ggml's quantize_row_q4_1_ref: d = (max − min) / 15, m = min, q = (x − min)/d + 0.5 truncated. */
+    @Override
+    public void quantize(float[] src, int srcOffset, int count, MemorySegment dst, long dstOffset) {
+        for (int b = 0; b < count / BLOCK; b++) {
+            int s = srcOffset + b * BLOCK;
+            long off = dstOffset + (long) b * BYTES;
+            float min = Float.MAX_VALUE, max = -Float.MAX_VALUE;
+            for (int j = 0; j < BLOCK; j++) {
+                float v = src[s + j];
+                if (v < min) min = v; // not Math.min: -0.0 must not replace 0.0, as in C
+                if (v > max) max = v;
+            }
+            float d = (max - min) / 15;
+            float id = d != 0 ? 1.0f / d : 0.0f;
+            dst.set(SHORT_LE, off, Float.floatToFloat16(d));
+            dst.set(SHORT_LE, off + 2, Float.floatToFloat16(min));
+            for (int j = 0; j < 16; j++) {
+                int x0 = Math.min(15, (byte) (int) ((src[s + j] - min) * id + 0.5f));
+                int x1 = Math.min(15, (byte) (int) ((src[s + j + 16] - min) * id + 0.5f));
+                dst.set(BYTE, off + 4 + j, (byte) (x0 | (x1 << 4)));
+            }
+        }
+    }
+}

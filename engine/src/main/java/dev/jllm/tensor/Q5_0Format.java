@@ -1,0 +1,131 @@
+package dev.jllm.tensor;
+
+import static dev.jllm.tensor.Simd.BYTE;
+import static dev.jllm.tensor.Simd.B_FOR_F;
+import static dev.jllm.tensor.Simd.F;
+import static dev.jllm.tensor.Simd.FLEN;
+import static dev.jllm.tensor.Simd.INT_LE;
+import static dev.jllm.tensor.Simd.I_FOR_F;
+import static dev.jllm.tensor.Simd.LE;
+import static dev.jllm.tensor.Simd.SHORT_LE;
+import static dev.jllm.tensor.Simd.f16;
+
+import java.lang.foreign.MemorySegment;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Q5_0: blocks of 32 values, 22 bytes: F16 scale d, a little-endian u32 qh whose bit i is the
+ * fifth bit of value i, then 16 bytes of low nibbles (byte j: value j low, value j+16 high);
+ * value = d · (q − 16) with q = nibble | fifthBit << 4. Activations are Q8_0.
+ */
+final class Q5_0Format implements TensorFormat {
+    static final int BLOCK = 32, BYTES = 22;
+
+    @Override public GGMLType type() { return GGMLType.Q5_0; }
+    @Override public GGMLType activationType() { return GGMLType.Q8_0; }
+
+    static int value(MemorySegment data, long off, int qh, int i) {
+        int v = data.get(BYTE, off + 6 + (i & 15)) & 0xFF;
+        int nibble = i < 16 ? v & 0xF : v >>> 4;
+        return nibble | ((qh >>> i) & 1) << 4;
+    }
+
+    @Override
+    public void dequantize(MemorySegment data, long first, float[] out, int outOffset, int count) {
+        long block0 = first / BLOCK;
+        for (int b = 0; b < count / BLOCK; b++) {
+            long off = (block0 + b) * BYTES;
+            float d = f16(data, off);
+            int qh = data.get(INT_LE, off + 2);
+            for (int i = 0; i < BLOCK; i++) out[outOffset + b * BLOCK + i] = (value(data, off, qh, i) - 16) * d;
+        }
+    }
+
+    @Override
+    public float dotScalar(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
+        int nb = cols / BLOCK;
+        int xb = xRow * nb;
+        float sum = 0;
+        for (int b = 0; b < nb; b++) {
+            long off = rowOffset + (long) b * BYTES;
+            int qh = data.get(INT_LE, off + 2);
+            int q = (xb + b) * BLOCK;
+            int sumi = 0;
+            for (int i = 0; i < BLOCK; i++) sumi += (value(data, off, qh, i) - 16) * x.quants[q + i];
+            sum += sumi * (f16(data, off) * x.scales[xb + b]);
+        }
+        return sum;
+    }
+
+    /** Lane shift amounts {0, 1, …, FLEN−1}: lane i of a chunk starting at value j picks bit j + i of qh. */
+    static final IntVector LANE = IntVector.fromArray(I_FOR_F, iota(), 0);
+
+    static int[] iota() {
+        int[] a = new int[FLEN];
+        for (int i = 0; i < FLEN; i++) a[i] = i;
+        return a;
+    }
+
+    /** Five-bit quants of values j … j+FLEN−1 as ints: nibbles widened, fifth bits or-ed in. */
+    static IntVector fiveBit(ByteVector nibbles, int qh, int j) {
+        IntVector low = (IntVector) nibbles.convertShape(VectorOperators.B2I, I_FOR_F, 0);
+        IntVector high = IntVector.broadcast(I_FOR_F, qh >>> j).lanewise(VectorOperators.LSHR, LANE).and(1).lanewise(VectorOperators.LSHL, 4);
+        return low.or(high);
+    }
+
+    @Override
+    public float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
+        int nb = cols / BLOCK;
+        int xb = xRow * nb;
+        float[] xq = x.quantsAsFloat;
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < nb; b++) {
+            long off = rowOffset + (long) b * BYTES;
+            int qh = data.get(INT_LE, off + 2);
+            int q = (xb + b) * BLOCK;
+            FloatVector block = FloatVector.zero(F);
+            for (int j = 0; j < 16; j += FLEN) {
+                ByteVector packed = ByteVector.fromMemorySegment(B_FOR_F, data, off + 6 + j, LE);
+                FloatVector lo = (FloatVector) fiveBit(packed.and((byte) 0xF), qh, j).sub(16).convertShape(VectorOperators.I2F, F, 0);
+                FloatVector hi = (FloatVector) fiveBit(packed.lanewise(VectorOperators.LSHR, 4), qh, j + 16).sub(16).convertShape(VectorOperators.I2F, F, 0);
+                block = lo.fma(FloatVector.fromArray(F, xq, q + j), block);
+                block = hi.fma(FloatVector.fromArray(F, xq, q + j + 16), block);
+            }
+            acc = block.fma(FloatVector.broadcast(F, f16(data, off) * x.scales[xb + b]), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** ggml's quantize_row_q5_0_ref: the value m of largest magnitude sets d = m / −16. */
+    @Override
+    public void quantize(float[] src, int srcOffset, int count, MemorySegment dst, long dstOffset) {
+        for (int b = 0; b < count / BLOCK; b++) {
+            int s = srcOffset + b * BLOCK;
+            long off = dstOffset + (long) b * BYTES;
+            float amax = 0, max = 0;
+            for (int j = 0; j < BLOCK; j++) {
+                float v = src[s + j];
+                if (amax < Math.abs(v)) {
+                    amax = Math.abs(v);
+                    max = v;
+                }
+            }
+            float d = max / -16;
+            float id = d != 0 ? 1.0f / d : 0.0f;
+            dst.set(SHORT_LE, off, Float.floatToFloat16(d));
+            int qh = 0;
+            for (int j = 0; j < 16; j++) {
+                int x0 = Math.min(31, (byte) (int) (src[s + j] * id + 16.5f));
+                int x1 = Math.min(31, (byte) (int) (src[s + j + 16] * id + 16.5f));
+                dst.set(BYTE, off + 6 + j, (byte) ((x0 & 0xF) | ((x1 & 0xF) << 4)));
+                qh |= ((x0 & 0x10) >>> 4) << j;
+                qh |= ((x1 & 0x10) >>> 4) << (j + 16);
+            }
+            dst.set(INT_LE, off + 2, qh);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package dev.jllm.tensor;
+
+import static dev.jllm.tensor.Simd.BYTE;
+import static dev.jllm.tensor.Simd.B_FOR_F;
+import static dev.jllm.tensor.Simd.F;
+import static dev.jllm.tensor.Simd.FLEN;
+import static dev.jllm.tensor.Simd.INT_LE;
+import static dev.jllm.tensor.Simd.LE;
+import static dev.jllm.tensor.Simd.SHORT_LE;
+import static dev.jllm.tensor.Simd.f16;
+
+import java.lang.foreign.MemorySegment;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Q5_1: blocks of 32 values, 24 bytes: F16 scale d, F16 minimum m, u32 qh of fifth bits, 16
+ * bytes of nibbles (layout as Q5_0); value = d · q + m. Activations are Q8_1 (see {@link Q4_1Format}).
+ */
+final class Q5_1Format implements TensorFormat {
+    static final int BLOCK = 32, BYTES = 24;
+
+    @Override public GGMLType type() { return GGMLType.Q5_1; }
+    @Override public GGMLType activationType() { return GGMLType.Q8_1; }
+
+    static int value(MemorySegment data, long off, int qh, int i) {
+        int v = data.get(BYTE, off + 8 + (i & 15)) & 0xFF;
+        int nibble = i < 16 ? v & 0xF : v >>> 4;
+        return nibble | ((qh >>> i) & 1) << 4;
+    }
+
+    @Override
+    public void dequantize(MemorySegment data, long first, float[] out, int outOffset, int count) {
+        long block0 = first / BLOCK;
+        for (int b = 0; b < count / BLOCK; b++) {
+            long off = (block0 + b) * BYTES;
+            float d = f16(data, off), m = f16(data, off + 2);
+            int qh = data.get(INT_LE, off + 4);
+            for (int i = 0; i < BLOCK; i++) out[outOffset + b * BLOCK + i] = value(data, off, qh, i) * d + m;
+        }
+    }
+
+    @Override
+    public float dotScalar(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
+        int nb = cols / BLOCK;
+        int xb = xRow * nb;
+        float sum = 0;
+        for (int b = 0; b < nb; b++) {
+            long off = rowOffset + (long) b * BYTES;
+            int qh = data.get(INT_LE, off + 4);
+            int q = (xb + b) * BLOCK;
+            int sumi = 0;
+            for (int i = 0; i < BLOCK; i++) sumi += value(data, off, qh, i) * x.quants[q + i];
+            sum += sumi * (f16(data, off) * x.scales[xb + b]) + f16(data, off + 2) * x.sums[xb + b];
+        }
+        return sum;
+    }
+
+    @Override
+    public float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
+        int nb = cols / BLOCK;
+        int xb = xRow * nb;
+        float[] xq = x.quantsAsFloat;
+        FloatVector acc = FloatVector.zero(F);
+        float mins = 0;
+        for (int b = 0; b < nb; b++) {
+            long off = rowOffset + (long) b * BYTES;
+            int qh = data.get(INT_LE, off + 4);
+            int q = (xb + b) * BLOCK;
+            FloatVector block = FloatVector.zero(F);
+            for (int j = 0; j < 16; j += FLEN) {
+                ByteVector packed = ByteVector.fromMemorySegment(B_FOR_F, data, off + 8 + j, LE);
+                FloatVector lo = (FloatVector) Q5_0Format.fiveBit(packed.and((byte) 0xF), qh, j).convertShape(VectorOperators.I2F, F, 0);
+                FloatVector hi = (FloatVector) Q5_0Format.fiveBit(packed.lanewise(VectorOperators.LSHR, 4), qh, j + 16).convertShape(VectorOperators.I2F, F, 0);
+                block = lo.fma(FloatVector.fromArray(F, xq, q + j), block);
+                block = hi.fma(FloatVector.fromArray(F, xq, q + j + 16), block);
+            }
+            acc = block.fma(FloatVector.broadcast(F, f16(data, off) * x.scales[xb + b]), acc);
+            mins += f16(data, off + 2) * x.sums[xb + b];
+        }
+        return acc.reduceLanes(VectorOperators.ADD) + mins;
+    }
+
+    /** ggml's quantize_row_q5_1_ref: d = (max − min) / 31, m = min, q = (x − min)/d + 0.5 truncated. */
+    @Override
+    public void quantize(float[] src, int srcOffset, int count, MemorySegment dst, long dstOffset) {
+        for (int b = 0; b < count / BLOCK; b++) {
+            int s = srcOffset + b * BLOCK;
+            long off = dstOffset + (long) b * BYTES;
+            float min = Float.MAX_VALUE, max = -Float.MAX_VALUE;
+            for (int j = 0; j < BLOCK; j++) {
+                float v = src[s + j];
+                if (v < min) min = v; // not Math.min: -0.0 must not replace 0.0, as in C
+                if (v > max) max = v;
+            }
+            float d = (max - min) / 31;
+            float id = d != 0 ? 1.0f / d : 0.0f;
+            dst.set(SHORT_LE, off, Float.floatToFloat16(d));
+            dst.set(SHORT_LE, off + 2, Float.floatToFloat16(min));
+            int qh = 0;
+            for (int j = 0; j < 16; j++) {
+                int x0 = (int) ((src[s + j] - min) * id + 0.5f) & 0xFF;
+                int x1 = (int) ((src[s + j + 16] - min) * id + 0.5f) & 0xFF;
+                dst.set(BYTE, off + 8 + j, (byte) ((x0 & 0xF) | ((x1 & 0xF) << 4)));
+                qh |= ((x0 & 0x10) >>> 4) << j;
+                qh |= ((x1 & 0x10) >>> 4) << (j + 16);
+            }
+            dst.set(INT_LE, off + 4, qh);
+        }
+    }
+}

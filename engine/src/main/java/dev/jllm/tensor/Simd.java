@@ -1,0 +1,42 @@
+package dev.jllm.tensor;
+
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector shapes shared by the kernels. Everything is sized from the preferred float species
+ * (16 lanes with AVX-512, 8 with AVX2): byte, short and int species with the same lane count let
+ * a kernel load N narrow values and widen them into exactly one float vector.
+ */
+final class Simd {
+    private Simd() {}
+
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int FLEN = F.length();
+    static final VectorSpecies<Byte> B_FOR_F = ByteVector.SPECIES_128.length() == FLEN ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
+    static final VectorSpecies<Short> S_FOR_F = VectorSpecies.of(short.class, VectorShape.forBitSize(FLEN * 16));
+    static final VectorSpecies<Integer> I_FOR_F = VectorSpecies.of(int.class, VectorShape.forBitSize(FLEN * 32));
+
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
+    static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
+    static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
+    static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
+
+    static {
+        if (B_FOR_F.length() != FLEN) {
+            throw new IllegalStateException("unsupported vector width: " + FLEN + " float lanes");
+        }
+    }
+
+    static float f16(java.lang.foreign.MemorySegment s, long off) {
+        return Float.float16ToFloat(s.get(SHORT_LE, off));
+    }
+}

@@ -1,0 +1,144 @@
+package dev.jllm.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every tensor format's SIMD kernels (dot, matvec, matmul) against its scalar twin, on random
+ * blocks — raw random bytes (so every bit pattern of the quants occurs) and quantized random
+ * floats — and row lengths that are not a multiple of the vector width where the format allows.
+ */
+class TensorFormatKernelTest {
+
+    static Stream<Arguments> formatsAndLengths() {
+        List<Arguments> out = new ArrayList<>();
+        for (GGMLType t : GGMLType.values()) {
+            TensorFormat f = TensorFormats.ofOrNull(t);
+            if (f == null) continue;
+            int block = Math.max(t.blockSize, f.activationType().blockSize);
+            for (int cols : block == 1 ? new int[]{1, 7, 15, 16, 17, 33, 64, 100, 257, 2048} : new int[]{block, 2 * block, 3 * block, 8 * block, 2048}) {
+                if (cols % block == 0) out.add(Arguments.of(t, cols));
+            }
+        }
+        return out.stream();
+    }
+
+    /** Random bytes for a matrix, with valid finite F16 scales where the format has them. */
+    static MemorySegment randomWeights(Arena arena, GGMLType t, int rows, int cols, Random rnd) {
+        TensorFormat f = TensorFormats.ofOrNull(t);
+        MemorySegment seg = arena.allocate(f.rowBytes(cols) * rows, 64);
+        float[] values = new float[cols];
+        for (int r = 0; r < rows; r++) {
+            for (int i = 0; i < cols; i++) values[i] = (float) (rnd.nextGaussian() * (r % 3 == 0 ? 0.02 : 1.5));
+            if (r % 4 == 3) values[rnd.nextInt(cols)] = 0; // zeros and a zero block now and then
+            f.quantize(values, 0, cols, seg, r * f.rowBytes(cols));
+        }
+        return seg;
+    }
+
+    static float[] randomActivations(int n, Random rnd) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) (rnd.nextGaussian() * (i % 64 < 32 ? 3 : 0.001));
+        return x;
+    }
+
+    static void assertClose(float expected, float actual, float scale, String what) {
+        float tol = 1e-5f * Math.max(1, scale);
+        assertTrue(Math.abs(expected - actual) <= tol, what + ": expected " + expected + " got " + actual + " (tol " + tol + ")");
+    }
+
+    @ParameterizedTest(name = "{0} cols={1}")
+    @MethodSource("formatsAndLengths")
+    void simdKernelsMatchScalarTwin(GGMLType type, int cols) {
+        TensorFormat f = TensorFormats.ofOrNull(type);
+        Random rnd = new Random(type.ordinal() * 1000L + cols);
+        int rows = 13, tokens = 3;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment w = randomWeights(arena, type, rows, cols, rnd);
+            float[] x = randomActivations(cols * tokens, rnd);
+            Activations a = new Activations();
+            ActivationQuantizer.prepare(f.activationType(), x, 0, cols, tokens, a);
+            long rowBytes = f.rowBytes(cols);
+
+            float[] expected = new float[tokens * rows];
+            float scale = 0;
+            for (int t = 0; t < tokens; t++) {
+                for (int r = 0; r < rows; r++) {
+                    expected[t * rows + r] = f.dotScalar(w, r * rowBytes, a, t, cols);
+                    scale = Math.max(scale, magnitude(f, w, r, rowBytes, cols, a, t));
+                }
+            }
+            for (int t = 0; t < tokens; t++) {
+                for (int r = 0; r < rows; r++) {
+                    assertClose(expected[t * rows + r], f.dot(w, r * rowBytes, a, t, cols), scale, "dot row " + r + " token " + t);
+                }
+                float[] mv = new float[rows + 2];
+                f.matvec(w, rowBytes, 1, rows, a, t, mv, 2);
+                for (int r = 1; r < rows; r++) assertClose(expected[t * rows + r], mv[2 + r - 1], scale, "matvec row " + r + " token " + t);
+            }
+            float[] mm = new float[tokens * rows];
+            f.matmul(w, rowBytes, 0, rows, a, mm, rows);
+            for (int i = 0; i < mm.length; i++) assertClose(expected[i], mm[i], scale, "matmul element " + i);
+        }
+    }
+
+    /** Σ|w·x| of a row: the scale against which float rounding differences are judged. */
+    private static float magnitude(TensorFormat f, MemorySegment w, int r, long rowBytes, int cols, Activations a, int t) {
+        float[] deq = new float[cols];
+        f.dequantize(w, (long) r * cols, deq, 0, cols);
+        float[] xd = dequantizedActivations(a, t, cols);
+        float s = 0;
+        for (int i = 0; i < cols; i++) s += Math.abs(deq[i] * xd[i]);
+        return s;
+    }
+
+    static float[] dequantizedActivations(Activations a, int t, int cols) {
+        float[] out = new float[cols];
+        switch (a.type()) {
+            case F32, F16, BF16 -> System.arraycopy(a.values, t * cols, out, 0, cols);
+            case Q8_0, Q8_1 -> { for (int i = 0; i < cols; i++) out[i] = a.quants[t * cols + i] * a.scales[(t * cols + i) / 32]; }
+            case Q8_K -> { for (int i = 0; i < cols; i++) out[i] = a.quants[t * cols + i] * a.scales[(t * cols + i) / 256]; }
+            default -> throw new AssertionError();
+        }
+        return out;
+    }
+
+    /** The scalar twin itself against the plain definition: Σ dequantize(w) · dequantize(x). */
+    @ParameterizedTest(name = "{0} cols={1}")
+    @MethodSource("formatsAndLengths")
+    void scalarTwinEqualsDequantizedProduct(GGMLType type, int cols) {
+        TensorFormat f = TensorFormats.ofOrNull(type);
+        Random rnd = new Random(7 + type.ordinal());
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment w = randomWeights(arena, type, 4, cols, rnd);
+            float[] x = randomActivations(cols, rnd);
+            Activations a = new Activations();
+            ActivationQuantizer.prepare(f.activationType(), x, 0, cols, 1, a);
+            float[] xd = dequantizedActivations(a, 0, cols);
+            for (int r = 0; r < 4; r++) {
+                float[] deq = new float[cols];
+                f.dequantize(w, (long) r * cols, deq, 0, cols);
+                double exact = 0, mag = 0;
+                for (int i = 0; i < cols; i++) {
+                    exact += (double) deq[i] * xd[i];
+                    mag += Math.abs((double) deq[i] * xd[i]);
+                }
+                float got = f.dotScalar(w, r * f.rowBytes(cols), a, 0, cols);
+                // Q8_1's per-block sum is stored as F16, so Q4_1/Q5_1 carry an extra relative error of 2^-11 of that term.
+                double tol = 1e-5 * Math.max(1, mag) + (f.activationType() == GGMLType.Q8_1 ? 1e-3 * mag : 0);
+                assertEquals(exact, got, tol, "row " + r);
+            }
+        }
+    }
+}
