@@ -1,0 +1,82 @@
+package dev.jllm.model;
+
+/**
+ * One stream of tokens through a model: its KV cache, its position and its scratch buffers.
+ * Feeding tokens appends them to the context; logits come back for the last token (or for
+ * every token, when scoring). Not thread-safe: one session per thread; many sessions may share
+ * a {@link Transformer}.
+ */
+public final class InferenceSession {
+    /** Prompt chunk size: tokens run through the network together, reusing each weight load. */
+    public static final int DEFAULT_BATCH = 32;
+
+    private final Transformer model;
+    private final KVCache cache;
+    private final ForwardBuffers buffers;
+    private int position;
+
+    public InferenceSession(Transformer model, int contextLength, int batch) {
+        this.model = model;
+        this.cache = new KVCache(model.config(), contextLength);
+        this.buffers = new ForwardBuffers(model.config(), batch);
+    }
+
+    public InferenceSession(Transformer model, int contextLength) {
+        this(model, contextLength, DEFAULT_BATCH);
+    }
+
+    /** Number of tokens in the context so far. */
+    public int position() {
+        return position;
+    }
+
+    public int contextLength() {
+        return cache.capacity();
+    }
+
+    public int vocabSize() {
+        return model.vocabSize();
+    }
+
+    /** Forgets every token after the first {@code length} (e.g. to reuse a shared prompt prefix). */
+    public void truncate(int length) {
+        if (length < 0 || length > position) throw new IllegalArgumentException("cannot truncate to " + length + " of " + position + " tokens");
+        position = length;
+    }
+
+    /**
+     * Appends tokens to the context and returns the logits after the last one.
+     *
+     * @throws IllegalStateException if the tokens do not fit in the context
+     */
+    public float[] feed(int[] tokens) {
+        float[] logits = new float[model.vocabSize()];
+        run(tokens, logits, false);
+        return logits;
+    }
+
+    /** Appends tokens and returns the logits after every one of them: {@code [tokens.length][vocab]}. */
+    public float[][] feedAll(int[] tokens) {
+        int vocab = model.vocabSize();
+        float[] flat = new float[tokens.length * vocab];
+        run(tokens, flat, true);
+        float[][] out = new float[tokens.length][];
+        for (int t = 0; t < tokens.length; t++) out[t] = java.util.Arrays.copyOfRange(flat, t * vocab, (t + 1) * vocab);
+        return out;
+    }
+
+    private void run(int[] tokens, float[] logits, boolean all) {
+        if (tokens.length == 0) throw new IllegalArgumentException("no tokens to feed");
+        if (position + tokens.length > cache.capacity()) {
+            throw new IllegalStateException(tokens.length + " more tokens do not fit: " + position + " of " + cache.capacity() + " context positions are used");
+        }
+        int vocab = model.vocabSize();
+        float[] chunkLogits = all ? new float[buffers.batch * vocab] : logits;
+        for (int off = 0; off < tokens.length; off += buffers.batch) {
+            int n = Math.min(buffers.batch, tokens.length - off);
+            model.forward(tokens, off, n, position, cache, buffers, chunkLogits, all);
+            if (all) System.arraycopy(chunkLogits, 0, logits, off * vocab, n * vocab);
+            position += n;
+        }
+    }
+}

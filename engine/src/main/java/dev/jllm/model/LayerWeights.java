@@ -1,0 +1,20 @@
+package dev.jllm.model;
+
+import dev.jllm.tensor.Tensor;
+
+/**
+ * The tensors of one transformer layer. Matrices are views into the mapped file; the small 1-D
+ * tensors (norm weights, biases) are decoded to float arrays once at load time.
+ * Optional parts are null when the family does not have them.
+ */
+public record LayerWeights(
+        float[] attnNorm,
+        Tensor wq, Tensor wk, Tensor wv,
+        float[] bq, float[] bk, float[] bv,
+        float[] qNorm, float[] kNorm,
+        Tensor wo,
+        float[] postAttnNorm,
+        float[] ffnNorm,
+        Tensor ffnGate, Tensor ffnUp, Tensor ffnDown,
+        float[] postFfnNorm) {
+}

@@ -1,0 +1,171 @@
+package dev.jllm.model;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.jllm.ModelLoadException;
+import dev.jllm.gguf.GGUFArray;
+import dev.jllm.gguf.GGUFMetadata;
+
+/**
+ * Hyper-parameters and family traits of a model, read from {@code general.architecture} and the
+ * {@code <arch>.*} metadata keys with llama.cpp's defaults for absent keys. This record is the
+ * whole "architecture description": the forward pass reads it (and which optional tensors the
+ * file has) and has no per-family code paths.
+ *
+ * @param headDim          size of one query/key head ({@code attention.key_length})
+ * @param valueDim         size of one value head ({@code attention.value_length})
+ * @param ropeDim          number of dimensions of each head that RoPE rotates
+ * @param embeddingScale   the token embedding is multiplied by this (Gemma: √dim)
+ * @param attentionScale   attention scores are multiplied by this (usually 1/√headDim)
+ * @param attnSoftcap      if > 0, scores become cap·tanh(score/cap) before the mask (Gemma 2)
+ * @param finalSoftcap     if > 0, logits become cap·tanh(logit/cap) (Gemma 2)
+ * @param layers           per-layer sliding window and RoPE parameters
+ */
+public record ModelConfig(
+        Architecture architecture,
+        int dim,
+        int layerCount,
+        int heads,
+        int kvHeads,
+        int headDim,
+        int valueDim,
+        int ffnDim,
+        int contextLength,
+        float rmsEps,
+        int ropeDim,
+        RopeLayout ropeLayout,
+        Activation activation,
+        float embeddingScale,
+        float attentionScale,
+        float attnSoftcap,
+        float finalSoftcap,
+        List<LayerSpec> layers) {
+
+    public ModelConfig {
+        layers = List.copyOf(layers);
+    }
+
+    public LayerSpec layer(int i) {
+        return layers.get(i);
+    }
+
+    public int qDim() {
+        return heads * headDim;
+    }
+
+    public int kvDim() {
+        return kvHeads * headDim;
+    }
+
+    public int vDim() {
+        return kvHeads * valueDim;
+    }
+
+    /** Reads the configuration of a model file, failing with a clear message on anything missing or unsupported. */
+    public static ModelConfig from(GGUFMetadata md) {
+        Architecture arch = Architecture.fromGguf(md.getString("general.architecture", "(missing)"));
+        Keys k = new Keys(md, arch.ggufName);
+
+        int dim = k.requiredInt("embedding_length");
+        int layerCount = k.requiredInt("block_count");
+        int heads = k.requiredInt("attention.head_count");
+        int kvHeads = k.optionalInt("attention.head_count_kv", heads);
+        int ffn = k.requiredInt("feed_forward_length");
+        int ctx = k.requiredInt("context_length");
+        float eps = k.optionalFloat("attention.layer_norm_rms_epsilon", 1e-5f);
+        int headDim = k.optionalInt("attention.key_length", dim / heads);
+        int valueDim = k.optionalInt("attention.value_length", dim / heads);
+        int ropeDim = k.optionalInt("rope.dimension_count", headDim);
+        float ropeBase = k.optionalFloat("rope.freq_base", 10000f);
+        float ropeScale = ropeScale(k);
+
+        if (heads <= 0 || kvHeads <= 0 || heads % kvHeads != 0) {
+            throw new ModelLoadException(arch.ggufName + ": " + heads + " attention heads cannot be grouped over " + kvHeads + " KV heads");
+        }
+        if (headDim != valueDim) throw new ModelLoadException(arch.ggufName + ": key length " + headDim + " ≠ value length " + valueDim + " is not supported");
+        if (ropeDim > headDim || ropeDim % 2 != 0) throw new ModelLoadException(arch.ggufName + ": rope.dimension_count " + ropeDim + " is invalid for head size " + headDim);
+
+        RopeLayout rope = arch == Architecture.LLAMA ? RopeLayout.NORMAL : RopeLayout.NEOX;
+        Activation act = Activation.SILU;
+        float embScale = 1f;
+        float attnScale = (float) (1.0 / Math.sqrt(headDim));
+        float attnCap = 0, finalCap = 0;
+        List<LayerSpec> layers = new ArrayList<>(layerCount);
+
+        switch (arch) {
+            case LLAMA, QWEN2, QWEN3, PHI3 -> {
+                // phi3 files carry attention.sliding_window, but llama.cpp does not apply it to phi3.
+                for (int i = 0; i < layerCount; i++) layers.add(new LayerSpec(0, ropeBase, ropeScale));
+            }
+            case GEMMA2 -> {
+                act = Activation.GELU_TANH;
+                embScale = (float) Math.sqrt(dim);
+                attnCap = k.optionalFloat("attn_logit_softcapping", 50f);
+                finalCap = k.optionalFloat("final_logit_softcapping", 30f);
+                int window = k.optionalInt("attention.sliding_window", 4096);
+                int pattern = k.optionalInt("attention.sliding_window_pattern", 2);
+                for (int i = 0; i < layerCount; i++) {
+                    boolean global = i % pattern == pattern - 1;
+                    layers.add(new LayerSpec(global ? 0 : window, ropeBase, ropeScale));
+                }
+            }
+            case GEMMA3 -> {
+                act = Activation.GELU_TANH;
+                embScale = (float) Math.sqrt(dim);
+                finalCap = k.optionalFloat("final_logit_softcapping", 0f);
+                int window = k.optionalInt("attention.sliding_window", 4096);
+                int pattern = k.optionalInt("attention.sliding_window_pattern", 6);
+                float baseLocal = k.optionalFloat("rope.freq_base_swa", 10000f);
+                for (int i = 0; i < layerCount; i++) {
+                    boolean global = i % pattern == pattern - 1;
+                    // RoPE scaling applies to the global layers only; local layers use their own base, unscaled.
+                    layers.add(global ? new LayerSpec(0, ropeBase, ropeScale) : new LayerSpec(window, baseLocal, 1f));
+                }
+            }
+        }
+        return new ModelConfig(arch, dim, layerCount, heads, kvHeads, headDim, valueDim, ffn, ctx, eps, ropeDim,
+                rope, act, embScale, attnScale, attnCap, finalCap, layers);
+    }
+
+    /** Linear RoPE scaling multiplies positions by 1/factor; other scaling types are not implemented. */
+    private static float ropeScale(Keys k) {
+        String type = k.optionalString("rope.scaling.type", "none");
+        float factor = k.optionalFloat("rope.scaling.factor", 1f);
+        return switch (type) {
+            case "none" -> 1f;
+            case "linear" -> factor > 0 ? 1f / factor : 1f;
+            case "yarn", "longrope" -> {
+                if (factor == 1f) yield 1f;
+                throw new ModelLoadException("RoPE scaling type '" + type + "' (factor " + factor + ") is not supported yet");
+            }
+            default -> throw new ModelLoadException("unknown RoPE scaling type '" + type + "'");
+        };
+    }
+
+    /** Metadata access with the architecture prefix and clear errors. */
+    private record Keys(GGUFMetadata md, String prefix) {
+        String key(String name) {
+            return prefix + "." + name;
+        }
+
+        int requiredInt(String name) {
+            String key = key(name);
+            if (!md.contains(key)) throw new ModelLoadException("model metadata lacks " + key);
+            if (md.get(key) instanceof GGUFArray) throw new ModelLoadException(key + " varies per layer, which is not supported");
+            return md.getInt(key);
+        }
+
+        int optionalInt(String name, int fallback) {
+            return md.contains(key(name)) ? requiredInt(name) : fallback;
+        }
+
+        float optionalFloat(String name, float fallback) {
+            return md.getFloat(key(name), fallback);
+        }
+
+        String optionalString(String name, String fallback) {
+            return md.getString(key(name), fallback);
+        }
+    }
+}

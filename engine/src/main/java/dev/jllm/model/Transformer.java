@@ -1,0 +1,172 @@
+package dev.jllm.model;
+
+import dev.jllm.tensor.AttentionKernel;
+import dev.jllm.tensor.Half;
+import dev.jllm.tensor.MatMul;
+import dev.jllm.tensor.Ops;
+import dev.jllm.tensor.Tensor;
+import dev.jllm.tensor.WorkerPool;
+
+/**
+ * The forward pass of a decoder-only transformer, for every supported family: which optional
+ * steps run (biases, Q/K norms, post-norms, soft-caps, sliding windows) is decided by the
+ * {@link ModelConfig} and the weights the file has, not by the family's name.
+ *
+ * <p>A call processes a batch of consecutive tokens (a prompt chunk, or one token when
+ * decoding): every matrix product multiplies all the batch's rows at once, so weights are read
+ * once per batch.
+ */
+public final class Transformer {
+    private final ModelConfig c;
+    private final ModelWeights w;
+    private final WorkerPool pool;
+    /** Per-thread attention accumulator (one head's values). */
+    private final ThreadLocal<float[]> accumulators = ThreadLocal.withInitial(() -> new float[0]);
+
+    public Transformer(ModelConfig config, ModelWeights weights, WorkerPool pool) {
+        this.c = config;
+        this.w = weights;
+        this.pool = pool;
+    }
+
+    public ModelConfig config() { return c; }
+    public ModelWeights weights() { return w; }
+    public int vocabSize() { return w.vocabSize(); }
+
+    /**
+     * Runs {@code n} tokens at positions {@code pos … pos+n−1} through the model, storing their
+     * keys and values in {@code cache}. Writes logits into {@code logits}: for every token
+     * ({@code n × vocab} values) if {@code allLogits}, else for the last token only.
+     */
+    void forward(int[] tokens, int tokOff, int n, int pos, KVCache cache, ForwardBuffers b, float[] logits, boolean allLogits) {
+        if (n > b.batch) throw new IllegalArgumentException("batch of " + n + " exceeds buffer size " + b.batch);
+        if (pos + n > cache.capacity()) throw new IllegalArgumentException("positions up to " + (pos + n) + " exceed the cache capacity " + cache.capacity());
+        int dim = c.dim();
+
+        // token embeddings (Gemma scales them by √dim)
+        for (int t = 0; t < n; t++) {
+            int id = tokens[tokOff + t];
+            if (id < 0 || id >= w.vocabSize()) throw new IllegalArgumentException("token id " + id + " is outside the vocabulary (0.." + (w.vocabSize() - 1) + ")");
+            w.tokenEmbedding().dequantizeRow(id, b.x, t * dim);
+            if (c.embeddingScale() != 1f) for (int i = 0; i < dim; i++) b.x[t * dim + i] *= c.embeddingScale();
+        }
+
+        for (int l = 0; l < c.layerCount(); l++) {
+            LayerWeights lw = w.layers().get(l);
+            LayerSpec spec = c.layer(l);
+
+            // attention block
+            rmsnormRows(b.xb, b.x, lw.attnNorm(), n, dim);
+            matmul(lw.wq(), b.xb, n, b.q, b);
+            matmul(lw.wk(), b.xb, n, b.k, b);
+            matmul(lw.wv(), b.xb, n, b.v, b);
+            addBias(b.q, lw.bq(), n);
+            addBias(b.k, lw.bk(), n);
+            addBias(b.v, lw.bv(), n);
+            if (lw.qNorm() != null) headNorm(b.q, lw.qNorm(), n * c.heads());
+            if (lw.kNorm() != null) headNorm(b.k, lw.kNorm(), n * c.kvHeads());
+            rope(b, n, pos, spec);
+            storeKV(cache, l, b, n, pos);
+            attention(cache, l, b, n, pos, spec);
+            matmul(lw.wo(), b.att, n, b.tmp, b);
+            if (lw.postAttnNorm() != null) rmsnormRows(b.tmp, b.tmp, lw.postAttnNorm(), n, dim);
+            Ops.addInPlace(b.x, 0, b.tmp, 0, n * dim);
+
+            // feed-forward block
+            rmsnormRows(b.xb, b.x, lw.ffnNorm(), n, dim);
+            matmul(lw.ffnGate(), b.xb, n, b.gate, b);
+            matmul(lw.ffnUp(), b.xb, n, b.up, b);
+            int ffn = c.ffnDim();
+            switch (c.activation()) {
+                case SILU -> Ops.swiglu(b.gate, 0, b.up, 0, n * ffn);
+                case GELU_TANH -> Gelu.geglu(b.gate, 0, b.up, 0, n * ffn);
+            }
+            matmul(lw.ffnDown(), b.gate, n, b.tmp, b);
+            if (lw.postFfnNorm() != null) rmsnormRows(b.tmp, b.tmp, lw.postFfnNorm(), n, dim);
+            Ops.addInPlace(b.x, 0, b.tmp, 0, n * dim);
+        }
+
+        // final norm and output projection, for the rows whose logits are wanted
+        int first = allLogits ? 0 : n - 1;
+        int rows = n - first;
+        rmsnormRows(b.xb, 0, b.x, first * dim, w.outputNorm(), rows, dim);
+        MatMul.multiply(w.output(), b.xb, 0, rows, logits, b.act, pool);
+        if (c.finalSoftcap() > 0) {
+            float cap = c.finalSoftcap();
+            int vocab = w.vocabSize();
+            for (int i = 0; i < rows * vocab; i++) logits[i] = cap * (float) Math.tanh(logits[i] / cap);
+        }
+    }
+
+    private void matmul(Tensor weight, float[] in, int n, float[] out, ForwardBuffers b) {
+        MatMul.multiply(weight, in, 0, n, out, b.act, pool);
+    }
+
+    private void rmsnormRows(float[] out, float[] x, float[] weight, int n, int dim) {
+        rmsnormRows(out, 0, x, 0, weight, n, dim);
+    }
+
+    private void rmsnormRows(float[] out, int outOff, float[] x, int xOff, float[] weight, int n, int dim) {
+        for (int t = 0; t < n; t++) Ops.rmsnorm(out, outOff + t * dim, x, xOff + t * dim, weight, dim, c.rmsEps());
+    }
+
+    private static void addBias(float[] x, float[] bias, int n) {
+        if (bias == null) return;
+        for (int t = 0; t < n; t++) Ops.addInPlace(x, t * bias.length, bias, 0, bias.length);
+    }
+
+    /** RMSNorm over each head's vector separately (Qwen3 and Gemma 3 Q/K norms). */
+    private void headNorm(float[] x, float[] weight, int headCount) {
+        int hd = c.headDim();
+        for (int h = 0; h < headCount; h++) Ops.rmsnorm(x, h * hd, x, h * hd, weight, hd, c.rmsEps());
+    }
+
+    private void rope(ForwardBuffers b, int n, int pos, LayerSpec spec) {
+        Rope.tables(pos, n, c.ropeDim(), spec.ropeBase(), spec.ropeScale(), w.ropeFreqFactors(), b.ropeCos, b.ropeSin);
+        int half = c.ropeDim() / 2;
+        for (int t = 0; t < n; t++) {
+            Rope.apply(b.q, t * c.qDim(), c.heads(), c.headDim(), c.ropeDim(), c.ropeLayout(), b.ropeCos, b.ropeSin, t * half);
+            Rope.apply(b.k, t * c.kvDim(), c.kvHeads(), c.headDim(), c.ropeDim(), c.ropeLayout(), b.ropeCos, b.ropeSin, t * half);
+        }
+    }
+
+    private void storeKV(KVCache cache, int layer, ForwardBuffers b, int n, int pos) {
+        short[] kc = cache.keys[layer], vc = cache.values[layer];
+        int kvDim = c.kvDim(), vDim = c.vDim();
+        for (int t = 0; t < n; t++) {
+            int kBase = (pos + t) * kvDim, vBase = (pos + t) * vDim;
+            for (int i = 0; i < kvDim; i++) kc[kBase + i] = Half.floatToF16(b.k[t * kvDim + i]);
+            for (int i = 0; i < vDim; i++) vc[vBase + i] = Half.floatToF16(b.v[t * vDim + i]);
+        }
+    }
+
+    /**
+     * Causal attention for every (token, head) of the batch, split across the worker pool. Token t
+     * (position pos+t) sees positions up to its own, or only the last {@code slidingWindow} of
+     * them on sliding-window layers. Queries are rounded to F16 first, as llama.cpp's flash
+     * attention does (see {@link AttentionKernel} for why its roundings are reproduced).
+     */
+    private void attention(KVCache cache, int layer, ForwardBuffers b, int n, int pos, LayerSpec spec) {
+        int heads = c.heads(), hd = c.headDim(), group = heads / c.kvHeads();
+        for (int i = 0; i < n * c.qDim(); i++) b.q[i] = Half.roundToF16(b.q[i]);
+        short[] kc = cache.keys[layer], vc = cache.values[layer];
+        float scale = c.attentionScale(), cap = c.attnSoftcap();
+        WorkerPool.RangeTask task = (start, end) -> {
+            float[] acc = accumulators.get();
+            if (acc.length < hd) {
+                acc = new float[hd];
+                accumulators.set(acc);
+            }
+            for (int i = start; i < end; i++) {
+                int t = i / heads, h = i % heads;
+                int p = pos + t;
+                int from = spec.isGlobal() ? 0 : Math.max(0, p - spec.slidingWindow() + 1);
+                AttentionKernel.attend(b.q, t * c.qDim() + h * hd, kc, vc, c.kvDim(), (h / group) * hd, hd,
+                        from, p, scale, cap, acc, b.att, t * heads * c.valueDim() + h * c.valueDim());
+            }
+        };
+        long work = (long) n * heads * (pos + n) * hd;
+        if (work < (1 << 15)) task.run(0, n * heads);
+        else pool.parallelFor(n * heads, 1, task);
+    }
+}

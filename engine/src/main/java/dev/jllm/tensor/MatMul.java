@@ -1,0 +1,46 @@
+package dev.jllm.tensor;
+
+/**
+ * Matrix products with weight tensors, the operation decoding and prompt processing spend
+ * nearly all their time in. Activations are converted once per product to the weight type's
+ * encoding ({@link TensorFormat#activationType()}), then the rows of the weight matrix are split
+ * across the worker pool.
+ */
+public final class MatMul {
+    private MatMul() {}
+
+    /** Below this many weight values a product runs on one thread: hand-off would cost more than it saves. */
+    private static final long PARALLEL_THRESHOLD = 1 << 15;
+    /** Rows per chunk: a multiple of the row counts that multi-row kernels process together. */
+    private static final int ROW_GRAIN = 16;
+
+    /**
+     * {@code out[t * w.rows() + r] = Σ_c w[r][c] · x[xOffset + t * w.cols() + c]} for the
+     * {@code tokens} activation rows. {@code scratch} holds the converted activations and is
+     * reused between calls.
+     */
+    public static void multiply(Tensor w, float[] x, int xOffset, int tokens, float[] out, Activations scratch, WorkerPool pool) {
+        TensorFormat f = w.format();
+        ActivationQuantizer.prepare(f.activationType(), x, xOffset, w.cols(), tokens, scratch);
+        multiplyPrepared(w, scratch, out, pool);
+    }
+
+    /** As {@link #multiply} with activations already converted (several weights sharing one input). */
+    public static void multiplyPrepared(Tensor w, Activations x, float[] out, WorkerPool pool) {
+        TensorFormat f = w.format();
+        if (x.type() != f.activationType() || x.cols() != w.cols()) {
+            throw new IllegalArgumentException("activations are " + x.type() + "×" + x.cols() + ", " + w.name() + " needs " + f.activationType() + "×" + w.cols());
+        }
+        int rows = w.rows();
+        int tokens = x.count();
+        long rowBytes = w.rowBytes();
+        WorkerPool.RangeTask task = tokens == 1
+                ? (r0, r1) -> f.matvec(w.data(), rowBytes, r0, r1, x, 0, out, r0)
+                : (r0, r1) -> f.matmul(w.data(), rowBytes, r0, r1, x, out, rows);
+        if ((long) rows * w.cols() * tokens < PARALLEL_THRESHOLD) {
+            task.run(0, rows);
+        } else {
+            pool.parallelFor(rows, ROW_GRAIN, task);
+        }
+    }
+}
