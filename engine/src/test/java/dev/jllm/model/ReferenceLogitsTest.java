@@ -38,6 +38,19 @@ class ReferenceLogitsTest {
         return tests.stream();
     }
 
+    static final String[] ARCHITECTURES = {"llama", "llama-tied", "mistral", "qwen2", "qwen3", "phi3", "gemma2", "gemma3", "smollm"};
+
+    /** Issue 6: every architecture, F32 and Q8_0. */
+    @TestFactory
+    Stream<DynamicTest> architectures() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String a : ARCHITECTURES) {
+            tests.add(DynamicTest.dynamicTest("synth-" + a, () -> check("synth-" + a)));
+            tests.add(DynamicTest.dynamicTest("synth-" + a + "-q8_0", () -> check("synth-" + a + "-q8_0")));
+        }
+        return tests.stream();
+    }
+
     static void check(String name) {
         Path model = TestData.require("models/" + name + ".gguf");
         Path refFile = TestData.require("reference/" + name + ".json");
