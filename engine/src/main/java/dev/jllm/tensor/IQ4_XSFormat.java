@@ -4,6 +4,7 @@ import static dev.jllm.tensor.IQ4Codebook.B16;
 import static dev.jllm.tensor.IQ4Codebook.TABLE;
 import static dev.jllm.tensor.Simd.BYTE;
 import static dev.jllm.tensor.Simd.F;
+import static dev.jllm.tensor.Simd.INT_LE;
 import static dev.jllm.tensor.Simd.FLEN;
 import static dev.jllm.tensor.Simd.LE;
 import static dev.jllm.tensor.Simd.SHORT_LE;
@@ -39,6 +40,13 @@ final class IQ4_XSFormat implements TensorFormat {
         int low = ((data.get(BYTE, off + SCALES_L + ib / 2) & 0xFF) >>> (4 * (ib & 1))) & 0xF;
         int high = ((data.get(SHORT_LE, off + SCALES_H) & 0xFFFF) >>> (2 * ib)) & 3;
         return (low | high << 4) - 32;
+    }
+
+    /** All 8 signed sub-block scales, from scales_h and scales_l read as one short and one int. */
+    static void decodeScales(MemorySegment data, long off, float[] sc) {
+        int high = data.get(SHORT_LE, off + SCALES_H);
+        int low = data.get(INT_LE, off + SCALES_L);
+        for (int ib = 0; ib < 8; ib++) sc[ib] = (((low >>> (4 * ib)) & 0xF) | ((high >>> (2 * ib)) & 3) << 4) - 32;
     }
 
     @Override
@@ -83,29 +91,35 @@ final class IQ4_XSFormat implements TensorFormat {
     }
 
     /**
-     * Per super-block: each sub-block's 16 index bytes decoded through the codebook with a byte
-     * shuffle (as IQ4_NL), widened 16/FLEN parts at a time, multiplied by the sub-block scale and
-     * FMA'd with the activation quants. A lane collects at most 32 terms of 127·32·127, an
-     * integer below 2^24, so the super-block sum is exact before one scaling by d·d_x.
+     * Per super-block: the 8 sub-block scales decoded first ({@link #decodeScales}: no calls in
+     * the vector loop), then each sub-block's 16 index bytes decoded through the codebook with a
+     * byte shuffle (as IQ4_NL), widened 16/FLEN parts at a time, multiplied by the sub-block
+     * scale and FMA'd with the activation quants. A lane collects at most 32 terms of
+     * 127·32·127, an integer below 2^24, so the lanes are exact before the super-block's sum is
+     * scaled by d·d_x.
      */
     @Override
     public float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
         int nb = cols / BLOCK;
         int xb = xRow * nb;
         float[] xq = x.quantsAsFloat;
-        FloatVector acc = FloatVector.zero(F);
+        float[] sc = new float[8];
+        float sum = 0;
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
-            FloatVector block = superBlock(data, off, xq, (xb + b) * BLOCK);
-            acc = block.fma(FloatVector.broadcast(F, f16(data, off + D) * x.scales[xb + b]), acc);
+            decodeScales(data, off, sc);
+            sum += f16(data, off + D) * x.scales[xb + b] * superBlock(data, off, sc, xq, (xb + b) * BLOCK);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sum;
     }
 
-    private static FloatVector superBlock(MemorySegment data, long off, float[] xq, int q8) {
+    /**
+     * The hot loop: Σ s_ib·level·q_x over one super-block. Reduced to a float here so that no
+     * vector crosses a method boundary (a non-inlined call would box it).
+     */
+    private static float superBlock(MemorySegment data, long off, float[] sc, float[] xq, int q8) {
         FloatVector block = FloatVector.zero(F);
         for (int ib = 0; ib < 8; ib++) {
-            float s = subScale(data, off, ib);
             ByteVector packed = ByteVector.fromMemorySegment(B16, data, off + QS + 16 * ib, LE);
             ByteVector lo = packed.and((byte) 0xF).selectFrom(TABLE);
             ByteVector hi = packed.lanewise(VectorOperators.LSHR, 4).selectFrom(TABLE);
@@ -113,11 +127,11 @@ final class IQ4_XSFormat implements TensorFormat {
             for (int p = 0; p < 16 / FLEN; p++) {
                 FloatVector wl = (FloatVector) lo.convertShape(VectorOperators.B2F, F, p);
                 FloatVector wh = (FloatVector) hi.convertShape(VectorOperators.B2F, F, p);
-                block = wl.mul(s).fma(FloatVector.fromArray(F, xq, v + p * FLEN), block);
-                block = wh.mul(s).fma(FloatVector.fromArray(F, xq, v + 16 + p * FLEN), block);
+                block = wl.mul(sc[ib]).fma(FloatVector.fromArray(F, xq, v + p * FLEN), block);
+                block = wh.mul(sc[ib]).fma(FloatVector.fromArray(F, xq, v + 16 + p * FLEN), block);
             }
         }
-        return block;
+        return block.reduceLanes(VectorOperators.ADD);
     }
 
     /**

@@ -5,6 +5,7 @@ import static dev.jllm.tensor.Simd.B_FOR_F;
 import static dev.jllm.tensor.Simd.F;
 import static dev.jllm.tensor.Simd.FLEN;
 import static dev.jllm.tensor.Simd.LE;
+import static dev.jllm.tensor.Simd.LONG_LE;
 import static dev.jllm.tensor.Simd.SHORT_LE;
 import static dev.jllm.tensor.Simd.f16;
 
@@ -83,47 +84,62 @@ final class Q2_KFormat implements TensorFormat {
     }
 
     /**
-     * Per super-block: the 2-bit quants of FLEN values (one shift of FLEN packed bytes), widened
-     * to float and multiplied by their sub-block scale, FMA'd with the activation quants into a
-     * per-super-block accumulator. Every lane stays an integer below 2^24, so the super-block sum
-     * is exact before it is scaled once by d·d_x. FLEN (8 or 16) divides 16, so a vector never
-     * straddles two sub-blocks. The min term is scalar: 16 multiplies of precomputed sums.
+     * Per super-block: the scales and mins decoded at once ({@link #decodeScales}), the min term
+     * from the Q8_K 16-sums (16 integer multiplies), then the hot loop {@link #superBlock}.
      */
     @Override
     public float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
         int nb = cols / BLOCK;
         int xb = xRow * nb;
         float[] xq = x.quantsAsFloat;
-        FloatVector acc = FloatVector.zero(F);
-        float mins = 0;
+        float[] sc = new float[16];
+        int[] m = new int[16];
+        float sum = 0;
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
-            FloatVector block = superBlock(data, off, xq, (xb + b) * BLOCK);
-            float dx = x.scales[xb + b];
-            acc = block.fma(FloatVector.broadcast(F, dx * f16(data, off + D)), acc);
+            decodeScales(data, off, sc, m);
             int summs = 0;
-            for (int j = 0; j < 16; j++) summs += x.blockSums16[(xb + b) * 16 + j] * (u8(data, off + SCALES + j) >>> 4);
-            mins += dx * f16(data, off + DMIN) * summs;
+            for (int j = 0; j < 16; j++) summs += x.blockSums16[(xb + b) * 16 + j] * m[j];
+            float dx = x.scales[xb + b];
+            sum += dx * f16(data, off + D) * superBlock(data, off, sc, xq, (xb + b) * BLOCK)
+                    - dx * f16(data, off + DMIN) * summs;
         }
-        return acc.reduceLanes(VectorOperators.ADD) - mins;
+        return sum;
     }
 
-    /** Lane sums of sc·q·x over one super-block (integers, exact). */
-    private static FloatVector superBlock(MemorySegment data, long off, float[] xq, int q8) {
+    /** The 16 scale bytes, read as two longs, split into scales (low nibbles) and mins (high nibbles). */
+    static void decodeScales(MemorySegment data, long off, float[] sc, int[] m) {
+        long lo = data.get(LONG_LE, off + SCALES), hi = data.get(LONG_LE, off + SCALES + 8);
+        for (int i = 0; i < 8; i++) {
+            int a = (int) (lo >>> (8 * i)) & 0xFF, b = (int) (hi >>> (8 * i)) & 0xFF;
+            sc[i] = a & 0xF;
+            sc[8 + i] = b & 0xF;
+            m[i] = a >>> 4;
+            m[8 + i] = b >>> 4;
+        }
+    }
+
+    /**
+     * The hot loop, Σ_j sc_j · Σ_{v∈j} q_v·x_v over one super-block: the 2-bit quants of FLEN
+     * values (one shift of FLEN packed bytes) widened to float, multiplied by their sub-block
+     * scale and FMA'd with the activation quants. Lanes stay integers below 2^24, so they are
+     * exact; FLEN (8 or 16) divides 16, so a vector never straddles two sub-blocks. Reduced here
+     * so that no vector crosses a method boundary (a call that is not inlined would box it).
+     */
+    private static float superBlock(MemorySegment data, long off, float[] sc, float[] xq, int q8) {
         FloatVector block = FloatVector.zero(F);
         for (int h = 0; h < 2; h++) {
             for (int l = 0; l < 32; l += FLEN) {
                 ByteVector packed = ByteVector.fromMemorySegment(B_FOR_F, data, off + QS + 32 * h + l, LE);
                 for (int k = 0; k < 4; k++) {
                     int v = 128 * h + 32 * k + l;
-                    float sc = u8(data, off + SCALES + v / 16) & 0xF;
                     FloatVector q = (FloatVector) packed.lanewise(VectorOperators.LSHR, 2 * k).and((byte) 3)
                             .convertShape(VectorOperators.B2F, F, 0);
-                    block = q.mul(sc).fma(FloatVector.fromArray(F, xq, q8 + v), block);
+                    block = q.mul(sc[v / 16]).fma(FloatVector.fromArray(F, xq, q8 + v), block);
                 }
             }
         }
-        return block;
+        return block.reduceLanes(VectorOperators.ADD);
     }
 
     /**

@@ -80,27 +80,30 @@ final class Q3_KFormat implements TensorFormat {
         return sum;
     }
 
-    /**
-     * Per super-block: for each shift k and FLEN values, (low2 | high·4) − 4 computed in byte
-     * lanes, widened to float, multiplied by the sub-block scale and FMA'd with the activation
-     * quants. Lanes hold integers below 2^24, so the super-block sum is exact before the single
-     * scaling by d·d_x. FLEN divides 16: a vector never straddles two sub-blocks.
-     */
+    /** Per super-block: the 16 scales decoded at once ({@link KScales#decodeQ3}), then {@link #superBlock}. */
     @Override
     public float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
         int nb = cols / BLOCK;
         int xb = xRow * nb;
         float[] xq = x.quantsAsFloat;
-        FloatVector acc = FloatVector.zero(F);
+        float[] sc = new float[16];
+        float sum = 0;
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
-            FloatVector block = superBlock(data, off, xq, (xb + b) * BLOCK);
-            acc = block.fma(FloatVector.broadcast(F, f16(data, off + D) * x.scales[xb + b]), acc);
+            KScales.decodeQ3(data, off + SCALES, sc);
+            sum += f16(data, off + D) * x.scales[xb + b] * superBlock(data, off, sc, xq, (xb + b) * BLOCK);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sum;
     }
 
-    private static FloatVector superBlock(MemorySegment data, long off, float[] xq, int q8) {
+    /**
+     * The hot loop, Σ_j s_j · Σ_{v∈j} q_v·x_v over one super-block: for each shift k and FLEN
+     * values, (low2 | high·4) − 4 computed in byte lanes, widened to float, multiplied by the
+     * sub-block scale and FMA'd with the activation quants. Lanes hold integers below 2^24, so
+     * they are exact; FLEN divides 16, so a vector never straddles two sub-blocks. Reduced here
+     * so that no vector crosses a method boundary.
+     */
+    private static float superBlock(MemorySegment data, long off, float[] sc, float[] xq, int q8) {
         FloatVector block = FloatVector.zero(F);
         for (int l = 0; l < 32; l += FLEN) {
             ByteVector hmask = ByteVector.fromMemorySegment(B_FOR_F, data, off + HMASK + l, LE);
@@ -111,12 +114,11 @@ final class Q3_KFormat implements TensorFormat {
                     ByteVector high = hmask.lanewise(VectorOperators.LSHR, 4 * h + k).and((byte) 1).lanewise(VectorOperators.LSHL, 2);
                     FloatVector q = (FloatVector) low.lanewise(VectorOperators.LSHR, 2 * k).and((byte) 3).or(high).sub((byte) 4)
                             .convertShape(VectorOperators.B2F, F, 0);
-                    float s = KScales.scaleQ3(data, off + SCALES, v / 16);
-                    block = q.mul(s).fma(FloatVector.fromArray(F, xq, q8 + v), block);
+                    block = q.mul(sc[v / 16]).fma(FloatVector.fromArray(F, xq, q8 + v), block);
                 }
             }
         }
-        return block;
+        return block.reduceLanes(VectorOperators.ADD);
     }
 
     /**

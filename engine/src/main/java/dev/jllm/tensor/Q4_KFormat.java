@@ -84,42 +84,48 @@ final class Q4_KFormat implements TensorFormat {
     }
 
     /**
-     * Per super-block: FLEN packed bytes give FLEN low nibbles (sub-block 2c) and FLEN high
-     * nibbles (sub-block 2c+1), widened to float, multiplied by their 6-bit scale and FMA'd with
-     * the activation quants. Lanes stay integers below 2^24 (≤ 32 terms of 15·63·127), so the
-     * super-block sum is exact before one scaling by d·d_x; the min term uses the Q8_K sums.
+     * Per super-block: the 8 scales and mins decoded at once ({@link KScales#decodeK4}), the
+     * min term from the Q8_K 16-sums, then the hot loop {@link #superBlock}.
      */
     @Override
     public float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
         int nb = cols / BLOCK;
         int xb = xRow * nb;
         float[] xq = x.quantsAsFloat;
-        FloatVector acc = FloatVector.zero(F);
-        float mins = 0;
+        float[] sc = new float[8];
+        int[] m = new int[8];
+        float sum = 0;
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
-            FloatVector block = superBlock(data, off, xq, (xb + b) * BLOCK);
+            KScales.decodeK4(data, off + SCALES, sc, m);
+            int mins = 0;
+            for (int j = 0; j < 16; j++) mins += x.blockSums16[(xb + b) * 16 + j] * m[j / 2];
             float dx = x.scales[xb + b];
-            acc = block.fma(FloatVector.broadcast(F, f16(data, off + D) * dx), acc);
-            mins += f16(data, off + DMIN) * dx * minSum(data, off, x, xb + b);
+            sum += f16(data, off + D) * dx * superBlock(data, off, sc, xq, (xb + b) * BLOCK)
+                    - f16(data, off + DMIN) * dx * mins;
         }
-        return acc.reduceLanes(VectorOperators.ADD) - mins;
+        return sum;
     }
 
-    private static FloatVector superBlock(MemorySegment data, long off, float[] xq, int q8) {
+    /**
+     * The hot loop, Σ_j sc_j · Σ_{v∈j} q_v·x_v over one super-block: FLEN packed bytes give FLEN
+     * low nibbles (sub-block 2c) and FLEN high nibbles (sub-block 2c+1), widened to float,
+     * multiplied by their scale and FMA'd with the activation quants. Lanes stay integers below
+     * 2^24 (≤ 32 terms of 15·63·127), so they are exact; the result is reduced here so that no
+     * vector crosses a method boundary (a call that is not inlined would box it).
+     */
+    private static float superBlock(MemorySegment data, long off, float[] sc, float[] xq, int q8) {
         FloatVector block = FloatVector.zero(F);
         for (int c = 0; c < 4; c++) {
-            float s1 = KScales.scaleK4(data, off + SCALES, 2 * c);
-            float s2 = KScales.scaleK4(data, off + SCALES, 2 * c + 1);
             for (int l = 0; l < 32; l += FLEN) {
                 ByteVector packed = ByteVector.fromMemorySegment(B_FOR_F, data, off + QS + 32 * c + l, LE);
                 FloatVector lo = (FloatVector) packed.and((byte) 0xF).convertShape(VectorOperators.B2F, F, 0);
                 FloatVector hi = (FloatVector) packed.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.B2F, F, 0);
-                block = lo.mul(s1).fma(FloatVector.fromArray(F, xq, q8 + 64 * c + l), block);
-                block = hi.mul(s2).fma(FloatVector.fromArray(F, xq, q8 + 64 * c + 32 + l), block);
+                block = lo.mul(sc[2 * c]).fma(FloatVector.fromArray(F, xq, q8 + 64 * c + l), block);
+                block = hi.mul(sc[2 * c + 1]).fma(FloatVector.fromArray(F, xq, q8 + 64 * c + 32 + l), block);
             }
         }
-        return block;
+        return block.reduceLanes(VectorOperators.ADD);
     }
 
     /**

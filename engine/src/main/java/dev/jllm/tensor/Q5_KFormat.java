@@ -75,45 +75,47 @@ final class Q5_KFormat implements TensorFormat {
         return sum;
     }
 
-    /**
-     * As Q4_K, with the fifth bit of FLEN values taken from FLEN qh bytes (shifted by 2c or
-     * 2c+1) and or-ed in as 16 before widening. Lanes stay integers below 2^24 (≤ 32 terms of
-     * 31·63·127), so the super-block sum is exact before one scaling by d·d_x.
-     */
+    /** As Q4_K: scales and mins decoded at once, the min term from the Q8_K sums, then {@link #superBlock}. */
     @Override
     public float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
         int nb = cols / BLOCK;
         int xb = xRow * nb;
         float[] xq = x.quantsAsFloat;
-        FloatVector acc = FloatVector.zero(F);
-        float mins = 0;
+        float[] sc = new float[8];
+        int[] m = new int[8];
+        float sum = 0;
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
-            FloatVector block = superBlock(data, off, xq, (xb + b) * BLOCK);
+            KScales.decodeK4(data, off + SCALES, sc, m);
+            int mins = 0;
+            for (int j = 0; j < 16; j++) mins += x.blockSums16[(xb + b) * 16 + j] * m[j / 2];
             float dx = x.scales[xb + b];
-            acc = block.fma(FloatVector.broadcast(F, f16(data, off + D) * dx), acc);
-            mins += f16(data, off + DMIN) * dx * Q4_KFormat.minSum(data, off, x, xb + b);
+            sum += f16(data, off + D) * dx * superBlock(data, off, sc, xq, (xb + b) * BLOCK)
+                    - f16(data, off + DMIN) * dx * mins;
         }
-        return acc.reduceLanes(VectorOperators.ADD) - mins;
+        return sum;
     }
 
-    private static FloatVector superBlock(MemorySegment data, long off, float[] xq, int q8) {
+    /**
+     * The hot loop, as Q4_K's, with the fifth bit of FLEN values taken from FLEN qh bytes
+     * (shifted by 2c or 2c+1) and or-ed in as 16 before widening. Lanes stay integers below 2^24
+     * (≤ 32 terms of 31·63·127), so they are exact; reduced here so no vector crosses a call.
+     */
+    private static float superBlock(MemorySegment data, long off, float[] sc, float[] xq, int q8) {
         FloatVector block = FloatVector.zero(F);
         for (int l = 0; l < 32; l += FLEN) {
             ByteVector qh = ByteVector.fromMemorySegment(B_FOR_F, data, off + QH + l, LE);
             for (int c = 0; c < 4; c++) {
-                float s1 = KScales.scaleK4(data, off + SCALES, 2 * c);
-                float s2 = KScales.scaleK4(data, off + SCALES, 2 * c + 1);
                 ByteVector packed = ByteVector.fromMemorySegment(B_FOR_F, data, off + QS + 32 * c + l, LE);
                 ByteVector h1 = qh.lanewise(VectorOperators.LSHR, 2 * c).and((byte) 1).lanewise(VectorOperators.LSHL, 4);
                 ByteVector h2 = qh.lanewise(VectorOperators.LSHR, 2 * c + 1).and((byte) 1).lanewise(VectorOperators.LSHL, 4);
                 FloatVector lo = (FloatVector) packed.and((byte) 0xF).or(h1).convertShape(VectorOperators.B2F, F, 0);
                 FloatVector hi = (FloatVector) packed.lanewise(VectorOperators.LSHR, 4).or(h2).convertShape(VectorOperators.B2F, F, 0);
-                block = lo.mul(s1).fma(FloatVector.fromArray(F, xq, q8 + 64 * c + l), block);
-                block = hi.mul(s2).fma(FloatVector.fromArray(F, xq, q8 + 64 * c + 32 + l), block);
+                block = lo.mul(sc[2 * c]).fma(FloatVector.fromArray(F, xq, q8 + 64 * c + l), block);
+                block = hi.mul(sc[2 * c + 1]).fma(FloatVector.fromArray(F, xq, q8 + 64 * c + 32 + l), block);
             }
         }
-        return block;
+        return block.reduceLanes(VectorOperators.ADD);
     }
 
     /**

@@ -5,6 +5,7 @@ import static dev.jllm.tensor.Simd.B_FOR_F;
 import static dev.jllm.tensor.Simd.F;
 import static dev.jllm.tensor.Simd.FLEN;
 import static dev.jllm.tensor.Simd.LE;
+import static dev.jllm.tensor.Simd.LONG_LE;
 import static dev.jllm.tensor.Simd.SHORT_LE;
 import static dev.jllm.tensor.Simd.f16;
 
@@ -80,27 +81,33 @@ final class Q6_KFormat implements TensorFormat {
         return sum;
     }
 
-    /**
-     * Per super-block half and FLEN values: two ql loads and one qh load give the 4·FLEN quants
-     * of k = 0..3, assembled in byte lanes, widened, multiplied by their int8 scale and FMA'd
-     * with the activation quants. A lane collects at most 32 terms of |q·s·x| ≤ 32·128·127, so
-     * it stays an integer below 2^24 and the super-block sum is exact before one scaling by d·d_x.
-     */
+    /** Per super-block: the 16 int8 scales read as two longs, then {@link #superBlock}. */
     @Override
     public float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
         int nb = cols / BLOCK;
         int xb = xRow * nb;
         float[] xq = x.quantsAsFloat;
-        FloatVector acc = FloatVector.zero(F);
+        float[] sc = new float[16];
+        float sum = 0;
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
-            FloatVector block = superBlock(data, off, xq, (xb + b) * BLOCK);
-            acc = block.fma(FloatVector.broadcast(F, f16(data, off + D) * x.scales[xb + b]), acc);
+            for (int half = 0; half < 2; half++) {
+                long word = data.get(LONG_LE, off + SCALES + 8 * half);
+                for (int i = 0; i < 8; i++) sc[8 * half + i] = (byte) (word >>> (8 * i));
+            }
+            sum += f16(data, off + D) * x.scales[xb + b] * superBlock(data, off, sc, xq, (xb + b) * BLOCK);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sum;
     }
 
-    private static FloatVector superBlock(MemorySegment data, long off, float[] xq, int q8) {
+    /**
+     * The hot loop, Σ_j s_j · Σ_{v∈j} q_v·x_v over one super-block: per half and FLEN values,
+     * two ql loads and one qh load give the 4·FLEN quants of k = 0..3, assembled in byte lanes,
+     * widened, multiplied by their int8 scale and FMA'd with the activation quants. A lane
+     * collects at most 32 terms of |q·s·x| ≤ 32·128·127, so it stays an exact integer below
+     * 2^24. Reduced here so that no vector crosses a method boundary.
+     */
+    private static float superBlock(MemorySegment data, long off, float[] sc, float[] xq, int q8) {
         FloatVector block = FloatVector.zero(F);
         for (int h = 0; h < 2; h++) {
             for (int l = 0; l < 32; l += FLEN) {
@@ -113,11 +120,11 @@ final class Q6_KFormat implements TensorFormat {
                     ByteVector high = qh.lanewise(VectorOperators.LSHR, 2 * k).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
                     FloatVector q = (FloatVector) low.or(high).sub((byte) 32).convertShape(VectorOperators.B2F, F, 0);
                     int v = 128 * h + 32 * k + l;
-                    block = q.mul(scale(data, off, v / 16)).fma(FloatVector.fromArray(F, xq, q8 + v), block);
+                    block = q.mul(sc[v / 16]).fma(FloatVector.fromArray(F, xq, q8 + v), block);
                 }
             }
         }
-        return block;
+        return block.reduceLanes(VectorOperators.ADD);
     }
 
     /**
