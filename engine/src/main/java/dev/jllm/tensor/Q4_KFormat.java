@@ -5,7 +5,6 @@ import static dev.jllm.tensor.Simd.B_FOR_F;
 import static dev.jllm.tensor.Simd.F;
 import static dev.jllm.tensor.Simd.FLEN;
 import static dev.jllm.tensor.Simd.LE;
-import static dev.jllm.tensor.Simd.SHORT_LE;
 import static dev.jllm.tensor.Simd.f16;
 
 import java.lang.foreign.MemorySegment;

@@ -12,6 +12,7 @@ import java.util.List;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.jllm.gguf.GGUFFile;
 import dev.jllm.gguf.TensorInfo;
@@ -25,7 +26,8 @@ import dev.jllm.testing.TestData;
  *   <li>decoding: every dequantized matrix lies within the format's quantization error of the
  *       F32 original (a wrong bit layout puts values in the wrong place or with the wrong scale
  *       and misses by many quantization steps);</li>
- *   <li>encoding: quantizing the F32 matrices reproduces llama-quantize's bytes exactly.</li>
+ *   <li>encoding: quantizing the F32 matrices reproduces llama-quantize's bytes exactly, in the
+ *       single-type files and in the mixed Q4_K_M / Q5_K_M recipes.</li>
  * </ul>
  */
 class KQuantReferenceTest {
@@ -145,27 +147,55 @@ class KQuantReferenceTest {
     @ParameterizedTest
     @EnumSource(Kind.class)
     void quantizerReproducesLlamaCppBytes(Kind kind) {
-        TensorFormat f = TensorFormats.ofOrNull(kind.type);
+        String file = "models/synth-llama-kq-" + kind.file + ".gguf";
+        try (GGUFFile q = GGUFFile.open(TestData.require(file))) {
+            matrices(q, kind); // every matrix has the named type
+        }
+        assertQuantizerReproduces(file);
+    }
+
+    /**
+     * llama.cpp's Q4_K_M and Q5_K_M recipes: Q4_K / Q5_K matrices with Q6_K for output,
+     * blk.1.attn_v and blk.1.ffn_down — each matrix re-encoded with the format of its type.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"q4_k_m", "q5_k_m"})
+    void quantizerReproducesMixedRecipes(String recipe) {
+        String file = "models/synth-llama-kq-" + recipe + ".gguf";
+        try (GGUFFile q = GGUFFile.open(TestData.require(file))) {
+            assertEquals(GGMLType.Q6_K, q.tensorInfo("output.weight").type());
+            assertEquals(GGMLType.Q6_K, q.tensorInfo("blk.1.ffn_down.weight").type());
+            assertEquals(recipe.startsWith("q4") ? GGMLType.Q4_K : GGMLType.Q5_K, q.tensorInfo("blk.0.ffn_down.weight").type());
+        }
+        assertQuantizerReproduces(file);
+    }
+
+    /** Quantizes every 2-D tensor of the F32 file with the type it has in {@code file}; compares block by block. */
+    private static void assertQuantizerReproduces(String file) {
         try (GGUFFile orig = GGUFFile.open(TestData.require("models/synth-llama-kq-f32.gguf"));
-             GGUFFile q = GGUFFile.open(TestData.require("models/synth-llama-kq-" + kind.file + ".gguf"));
+             GGUFFile q = GGUFFile.open(TestData.require(file));
              Arena arena = Arena.ofConfined()) {
-            int blocks = 0, wrong = 0;
+            int matrices = 0, blocks = 0, wrong = 0;
             String firstWrong = null;
-            for (TensorInfo t : matrices(q, kind)) {
+            for (TensorInfo t : q.tensors().values()) {
+                if (t.dims() != 2) continue;
+                matrices++;
+                TensorFormat f = TensorFormats.ofOrNull(t.type());
                 float[] src = readF32(orig, orig.tensorInfo(t.name()));
                 MemorySegment expected = q.data(t);
                 MemorySegment mine = arena.allocate(expected.byteSize());
                 f.quantize(src, 0, src.length, mine, 0);
-                int bytes = kind.type.bytesPerBlock;
+                int bytes = t.type().bytesPerBlock;
                 for (long off = 0; off < expected.byteSize(); off += bytes) {
                     blocks++;
                     if (MemorySegment.mismatch(expected, off, off + bytes, mine, off, off + bytes) >= 0) {
                         wrong++;
-                        if (firstWrong == null) firstWrong = t.name() + " block " + off / bytes;
+                        if (firstWrong == null) firstWrong = t.name() + " (" + t.type() + ") block " + off / bytes;
                     }
                 }
             }
-            assertEquals(0, wrong, kind + ": " + wrong + " of " + blocks + " blocks differ from llama.cpp's, first at " + firstWrong);
+            assertEquals(16, matrices, "matrices in " + file);
+            assertEquals(0, wrong, file + ": " + wrong + " of " + blocks + " blocks differ from llama.cpp's, first at " + firstWrong);
         }
     }
 }
