@@ -14,6 +14,13 @@ public final class TensorFormats {
     private static final TensorFormat Q4_1 = new Q4_1Format();
     private static final TensorFormat Q5_0 = new Q5_0Format();
     private static final TensorFormat Q5_1 = new Q5_1Format();
+    private static final TensorFormat Q2_K = new Q2_KFormat();
+    private static final TensorFormat Q3_K = new Q3_KFormat();
+    private static final TensorFormat Q4_K = new Q4_KFormat();
+    private static final TensorFormat Q5_K = new Q5_KFormat();
+    private static final TensorFormat Q6_K = new Q6_KFormat();
+    private static final TensorFormat IQ4_NL = new IQ4_NLFormat();
+    private static final TensorFormat IQ4_XS = new IQ4_XSFormat();
 
     /** The format for a type, or null if jllm has no kernels for it. */
     public static TensorFormat ofOrNull(GGMLType type) {
@@ -26,6 +33,13 @@ public final class TensorFormats {
             case Q4_1 -> Q4_1;
             case Q5_0 -> Q5_0;
             case Q5_1 -> Q5_1;
+            case Q2_K -> Q2_K;
+            case Q3_K -> Q3_K;
+            case Q4_K -> Q4_K;
+            case Q5_K -> Q5_K;
+            case Q6_K -> Q6_K;
+            case IQ4_NL -> IQ4_NL;
+            case IQ4_XS -> IQ4_XS;
             default -> null;
         };
     }

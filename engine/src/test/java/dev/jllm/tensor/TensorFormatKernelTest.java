@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.params.ParameterizedTest;
@@ -18,6 +19,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Every tensor format's SIMD kernels (dot, matvec, matmul) against its scalar twin, on random
  * blocks — raw random bytes (so every bit pattern of the quants occurs) and quantized random
  * floats — and row lengths that are not a multiple of the vector width where the format allows.
+ * The kernels assume FLEN float lanes (16 with AVX-512, 8 with AVX2); run this class once with
+ * {@code -DargLine=... -XX:MaxVectorSize=32} to exercise the 8-lane paths on an AVX-512 machine.
  */
 class TensorFormatKernelTest {
 
@@ -27,24 +30,63 @@ class TensorFormatKernelTest {
             TensorFormat f = TensorFormats.ofOrNull(t);
             if (f == null) continue;
             int block = Math.max(t.blockSize, f.activationType().blockSize);
-            for (int cols : block == 1 ? new int[]{1, 7, 15, 16, 17, 33, 64, 100, 257, 2048} : new int[]{block, 2 * block, 3 * block, 8 * block, 2048}) {
+            int[] lengths = block == 1 ? new int[]{1, 7, 15, 16, 17, 33, 64, 100, 257, 2048} : new int[]{block, 2 * block, 3 * block, 8 * block, 2048};
+            for (int cols : IntStream.of(lengths).distinct().toArray()) {
                 if (cols % block == 0) out.add(Arguments.of(t, cols));
             }
         }
         return out.stream();
     }
 
-    /** Random bytes for a matrix, with valid finite F16 scales where the format has them. */
+    /**
+     * Byte offsets of the F16 scale fields inside one block of each quantized type (the
+     * {@code ggml_half} members of its {@code block_*} struct): raw random blocks get valid,
+     * finite values there so that products stay finite.
+     */
+    static int[] f16Fields(GGMLType t) {
+        return switch (t) {
+            case Q4_0, Q5_0, Q8_0, IQ4_NL, IQ4_XS -> new int[]{0};
+            case Q4_1, Q5_1, Q4_K, Q5_K -> new int[]{0, 2};
+            case Q2_K -> new int[]{80, 82};
+            case Q3_K -> new int[]{108};
+            case Q6_K -> new int[]{208};
+            default -> throw new AssertionError("no F16 field table for " + t + ": add one");
+        };
+    }
+
+    /**
+     * A random matrix. Odd rows of quantized types are raw random bytes — every bit pattern of
+     * quants, packed scales and high bits occurs, including ones no encoder writes (negative
+     * Q6_K/Q3_K scales at their extremes, large mins) — with valid F16 scales. Even rows (and all
+     * rows of float types) are quantized random floats, with zeros now and then.
+     */
     static MemorySegment randomWeights(Arena arena, GGMLType t, int rows, int cols, Random rnd) {
         TensorFormat f = TensorFormats.ofOrNull(t);
-        MemorySegment seg = arena.allocate(f.rowBytes(cols) * rows, 64);
+        long rowBytes = f.rowBytes(cols);
+        MemorySegment seg = arena.allocate(rowBytes * rows, 64);
         float[] values = new float[cols];
         for (int r = 0; r < rows; r++) {
+            if (t.isQuantized() && r % 2 == 1) {
+                randomBlocks(seg, r * rowBytes, cols / t.blockSize, t, rnd);
+                continue;
+            }
             for (int i = 0; i < cols; i++) values[i] = (float) (rnd.nextGaussian() * (r % 3 == 0 ? 0.02 : 1.5));
-            if (r % 4 == 3) values[rnd.nextInt(cols)] = 0; // zeros and a zero block now and then
-            f.quantize(values, 0, cols, seg, r * f.rowBytes(cols));
+            if (r % 4 == 0) values[rnd.nextInt(cols)] = 0; // zeros and a zero block now and then
+            f.quantize(values, 0, cols, seg, r * rowBytes);
         }
         return seg;
+    }
+
+    static void randomBlocks(MemorySegment seg, long offset, int blocks, GGMLType t, Random rnd) {
+        byte[] bytes = new byte[blocks * t.bytesPerBlock];
+        rnd.nextBytes(bytes);
+        MemorySegment.copy(bytes, 0, seg, java.lang.foreign.ValueLayout.JAVA_BYTE, offset, bytes.length);
+        for (int b = 0; b < blocks; b++) {
+            for (int field : f16Fields(t)) {
+                short h = Float.floatToFloat16((float) (rnd.nextGaussian() * 0.01));
+                seg.set(Simd.SHORT_LE, offset + (long) b * t.bytesPerBlock + field, h);
+            }
+        }
     }
 
     static float[] randomActivations(int n, Random rnd) {
@@ -71,25 +113,27 @@ class TensorFormatKernelTest {
             ActivationQuantizer.prepare(f.activationType(), x, 0, cols, tokens, a);
             long rowBytes = f.rowBytes(cols);
 
+            // Each product is judged against its own Σ|w·x|: rows of very different size (0.02 vs
+            // 1.5 scales, raw random blocks) must each agree with the scalar twin.
             float[] expected = new float[tokens * rows];
-            float scale = 0;
+            float[] scale = new float[tokens * rows];
             for (int t = 0; t < tokens; t++) {
                 for (int r = 0; r < rows; r++) {
                     expected[t * rows + r] = f.dotScalar(w, r * rowBytes, a, t, cols);
-                    scale = Math.max(scale, magnitude(f, w, r, rowBytes, cols, a, t));
+                    scale[t * rows + r] = magnitude(f, w, r, rowBytes, cols, a, t);
                 }
             }
             for (int t = 0; t < tokens; t++) {
                 for (int r = 0; r < rows; r++) {
-                    assertClose(expected[t * rows + r], f.dot(w, r * rowBytes, a, t, cols), scale, "dot row " + r + " token " + t);
+                    assertClose(expected[t * rows + r], f.dot(w, r * rowBytes, a, t, cols), scale[t * rows + r], "dot row " + r + " token " + t);
                 }
                 float[] mv = new float[rows + 2];
                 f.matvec(w, rowBytes, 1, rows, a, t, mv, 2);
-                for (int r = 1; r < rows; r++) assertClose(expected[t * rows + r], mv[2 + r - 1], scale, "matvec row " + r + " token " + t);
+                for (int r = 1; r < rows; r++) assertClose(expected[t * rows + r], mv[2 + r - 1], scale[t * rows + r], "matvec row " + r + " token " + t);
             }
             float[] mm = new float[tokens * rows];
             f.matmul(w, rowBytes, 0, rows, a, mm, rows);
-            for (int i = 0; i < mm.length; i++) assertClose(expected[i], mm[i], scale, "matmul element " + i);
+            for (int i = 0; i < mm.length; i++) assertClose(expected[i], mm[i], scale[i], "matmul element " + i);
         }
     }
 

@@ -1,0 +1,180 @@
+package dev.jllm.tensor;
+
+import static dev.jllm.tensor.IQ4Codebook.B16;
+import static dev.jllm.tensor.IQ4Codebook.TABLE;
+import static dev.jllm.tensor.Simd.BYTE;
+import static dev.jllm.tensor.Simd.F;
+import static dev.jllm.tensor.Simd.INT_LE;
+import static dev.jllm.tensor.Simd.FLEN;
+import static dev.jllm.tensor.Simd.LE;
+import static dev.jllm.tensor.Simd.SHORT_LE;
+import static dev.jllm.tensor.Simd.f16;
+
+import java.lang.foreign.MemorySegment;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * IQ4_XS: super-blocks of 256 values in 136 bytes ({@code block_iq4_xs}):
+ * <pre>
+ *   0  d            F16 super-block scale
+ *   2  scales_h     u16: bits 2ib..2ib+1 are the top 2 bits of sub-block ib's scale
+ *   4  scales_l[4]  low 4 bits of the scale of sub-block ib: nibble ib mod 2 of byte ib/2
+ *   8  qs[128]      codebook indices: sub-block ib (32 values) in bytes 16ib..16ib+15,
+ *                   low nibble of byte j = value j, high nibble = value j+16
+ * </pre>
+ * Sub-block scale ls ∈ [0, 63] stores s + 32; value = d·(ls − 32)·{@link IQ4Codebook#VALUES}[index].
+ * Same codebook as IQ4_NL, but one F16 per 256 values. Activations are Q8_K.
+ */
+final class IQ4_XSFormat implements TensorFormat {
+    static final int BLOCK = 256, BYTES = 136;
+    private static final int D = 0, SCALES_H = 2, SCALES_L = 4, QS = 8;
+
+    @Override public GGMLType type() { return GGMLType.IQ4_XS; }
+    @Override public GGMLType activationType() { return GGMLType.Q8_K; }
+
+    /** The signed scale (ls − 32) of sub-block ib. */
+    static int subScale(MemorySegment data, long off, int ib) {
+        int low = ((data.get(BYTE, off + SCALES_L + ib / 2) & 0xFF) >>> (4 * (ib & 1))) & 0xF;
+        int high = ((data.get(SHORT_LE, off + SCALES_H) & 0xFFFF) >>> (2 * ib)) & 3;
+        return (low | high << 4) - 32;
+    }
+
+    /** All 8 signed sub-block scales, from scales_h and scales_l read as one short and one int. */
+    static void decodeScales(MemorySegment data, long off, float[] sc) {
+        int high = data.get(SHORT_LE, off + SCALES_H);
+        int low = data.get(INT_LE, off + SCALES_L);
+        for (int ib = 0; ib < 8; ib++) sc[ib] = (((low >>> (4 * ib)) & 0xF) | ((high >>> (2 * ib)) & 3) << 4) - 32;
+    }
+
+    @Override
+    public void dequantize(MemorySegment data, long first, float[] out, int outOffset, int count) {
+        long block0 = first / BLOCK;
+        for (int b = 0; b < count / BLOCK; b++) {
+            long off = (block0 + b) * BYTES;
+            float d = f16(data, off + D);
+            for (int ib = 0; ib < 8; ib++) {
+                float dl = d * subScale(data, off, ib);
+                int o = outOffset + b * BLOCK + 32 * ib;
+                for (int j = 0; j < 16; j++) {
+                    int v = data.get(BYTE, off + QS + 16 * ib + j) & 0xFF;
+                    out[o + j] = dl * IQ4Codebook.value(v & 0xF);
+                    out[o + j + 16] = dl * IQ4Codebook.value(v >>> 4);
+                }
+            }
+        }
+    }
+
+    /** ggml_vec_dot_iq4_xs_q8_K: per sub-block (d·d_x·s) · Σ level·q_x (integer sum), summed in float. */
+    @Override
+    public float dotScalar(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
+        int nb = cols / BLOCK;
+        int xb = xRow * nb;
+        float sum = 0;
+        for (int b = 0; b < nb; b++) {
+            long off = rowOffset + (long) b * BYTES;
+            int q8 = (xb + b) * BLOCK;
+            float d4d8 = f16(data, off + D) * x.scales[xb + b];
+            for (int ib = 0; ib < 8; ib++) {
+                int sumi = 0;
+                for (int j = 0; j < 16; j++) {
+                    int v = data.get(BYTE, off + QS + 16 * ib + j) & 0xFF;
+                    sumi += x.quants[q8 + 32 * ib + j] * IQ4Codebook.value(v & 0xF)
+                            + x.quants[q8 + 32 * ib + 16 + j] * IQ4Codebook.value(v >>> 4);
+                }
+                sum += d4d8 * subScale(data, off, ib) * sumi;
+            }
+        }
+        return sum;
+    }
+
+    /**
+     * Per super-block: the 8 sub-block scales decoded first ({@link #decodeScales}: no calls in
+     * the vector loop), then each sub-block's 16 index bytes decoded through the codebook with a
+     * byte shuffle (as IQ4_NL), widened 16/FLEN parts at a time, multiplied by the sub-block
+     * scale and FMA'd with the activation quants. A lane collects at most 32 terms of
+     * 127·32·127, an integer below 2^24, so the lanes are exact before the super-block's sum is
+     * scaled by d·d_x.
+     */
+    @Override
+    public float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
+        int nb = cols / BLOCK;
+        int xb = xRow * nb;
+        float[] xq = x.quantsAsFloat;
+        float[] sc = new float[8];
+        float sum = 0;
+        for (int b = 0; b < nb; b++) {
+            long off = rowOffset + (long) b * BYTES;
+            decodeScales(data, off, sc);
+            sum += f16(data, off + D) * x.scales[xb + b] * superBlock(data, off, sc, xq, (xb + b) * BLOCK);
+        }
+        return sum;
+    }
+
+    /**
+     * The hot loop: Σ s_ib·level·q_x over one super-block. Reduced to a float here so that no
+     * vector crosses a method boundary (a non-inlined call would box it).
+     */
+    private static float superBlock(MemorySegment data, long off, float[] sc, float[] xq, int q8) {
+        FloatVector block = FloatVector.zero(F);
+        for (int ib = 0; ib < 8; ib++) {
+            ByteVector packed = ByteVector.fromMemorySegment(B16, data, off + QS + 16 * ib, LE);
+            ByteVector lo = packed.and((byte) 0xF).selectFrom(TABLE);
+            ByteVector hi = packed.lanewise(VectorOperators.LSHR, 4).selectFrom(TABLE);
+            int v = q8 + 32 * ib;
+            for (int p = 0; p < 16 / FLEN; p++) {
+                FloatVector wl = (FloatVector) lo.convertShape(VectorOperators.B2F, F, p);
+                FloatVector wh = (FloatVector) hi.convertShape(VectorOperators.B2F, F, p);
+                block = wl.mul(sc[ib]).fma(FloatVector.fromArray(F, xq, v + p * FLEN), block);
+                block = wh.mul(sc[ib]).fma(FloatVector.fromArray(F, xq, v + 16 + p * FLEN), block);
+            }
+        }
+        return block.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * ggml's quantize_iq4_xs / quantize_row_iq4_xs_ref (identical without an importance matrix):
+     * per 32 values the IQ4_NL scale search ({@link IQ4Codebook#searchScale}); d = −max/32 where
+     * max is the sub-block scale of largest magnitude; each sub-block scale rounded to
+     * l ∈ [−32, 31]; indices re-chosen against the unrounded d·l.
+     */
+    @Override
+    public void quantize(float[] src, int srcOffset, int count, MemorySegment dst, long dstOffset) {
+        float[] scales = new float[8];
+        for (int b = 0; b < count / BLOCK; b++) {
+            int x = srcOffset + b * BLOCK;
+            long off = dstOffset + (long) b * BYTES;
+            float maxScale = 0, amaxScale = 0;
+            for (int ib = 0; ib < 8; ib++) {
+                scales[ib] = IQ4Codebook.searchScale(src, x + 32 * ib);
+                float abs = Math.abs(scales[ib]);
+                if (abs > amaxScale) {
+                    amaxScale = abs;
+                    maxScale = scales[ib];
+                }
+            }
+            float d = -maxScale / 32;
+            dst.set(SHORT_LE, off + D, Float.floatToFloat16(d));
+            float id = d != 0 ? 1 / d : 0.f;
+            int scalesH = 0;
+            for (int ib = 0; ib < 8; ib++) {
+                int l = Math.max(-32, Math.min(31, QuantMath.nearestInt(id * scales[ib])));
+                float dl = d * l;
+                float idl = dl != 0 ? 1 / dl : 0.f;
+                for (int j = 0; j < 16; j++) {
+                    int l0 = IQ4Codebook.bestIndex(idl * src[x + 32 * ib + j]);
+                    int l1 = IQ4Codebook.bestIndex(idl * src[x + 32 * ib + 16 + j]);
+                    dst.set(BYTE, off + QS + 16 * ib + j, (byte) (l0 | l1 << 4));
+                }
+                l += 32;
+                long lo = off + SCALES_L + ib / 2;
+                int prev = (ib & 1) == 0 ? 0 : dst.get(BYTE, lo) & 0xFF;
+                dst.set(BYTE, lo, (byte) (prev | (l & 0xF) << (4 * (ib & 1))));
+                scalesH |= (l >>> 4) << (2 * ib);
+            }
+            dst.set(SHORT_LE, off + SCALES_H, (short) scalesH);
+        }
+    }
+}

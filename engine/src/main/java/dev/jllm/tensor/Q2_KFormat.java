@@ -1,0 +1,205 @@
+package dev.jllm.tensor;
+
+import static dev.jllm.tensor.Simd.BYTE;
+import static dev.jllm.tensor.Simd.B_FOR_F;
+import static dev.jllm.tensor.Simd.F;
+import static dev.jllm.tensor.Simd.FLEN;
+import static dev.jllm.tensor.Simd.LE;
+import static dev.jllm.tensor.Simd.LONG_LE;
+import static dev.jllm.tensor.Simd.SHORT_LE;
+import static dev.jllm.tensor.Simd.f16;
+
+import java.lang.foreign.MemorySegment;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Q2_K: super-blocks of 256 values in 84 bytes ({@code block_q2_K}):
+ * <pre>
+ *   0  scales[16]  byte j: low nibble = scale of sub-block j (16 values), high nibble = its min
+ *  16  qs[64]      2-bit quants
+ *  80  d           F16 super-block scale of the scales
+ *  82  dmin        F16 super-block scale of the mins
+ * </pre>
+ * Value v = 128·h + 32·k + l (h ∈ {0,1}, k ∈ 0..3, l ∈ 0..31) is bits 2k..2k+1 of qs[32h + l];
+ * it lies in sub-block v/16 and decodes to d·sc·q − dmin·m. Activations are Q8_K, whose sums of
+ * 16 quants turn the min term into 16 multiplies per super-block.
+ */
+final class Q2_KFormat implements TensorFormat {
+    static final int BLOCK = 256, BYTES = 84;
+    private static final int SCALES = 0, QS = 16, D = 80, DMIN = 82;
+
+    @Override public GGMLType type() { return GGMLType.Q2_K; }
+    @Override public GGMLType activationType() { return GGMLType.Q8_K; }
+
+    private static int u8(MemorySegment s, long off) {
+        return s.get(BYTE, off) & 0xFF;
+    }
+
+    @Override
+    public void dequantize(MemorySegment data, long first, float[] out, int outOffset, int count) {
+        long block0 = first / BLOCK;
+        for (int b = 0; b < count / BLOCK; b++) {
+            long off = (block0 + b) * BYTES;
+            float d = f16(data, off + D), dmin = f16(data, off + DMIN);
+            int o = outOffset + b * BLOCK;
+            for (int v = 0; v < BLOCK; v++) {
+                int sc = u8(data, off + SCALES + v / 16);
+                int q = (u8(data, off + QS + 32 * (v / 128) + (v & 31)) >>> (2 * ((v / 32) & 3))) & 3;
+                out[o + v] = d * (sc & 0xF) * q - dmin * (sc >>> 4);
+            }
+        }
+    }
+
+    /**
+     * ggml_vec_dot_q2_K_q8_K: per super-block, isum = Σ_j sc_j · Σ_{v∈j} q_v·x_v and
+     * summs = Σ_j m_j · bsums_j (integers), then d·d_x·isum − dmin·d_x·summs.
+     */
+    @Override
+    public float dotScalar(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
+        int nb = cols / BLOCK;
+        int xb = xRow * nb;
+        float sum = 0;
+        for (int b = 0; b < nb; b++) {
+            long off = rowOffset + (long) b * BYTES;
+            int q8 = (xb + b) * BLOCK;
+            int summs = 0, isum = 0;
+            for (int j = 0; j < 16; j++) {
+                int sc = u8(data, off + SCALES + j);
+                summs += x.blockSums16[(xb + b) * 16 + j] * (sc >>> 4);
+                int h = j / 8, k = (j / 2) & 3, l0 = (j & 1) * 16;
+                int isuml = 0;
+                for (int l = l0; l < l0 + 16; l++) {
+                    int q = (u8(data, off + QS + 32 * h + l) >>> (2 * k)) & 3;
+                    isuml += q * x.quants[q8 + 128 * h + 32 * k + l];
+                }
+                isum += (sc & 0xF) * isuml;
+            }
+            float dx = x.scales[xb + b];
+            sum += dx * f16(data, off + D) * isum - dx * f16(data, off + DMIN) * summs;
+        }
+        return sum;
+    }
+
+    /**
+     * Per super-block: the scales and mins decoded at once ({@link #decodeScales}), the min term
+     * from the Q8_K 16-sums (16 integer multiplies), then the hot loop {@link #superBlock}.
+     */
+    @Override
+    public float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
+        int nb = cols / BLOCK;
+        int xb = xRow * nb;
+        float[] xq = x.quantsAsFloat;
+        float[] sc = new float[16];
+        int[] m = new int[16];
+        float sum = 0;
+        for (int b = 0; b < nb; b++) {
+            long off = rowOffset + (long) b * BYTES;
+            decodeScales(data, off, sc, m);
+            int summs = 0;
+            for (int j = 0; j < 16; j++) summs += x.blockSums16[(xb + b) * 16 + j] * m[j];
+            float dx = x.scales[xb + b];
+            sum += dx * f16(data, off + D) * superBlock(data, off, sc, xq, (xb + b) * BLOCK)
+                    - dx * f16(data, off + DMIN) * summs;
+        }
+        return sum;
+    }
+
+    /** The 16 scale bytes, read as two longs, split into scales (low nibbles) and mins (high nibbles). */
+    static void decodeScales(MemorySegment data, long off, float[] sc, int[] m) {
+        long lo = data.get(LONG_LE, off + SCALES), hi = data.get(LONG_LE, off + SCALES + 8);
+        for (int i = 0; i < 8; i++) {
+            int a = (int) (lo >>> (8 * i)) & 0xFF, b = (int) (hi >>> (8 * i)) & 0xFF;
+            sc[i] = a & 0xF;
+            sc[8 + i] = b & 0xF;
+            m[i] = a >>> 4;
+            m[8 + i] = b >>> 4;
+        }
+    }
+
+    /**
+     * The hot loop, Σ_j sc_j · Σ_{v∈j} q_v·x_v over one super-block: the 2-bit quants of FLEN
+     * values (one shift of FLEN packed bytes) widened to float, multiplied by their sub-block
+     * scale and FMA'd with the activation quants. Lanes stay integers below 2^24, so they are
+     * exact; FLEN (8 or 16) divides 16, so a vector never straddles two sub-blocks. Reduced here
+     * so that no vector crosses a method boundary (a call that is not inlined would box it).
+     */
+    private static float superBlock(MemorySegment data, long off, float[] sc, float[] xq, int q8) {
+        FloatVector block = FloatVector.zero(F);
+        for (int h = 0; h < 2; h++) {
+            for (int l = 0; l < 32; l += FLEN) {
+                ByteVector packed = ByteVector.fromMemorySegment(B_FOR_F, data, off + QS + 32 * h + l, LE);
+                for (int k = 0; k < 4; k++) {
+                    int v = 128 * h + 32 * k + l;
+                    FloatVector q = (FloatVector) packed.lanewise(VectorOperators.LSHR, 2 * k).and((byte) 3)
+                            .convertShape(VectorOperators.B2F, F, 0);
+                    block = q.mul(sc[v / 16]).fma(FloatVector.fromArray(F, xq, q8 + v), block);
+                }
+            }
+        }
+        return block.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * ggml's quantize_row_q2_K_ref: per 16 values make_qkx2_quants(nmax 3, weights |x|, MAD
+     * error), the 16 scales and 16 mins quantized to 4 bits against their maxima, then the quants
+     * recomputed from the F16-rounded scales.
+     */
+    @Override
+    public void quantize(float[] src, int srcOffset, int count, MemorySegment dst, long dstOffset) {
+        byte[] L = new byte[BLOCK];
+        byte[] laux = new byte[16];
+        float[] weights = new float[16];
+        float[] mins = new float[16];
+        float[] scales = new float[16];
+        int[] packed = new int[16];
+        for (int b = 0; b < count / BLOCK; b++) {
+            int x = srcOffset + b * BLOCK;
+            long off = dstOffset + (long) b * BYTES;
+            float maxScale = 0, maxMin = 0;
+            for (int j = 0; j < 16; j++) {
+                for (int l = 0; l < 16; l++) weights[l] = Math.abs(src[x + 16 * j + l]);
+                scales[j] = KQuantSearch.makeQkx2Quants(16, 3, src, x + 16 * j, weights, L, 16 * j, mins, j, laux, -0.5f, 0.1f, 15, true);
+                if (scales[j] > maxScale) maxScale = scales[j];
+                if (mins[j] > maxMin) maxMin = mins[j];
+            }
+            short dBits, dminBits;
+            if (maxScale > 0) {
+                float iscale = 15.f / maxScale;
+                for (int j = 0; j < 16; j++) packed[j] = QuantMath.nearestInt(iscale * scales[j]) & 0xFF;
+                dBits = Float.floatToFloat16(maxScale / 15.f);
+            } else {
+                for (int j = 0; j < 16; j++) packed[j] = 0;
+                dBits = Float.floatToFloat16(0.f);
+            }
+            if (maxMin > 0) {
+                float iscale = 15.f / maxMin;
+                for (int j = 0; j < 16; j++) packed[j] = (packed[j] | (QuantMath.nearestInt(iscale * mins[j]) << 4)) & 0xFF;
+                dminBits = Float.floatToFloat16(maxMin / 15.f);
+            } else {
+                dminBits = Float.floatToFloat16(0.f);
+            }
+            float dq = Float.float16ToFloat(dBits), dminq = Float.float16ToFloat(dminBits);
+            for (int j = 0; j < 16; j++) {
+                float d = dq * (packed[j] & 0xF);
+                if (d == 0) continue;
+                float dm = dminq * (packed[j] >>> 4);
+                for (int i = 0; i < 16; i++) {
+                    int l = QuantMath.nearestInt((src[x + 16 * j + i] + dm) / d);
+                    L[16 * j + i] = (byte) Math.max(0, Math.min(3, l));
+                }
+            }
+            for (int j = 0; j < 16; j++) dst.set(BYTE, off + SCALES + j, (byte) packed[j]);
+            for (int h = 0; h < 2; h++) {
+                for (int l = 0; l < 32; l++) {
+                    int j = 128 * h + l;
+                    dst.set(BYTE, off + QS + 32 * h + l, (byte) (L[j] | (L[j + 32] << 2) | (L[j + 64] << 4) | (L[j + 96] << 6)));
+                }
+            }
+            dst.set(SHORT_LE, off + D, dBits);
+            dst.set(SHORT_LE, off + DMIN, dminBits);
+        }
+    }
+}

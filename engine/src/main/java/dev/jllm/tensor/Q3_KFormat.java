@@ -1,0 +1,185 @@
+package dev.jllm.tensor;
+
+import static dev.jllm.tensor.Simd.BYTE;
+import static dev.jllm.tensor.Simd.B_FOR_F;
+import static dev.jllm.tensor.Simd.F;
+import static dev.jllm.tensor.Simd.FLEN;
+import static dev.jllm.tensor.Simd.LE;
+import static dev.jllm.tensor.Simd.SHORT_LE;
+import static dev.jllm.tensor.Simd.f16;
+
+import java.lang.foreign.MemorySegment;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Q3_K: super-blocks of 256 values in 110 bytes ({@code block_q3_K}):
+ * <pre>
+ *    0  hmask[32]   high bits: bit 4h+k of hmask[l] belongs to value 128h + 32k + l
+ *   32  qs[64]      low 2 bits: bits 2k..2k+1 of qs[32h + l] belong to value 128h + 32k + l
+ *   96  scales[12]  16 signed 6-bit sub-block scales (see {@link KScales#scaleQ3})
+ *  108  d           F16 super-block scale
+ * </pre>
+ * q = low2 − (high bit set ? 0 : 4) ∈ [−4, 3]; value v = d · s_{v/16} · q. Activations are Q8_K.
+ */
+final class Q3_KFormat implements TensorFormat {
+    static final int BLOCK = 256, BYTES = 110;
+    private static final int HMASK = 0, QS = 32, SCALES = 96, D = 108;
+
+    @Override public GGMLType type() { return GGMLType.Q3_K; }
+    @Override public GGMLType activationType() { return GGMLType.Q8_K; }
+
+    private static int u8(MemorySegment s, long off) {
+        return s.get(BYTE, off) & 0xFF;
+    }
+
+    /** The signed 3-bit quant of value v of the super-block at {@code off}. */
+    private static int quant(MemorySegment data, long off, int v) {
+        int h = v / 128, k = (v / 32) & 3, l = v & 31;
+        int low = (u8(data, off + QS + 32 * h + l) >>> (2 * k)) & 3;
+        int high = (u8(data, off + HMASK + l) >>> (4 * h + k)) & 1;
+        return low - (high != 0 ? 0 : 4);
+    }
+
+    @Override
+    public void dequantize(MemorySegment data, long first, float[] out, int outOffset, int count) {
+        long block0 = first / BLOCK;
+        for (int b = 0; b < count / BLOCK; b++) {
+            long off = (block0 + b) * BYTES;
+            float d = f16(data, off + D);
+            int o = outOffset + b * BLOCK;
+            for (int j = 0; j < 16; j++) {
+                float dl = d * KScales.scaleQ3(data, off + SCALES, j);
+                for (int i = 0; i < 16; i++) out[o + 16 * j + i] = dl * quant(data, off, 16 * j + i);
+            }
+        }
+    }
+
+    /**
+     * ggml_vec_dot_q3_K_q8_K: isum = Σ_j s_j · Σ_{v∈j} q_v·x_v (integer), then d·d_x·isum.
+     * (ggml's generic code spreads isum over 8 lanes and scales each; only float rounding differs.)
+     */
+    @Override
+    public float dotScalar(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
+        int nb = cols / BLOCK;
+        int xb = xRow * nb;
+        float sum = 0;
+        for (int b = 0; b < nb; b++) {
+            long off = rowOffset + (long) b * BYTES;
+            int q8 = (xb + b) * BLOCK;
+            int isum = 0;
+            for (int j = 0; j < 16; j++) {
+                int s = 0;
+                for (int i = 0; i < 16; i++) s += quant(data, off, 16 * j + i) * x.quants[q8 + 16 * j + i];
+                isum += KScales.scaleQ3(data, off + SCALES, j) * s;
+            }
+            sum += f16(data, off + D) * x.scales[xb + b] * isum;
+        }
+        return sum;
+    }
+
+    /** Per super-block: the 16 scales decoded at once ({@link KScales#decodeQ3}), then {@link #superBlock}. */
+    @Override
+    public float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
+        int nb = cols / BLOCK;
+        int xb = xRow * nb;
+        float[] xq = x.quantsAsFloat;
+        float[] sc = new float[16];
+        float sum = 0;
+        for (int b = 0; b < nb; b++) {
+            long off = rowOffset + (long) b * BYTES;
+            KScales.decodeQ3(data, off + SCALES, sc);
+            sum += f16(data, off + D) * x.scales[xb + b] * superBlock(data, off, sc, xq, (xb + b) * BLOCK);
+        }
+        return sum;
+    }
+
+    /**
+     * The hot loop, Σ_j s_j · Σ_{v∈j} q_v·x_v over one super-block: for each shift k and FLEN
+     * values, (low2 | high·4) − 4 computed in byte lanes, widened to float, multiplied by the
+     * sub-block scale and FMA'd with the activation quants. Lanes hold integers below 2^24, so
+     * they are exact; FLEN divides 16, so a vector never straddles two sub-blocks. Reduced here
+     * so that no vector crosses a method boundary.
+     */
+    private static float superBlock(MemorySegment data, long off, float[] sc, float[] xq, int q8) {
+        FloatVector block = FloatVector.zero(F);
+        for (int l = 0; l < 32; l += FLEN) {
+            ByteVector hmask = ByteVector.fromMemorySegment(B_FOR_F, data, off + HMASK + l, LE);
+            for (int h = 0; h < 2; h++) {
+                ByteVector low = ByteVector.fromMemorySegment(B_FOR_F, data, off + QS + 32 * h + l, LE);
+                for (int k = 0; k < 4; k++) {
+                    int v = 128 * h + 32 * k + l;
+                    ByteVector high = hmask.lanewise(VectorOperators.LSHR, 4 * h + k).and((byte) 1).lanewise(VectorOperators.LSHL, 2);
+                    FloatVector q = (FloatVector) low.lanewise(VectorOperators.LSHR, 2 * k).and((byte) 3).or(high).sub((byte) 4)
+                            .convertShape(VectorOperators.B2F, F, 0);
+                    block = q.mul(sc[v / 16]).fma(FloatVector.fromArray(F, xq, q8 + v), block);
+                }
+            }
+        }
+        return block.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * ggml's quantize_row_q3_K_ref: per 16 values make_q3_quants (nmax 4, weights x²), the 16
+     * signed scales quantized to 6 bits against the one of largest magnitude (d = max/−32), then
+     * the quants recomputed from the F16-rounded scales and split into low bits and hmask.
+     */
+    @Override
+    public void quantize(float[] src, int srcOffset, int count, MemorySegment dst, long dstOffset) {
+        byte[] L = new byte[BLOCK];
+        float[] scales = new float[16];
+        int[] stored = new int[16];
+        for (int b = 0; b < count / BLOCK; b++) {
+            int x = srcOffset + b * BLOCK;
+            long off = dstOffset + (long) b * BYTES;
+            float maxScale = 0, amax = 0;
+            for (int j = 0; j < 16; j++) {
+                scales[j] = KQuantSearch.makeQ3Quants(16, 4, src, x + 16 * j, L, 16 * j);
+                float scale = Math.abs(scales[j]);
+                if (scale > amax) {
+                    amax = scale;
+                    maxScale = scales[j];
+                }
+            }
+            short dBits;
+            if (maxScale != 0) {
+                float iscale = -32.f / maxScale;
+                for (int j = 0; j < 16; j++) {
+                    int l = (byte) QuantMath.nearestInt(iscale * scales[j]); // C stores it in an int8_t first
+                    stored[j] = Math.max(-32, Math.min(31, l)) + 32;
+                }
+                dBits = Float.floatToFloat16(1 / iscale);
+            } else {
+                for (int j = 0; j < 16; j++) stored[j] = 0;
+                dBits = Float.floatToFloat16(0.f);
+            }
+            KScales.packQ3(stored, dst, off + SCALES);
+            float dq = Float.float16ToFloat(dBits);
+            for (int j = 0; j < 16; j++) {
+                float d = dq * (stored[j] - 32);
+                if (d == 0) continue;
+                for (int i = 0; i < 16; i++) {
+                    int l = QuantMath.nearestInt(src[x + 16 * j + i] / d);
+                    L[16 * j + i] = (byte) (Math.max(-4, Math.min(3, l)) + 4);
+                }
+            }
+            for (int l = 0; l < 32; l++) dst.set(BYTE, off + HMASK + l, (byte) 0);
+            for (int j = 0; j < BLOCK; j++) {
+                if (L[j] > 3) {
+                    long m = off + HMASK + (j & 31);
+                    dst.set(BYTE, m, (byte) (u8(dst, m) | (1 << (j / 32))));
+                    L[j] -= 4;
+                }
+            }
+            for (int h = 0; h < 2; h++) {
+                for (int l = 0; l < 32; l++) {
+                    int j = 128 * h + l;
+                    dst.set(BYTE, off + QS + 32 * h + l, (byte) (L[j] | (L[j + 32] << 2) | (L[j + 64] << 4) | (L[j + 96] << 6)));
+                }
+            }
+            dst.set(SHORT_LE, off + D, dBits);
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package dev.jllm.tensor;
+
+import static dev.jllm.tensor.Simd.BYTE;
+import static dev.jllm.tensor.Simd.B_FOR_F;
+import static dev.jllm.tensor.Simd.F;
+import static dev.jllm.tensor.Simd.FLEN;
+import static dev.jllm.tensor.Simd.LE;
+import static dev.jllm.tensor.Simd.f16;
+
+import java.lang.foreign.MemorySegment;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Q5_K: super-blocks of 256 values in 176 bytes ({@code block_q5_K}):
+ * <pre>
+ *    0  d           F16 super-block scale of the scales
+ *    2  dmin        F16 super-block scale of the mins
+ *    4  scales[12]  8 scales and 8 mins of 6 bits, as Q4_K
+ *   16  qh[32]      fifth bits: bit 2c + half of qh[l] belongs to value 64c + 32·half + l
+ *   48  qs[128]     low 4 bits, laid out as Q4_K's nibbles
+ * </pre>
+ * q = nibble + 16·fifthBit ∈ [0, 31]; value v = d·sc_{v/32}·q − dmin·m_{v/32}. Activations are Q8_K.
+ */
+final class Q5_KFormat implements TensorFormat {
+    static final int BLOCK = 256, BYTES = 176;
+    private static final int D = 0, DMIN = 2, SCALES = 4, QH = 16, QS = 48;
+
+    @Override public GGMLType type() { return GGMLType.Q5_K; }
+    @Override public GGMLType activationType() { return GGMLType.Q8_K; }
+
+    private static int quant(MemorySegment data, long off, int v) {
+        int l = v & 31;
+        int b = data.get(BYTE, off + QS + 32 * (v / 64) + l) & 0xFF;
+        int nibble = (v & 32) == 0 ? b & 0xF : b >>> 4;
+        int high = ((data.get(BYTE, off + QH + l) & 0xFF) >>> (v / 32)) & 1;
+        return nibble | high << 4;
+    }
+
+    @Override
+    public void dequantize(MemorySegment data, long first, float[] out, int outOffset, int count) {
+        long block0 = first / BLOCK;
+        for (int b = 0; b < count / BLOCK; b++) {
+            long off = (block0 + b) * BYTES;
+            float d = f16(data, off + D), min = f16(data, off + DMIN);
+            int o = outOffset + b * BLOCK;
+            for (int j = 0; j < 8; j++) {
+                float dl = d * KScales.scaleK4(data, off + SCALES, j);
+                float ml = min * KScales.minK4(data, off + SCALES, j);
+                for (int i = 0; i < 32; i++) out[o + 32 * j + i] = dl * quant(data, off, 32 * j + i) - ml;
+            }
+        }
+    }
+
+    /** ggml_vec_dot_q5_K_q8_K: as Q4_K — d·d_x·Σ_j sc_j·Σ q·x − dmin·d_x·Σ_j m_j·bsums, integer sums. */
+    @Override
+    public float dotScalar(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
+        int nb = cols / BLOCK;
+        int xb = xRow * nb;
+        float sum = 0;
+        for (int b = 0; b < nb; b++) {
+            long off = rowOffset + (long) b * BYTES;
+            int q8 = (xb + b) * BLOCK;
+            int isum = 0;
+            for (int j = 0; j < 8; j++) {
+                int s = 0;
+                for (int i = 0; i < 32; i++) s += quant(data, off, 32 * j + i) * x.quants[q8 + 32 * j + i];
+                isum += KScales.scaleK4(data, off + SCALES, j) * s;
+            }
+            float dx = x.scales[xb + b];
+            sum += f16(data, off + D) * dx * isum - f16(data, off + DMIN) * dx * Q4_KFormat.minSum(data, off, x, xb + b);
+        }
+        return sum;
+    }
+
+    /** As Q4_K: scales and mins decoded at once, the min term from the Q8_K sums, then {@link #superBlock}. */
+    @Override
+    public float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
+        int nb = cols / BLOCK;
+        int xb = xRow * nb;
+        float[] xq = x.quantsAsFloat;
+        float[] sc = new float[8];
+        int[] m = new int[8];
+        float sum = 0;
+        for (int b = 0; b < nb; b++) {
+            long off = rowOffset + (long) b * BYTES;
+            KScales.decodeK4(data, off + SCALES, sc, m);
+            int mins = 0;
+            for (int j = 0; j < 16; j++) mins += x.blockSums16[(xb + b) * 16 + j] * m[j / 2];
+            float dx = x.scales[xb + b];
+            sum += f16(data, off + D) * dx * superBlock(data, off, sc, xq, (xb + b) * BLOCK)
+                    - f16(data, off + DMIN) * dx * mins;
+        }
+        return sum;
+    }
+
+    /**
+     * The hot loop, as Q4_K's, with the fifth bit of FLEN values taken from FLEN qh bytes
+     * (shifted by 2c or 2c+1) and or-ed in as 16 before widening. Lanes stay integers below 2^24
+     * (≤ 32 terms of 31·63·127), so they are exact; reduced here so no vector crosses a call.
+     */
+    private static float superBlock(MemorySegment data, long off, float[] sc, float[] xq, int q8) {
+        FloatVector block = FloatVector.zero(F);
+        for (int l = 0; l < 32; l += FLEN) {
+            ByteVector qh = ByteVector.fromMemorySegment(B_FOR_F, data, off + QH + l, LE);
+            for (int c = 0; c < 4; c++) {
+                ByteVector packed = ByteVector.fromMemorySegment(B_FOR_F, data, off + QS + 32 * c + l, LE);
+                ByteVector h1 = qh.lanewise(VectorOperators.LSHR, 2 * c).and((byte) 1).lanewise(VectorOperators.LSHL, 4);
+                ByteVector h2 = qh.lanewise(VectorOperators.LSHR, 2 * c + 1).and((byte) 1).lanewise(VectorOperators.LSHL, 4);
+                FloatVector lo = (FloatVector) packed.and((byte) 0xF).or(h1).convertShape(VectorOperators.B2F, F, 0);
+                FloatVector hi = (FloatVector) packed.lanewise(VectorOperators.LSHR, 4).or(h2).convertShape(VectorOperators.B2F, F, 0);
+                block = lo.mul(sc[2 * c]).fma(FloatVector.fromArray(F, xq, q8 + 64 * c + l), block);
+                block = hi.mul(sc[2 * c + 1]).fma(FloatVector.fromArray(F, xq, q8 + 64 * c + 32 + l), block);
+            }
+        }
+        return block.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * ggml's quantize_row_q5_K_ref: as Q4_K with nmax 31 and the search parameters rmin −0.5,
+     * nstep 15 ({@link KQuant45Encoder}); quants above 15 put their fifth bit in qh.
+     */
+    @Override
+    public void quantize(float[] src, int srcOffset, int count, MemorySegment dst, long dstOffset) {
+        KQuant45Encoder enc = new KQuant45Encoder(31, -0.5f, 0.1f, 15);
+        for (int b = 0; b < count / BLOCK; b++) {
+            long off = dstOffset + (long) b * BYTES;
+            enc.encode(src, srcOffset + b * BLOCK, dst, off + D, off + DMIN, off + SCALES);
+            byte[] L = enc.quants;
+            for (int l = 0; l < 32; l++) {
+                int qh = 0;
+                for (int c = 0; c < 4; c++) {
+                    int l1 = L[64 * c + l], l2 = L[64 * c + 32 + l];
+                    qh |= (l1 >>> 4) << (2 * c) | (l2 >>> 4) << (2 * c + 1);
+                    dst.set(BYTE, off + QS + 32 * c + l, (byte) ((l1 & 0xF) | (l2 & 0xF) << 4));
+                }
+                dst.set(BYTE, off + QH + l, (byte) qh);
+            }
+        }
+    }
+}
