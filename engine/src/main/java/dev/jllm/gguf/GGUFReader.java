@@ -26,6 +26,12 @@ import dev.jllm.tensor.GGMLType;
 final class GGUFReader {
     private static final int MAGIC = 0x46554747; // "GGUF" read as a little-endian u32
     private static final int MAX_DIMS = 4;         // GGML_MAX_DIMS
+    /**
+     * Longest metadata array accepted. Real files stay far below (the largest are vocabularies
+     * and merge lists of well under a million entries); the cap bounds what a corrupt count can
+     * make us allocate.
+     */
+    static final int MAX_ARRAY_LENGTH = 1 << 24;
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -82,7 +88,7 @@ final class GGUFReader {
             if (alignment <= 0 || Integer.bitCount(alignment) != 1) throw error("general.alignment " + Integer.toUnsignedString(alignment) + " is not a power of two");
         }
 
-        List<TensorInfo> tensors = new ArrayList<>((int) tensorCount);
+        List<TensorInfo> tensors = new ArrayList<>((int) Math.min(tensorCount, 1024));
         Set<String> names = new HashSet<>();
         for (long i = 0; i < tensorCount; i++) {
             context = "tensor info " + i;
@@ -148,7 +154,19 @@ final class GGUFReader {
     }
 
     private GGUFFormatException error(String message) {
-        return new GGUFFormatException(message);
+        return new GGUFFormatException(printable(message));
+    }
+
+    /** Names in messages come from the file: escape control characters so an error stays one line. */
+    static String printable(String s) {
+        StringBuilder sb = new StringBuilder(Math.min(s.length(), 300));
+        for (int i = 0; i < s.length() && sb.length() < 300; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f) sb.append(String.format("\\x%02x", (int) c));
+            else sb.append(c);
+        }
+        if (sb.length() >= 300) sb.append('…');
+        return sb.toString();
     }
 
     private GGUFValueType readValueType() {
@@ -176,7 +194,7 @@ final class GGUFReader {
         if (depth > 8) throw error("arrays nested too deeply in " + context);
         GGUFValueType et = readValueType();
         long count = readU64();
-        if (count < 0 || count > remaining() / et.minEncodedSize() || count > Integer.MAX_VALUE - 8) {
+        if (count < 0 || count > remaining() / et.minEncodedSize() || count > MAX_ARRAY_LENGTH) {
             throw error("array of " + Long.toUnsignedString(count) + " " + et + " values in " + context + " exceeds what the file can hold");
         }
         int n = (int) count;
@@ -295,6 +313,7 @@ final class GGUFReader {
         byte[] bytes = new byte[n];
         MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, pos, bytes, 0, n);
         pos += n;
+        if (n == 0) return "";
         if (!strict) return new String(bytes, StandardCharsets.UTF_8);
         try {
             return StandardCharsets.UTF_8.newDecoder()

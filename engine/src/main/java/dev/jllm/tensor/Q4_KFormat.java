@@ -52,14 +52,18 @@ final class Q4_KFormat implements TensorFormat {
     }
 
     /**
-     * ggml_vec_dot_q4_K_q8_K: isum = Σ_j sc_j · Σ_{v∈j} q_v·x_v and mins = Σ_j m_j · (bsums of
-     * the two 16-groups of sub-block j), both integers; then d·d_x·isum − dmin·d_x·mins.
+     * isum = Σ_j sc_j · Σ_{v∈j} q_v·x_v and mins = Σ_j m_j · (bsums of the two 16-groups of
+     * sub-block j), both integers; then, in the float order of llama.cpp's repacked Q4_K kernel
+     * (which it uses on x86 for every Q4_K matrix product), acc += isum·(d·d_x) and
+     * accMin += mins·(dmin·d_x) as fused multiply-adds per super-block, and acc − accMin at the
+     * end. The order matters more than it seems: a different rounding here re-rounds some 8-bit
+     * activations later in the network.
      */
     @Override
     public float dotScalar(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
         int nb = cols / BLOCK;
         int xb = xRow * nb;
-        float sum = 0;
+        float acc = 0, accMin = 0;
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
             int q8 = (xb + b) * BLOCK;
@@ -70,9 +74,10 @@ final class Q4_KFormat implements TensorFormat {
                 isum += KScales.scaleK4(data, off + SCALES, j) * s;
             }
             float dx = x.scales[xb + b];
-            sum += f16(data, off + D) * dx * isum - f16(data, off + DMIN) * dx * minSum(data, off, x, xb + b);
+            acc = Math.fma((float) isum, f16(data, off + D) * dx, acc);
+            accMin = Math.fma((float) minSum(data, off, x, xb + b), f16(data, off + DMIN) * dx, accMin);
         }
-        return sum;
+        return acc - accMin;
     }
 
     /** Σ_j m_j · (sum of the 32 activation quants of sub-block j), from the Q8_K 16-sums. */
@@ -93,27 +98,27 @@ final class Q4_KFormat implements TensorFormat {
         float[] xq = x.quantsAsFloat;
         float[] sc = new float[8];
         int[] m = new int[8];
-        float sum = 0;
+        float acc = 0, accMin = 0;
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
             KScales.decodeK4(data, off + SCALES, sc, m);
             int mins = 0;
             for (int j = 0; j < 16; j++) mins += x.blockSums16[(xb + b) * 16 + j] * m[j / 2];
             float dx = x.scales[xb + b];
-            sum += f16(data, off + D) * dx * superBlock(data, off, sc, xq, (xb + b) * BLOCK)
-                    - f16(data, off + DMIN) * dx * mins;
+            acc = Math.fma((float) superBlock(data, off, sc, xq, (xb + b) * BLOCK), f16(data, off + D) * dx, acc);
+            accMin = Math.fma((float) mins, f16(data, off + DMIN) * dx, accMin);
         }
-        return sum;
+        return acc - accMin;
     }
 
     /**
      * The hot loop, Σ_j sc_j · Σ_{v∈j} q_v·x_v over one super-block: FLEN packed bytes give FLEN
      * low nibbles (sub-block 2c) and FLEN high nibbles (sub-block 2c+1), widened to float,
      * multiplied by their scale and FMA'd with the activation quants. Lanes stay integers below
-     * 2^24 (≤ 32 terms of 15·63·127), so they are exact; the result is reduced here so that no
+     * 2^24 (≤ 32 terms of 15·63·127), so they are exact; the result is reduced here (as an int) so that no
      * vector crosses a method boundary (a call that is not inlined would box it).
      */
-    private static float superBlock(MemorySegment data, long off, float[] sc, float[] xq, int q8) {
+    private static int superBlock(MemorySegment data, long off, float[] sc, float[] xq, int q8) {
         FloatVector block = FloatVector.zero(F);
         for (int c = 0; c < 4; c++) {
             for (int l = 0; l < 32; l += FLEN) {
@@ -124,7 +129,8 @@ final class Q4_KFormat implements TensorFormat {
                 block = hi.mul(sc[2 * c + 1]).fma(FloatVector.fromArray(F, xq, q8 + 64 * c + 32 + l), block);
             }
         }
-        return block.reduceLanes(VectorOperators.ADD);
+        // Lanes are exact integers; the total may pass 2^24, so it is summed as an int.
+        return ((jdk.incubator.vector.IntVector) block.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
     }
 
     /**

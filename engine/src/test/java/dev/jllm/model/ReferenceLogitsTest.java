@@ -51,23 +51,36 @@ class ReferenceLogitsTest {
         return tests.stream();
     }
 
+    static final String[] QUANT_TYPES = {"f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1",
+            "q2_k", "q3_k", "q4_k", "q5_k", "q6_k", "iq4_nl", "iq4_xs", "q4_k_m", "q5_k_m"};
+
+    /** Issue 4: every weight type on the same model. */
+    @TestFactory
+    Stream<DynamicTest> quantizationTypes() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String t : QUANT_TYPES) tests.add(DynamicTest.dynamicTest("synth-llama-kq-" + t, () -> check("synth-llama-kq-" + t)));
+        return tests.stream();
+    }
+
     static void check(String name) {
         Path model = TestData.require("models/" + name + ".gguf");
         Path refFile = TestData.require("reference/" + name + ".json");
         float tol = tolerance(name + ".gguf");
         List<String> failures = new ArrayList<>();
+        float[] maxDiff = new float[1];
         try (GGUFFile file = GGUFFile.open(model); WorkerPool pool = new WorkerPool(2)) {
             ModelConfig config = ModelConfig.from(file.metadata());
             Transformer tf = new Transformer(config, ModelWeights.load(file, config), pool);
             for (Reference ref : Reference.load(refFile)) {
-                failures.addAll(compare(tf, ref, tol));
+                failures.addAll(compare(tf, ref, tol, maxDiff));
             }
         }
+        System.out.printf("reference %-28s max |Δ top-10 logit| = %.4f (tol %.2f)%n", name, maxDiff[0], tol);
         assertTrue(failures.isEmpty(), name + ": " + failures.size() + " mismatches:\n" + String.join("\n", failures.subList(0, Math.min(20, failures.size()))));
     }
 
     /** Scores prompt + greedy continuation in one pass and lists every violated criterion. */
-    static List<String> compare(Transformer tf, Reference ref, float tol) {
+    static List<String> compare(Transformer tf, Reference ref, float tol, float[] maxDiff) {
         List<String> failures = new ArrayList<>();
         int[] all = new int[ref.promptIds().length + ref.greedyIds().length];
         System.arraycopy(ref.promptIds(), 0, all, 0, ref.promptIds().length);
@@ -81,6 +94,7 @@ class ReferenceLogitsTest {
             for (int r = 0; r < ref.topk()[p].length; r++) {
                 int id = ref.topId(p, r);
                 float diff = Math.abs(l[id] - ref.topLogit(p, r));
+                maxDiff[0] = Math.max(maxDiff[0], diff);
                 if (diff > tol) failures.add(where + " position " + p + " token " + id + ": ours " + l[id] + " reference " + ref.topLogit(p, r));
             }
             int best = argmax(l);
