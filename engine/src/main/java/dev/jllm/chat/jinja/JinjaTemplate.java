@@ -1,0 +1,48 @@
+package dev.jllm.chat.jinja;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A compiled Jinja2 template, rendered with the environment Hugging Face's
+ * {@code apply_chat_template} uses: {@code ImmutableSandboxedEnvironment(trim_blocks=True,
+ * lstrip_blocks=True, extensions=[loopcontrols])} plus the {@code generation} tag.
+ *
+ * <p>Immutable and thread-safe: each {@link #render} call has its own state.
+ */
+public final class JinjaTemplate {
+    private final List<Stmt> body;
+    private final Limits limits;
+
+    private JinjaTemplate(List<Stmt> body, Limits limits) {
+        this.body = body;
+        this.limits = limits;
+    }
+
+    /** Parses {@code source}. @throws TemplateSyntaxException if it is not a valid template */
+    public static JinjaTemplate compile(String source) {
+        return compile(source, Limits.DEFAULT);
+    }
+
+    public static JinjaTemplate compile(String source, Limits limits) {
+        return new JinjaTemplate(Parser.parse(source, limits), limits);
+    }
+
+    /**
+     * Renders with {@code variables} (values: String, Number, Boolean, null, List, Map) on top of
+     * the globals; {@code clock} drives {@code strftime_now}.
+     *
+     * @throws TemplateException for any error the template raises or causes
+     */
+    public String render(Map<String, ?> variables, Clock clock) {
+        Scope globals = new Scope(null, Globals.create(clock));
+        Scope root = new Scope(new Scope(globals, variables));
+        try {
+            return new Interpreter(limits).render(body, root);
+        } catch (StackOverflowError e) {
+            // a backstop: the call-depth and nesting limits should stop recursion well before this
+            throw new TemplateLimitException("RecursionError", "maximum recursion depth exceeded");
+        }
+    }
+}
