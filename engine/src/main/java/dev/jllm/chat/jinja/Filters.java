@@ -27,8 +27,8 @@ final class Filters {
 
     private static final Map<String, Filter> FILTERS = new HashMap<>();
     /** Jinja2 built-ins this engine does not implement: known (so templates compile) but failing if run. */
-    private static final Set<String> UNSUPPORTED = Set.of("batch", "filesizeformat", "groupby", "pprint",
-            "random", "slice", "striptags", "urlencode", "urlize", "wordwrap", "xmlattr");
+    private static final Set<String> UNSUPPORTED = Set.of("filesizeformat", "groupby", "pprint",
+            "random", "striptags", "urlencode", "urlize", "wordwrap", "xmlattr");
 
     static boolean exists(String name) {
         return FILTERS.containsKey(name) || UNSUPPORTED.contains(name);
@@ -214,6 +214,8 @@ final class Filters {
                     : new PyTuple(a.positional());
             return PercentFormat.format(text(v), args);
         }, "format");
+        register(Filters::batch, "batch");
+        register(Filters::slice, "slice");
         register((in, v, a) -> {
             Object[] p = a.bind("attr", "name");
             if (v instanceof Undefined u) throw u.error();
@@ -504,6 +506,48 @@ final class Filters {
         if (killwords) return head + end;
         int space = head.lastIndexOf(' ');
         return (space >= 0 ? head.substring(0, space) : head) + end;
+    }
+
+    /** Jinja2's do_batch: lists of {@code linecount} items, the last one padded with fill_with. */
+    private static Object batch(Interpreter in, Object v, Args a) {
+        Object[] p = a.bind("batch", "linecount", "fill_with");
+        if (p[0] == Args.MISSING) throw TemplateRuntimeException.typeError("batch() missing required argument 'linecount'");
+        long n = Py.toLong(p[0]);
+        Object fill = arg(p[1], null);
+        List<Object> out = new ArrayList<>();
+        List<Object> tmp = new ArrayList<>();
+        for (Object item : Py.iterate(v)) {
+            if (tmp.size() == n) {
+                out.add(tmp);
+                tmp = new ArrayList<>();
+            }
+            tmp.add(item);
+        }
+        if (!tmp.isEmpty()) {
+            if (fill != null) while (tmp.size() < n) tmp.add(fill);
+            out.add(tmp);
+        }
+        return new PyGenerator("do_batch", out);
+    }
+
+    /** Jinja2's do_slice: {@code slices} columns, the first ones one item longer. */
+    private static Object slice(Interpreter in, Object v, Args a) {
+        Object[] p = a.bind("slice", "slices", "fill_with");
+        if (p[0] == Args.MISSING) throw TemplateRuntimeException.typeError("slice() missing required argument 'slices'");
+        int slices = (int) Py.toLong(p[0]);
+        Object fill = arg(p[1], null);
+        List<Object> seq = Py.iterate(v);
+        int perSlice = seq.size() / slices, withExtra = seq.size() % slices, offset = 0;
+        List<Object> out = new ArrayList<>();
+        for (int i = 0; i < slices; i++) {
+            int start = offset + i * perSlice;
+            if (i < withExtra) offset++;
+            int end = offset + (i + 1) * perSlice;
+            List<Object> tmp = new ArrayList<>(seq.subList(start, end));
+            if (fill != null && i >= withExtra) tmp.add(fill);
+            out.add(tmp);
+        }
+        return new PyGenerator("do_slice", out);
     }
 
     /** Jinja2's do_title: capitalises after spaces, dashes and opening brackets. */

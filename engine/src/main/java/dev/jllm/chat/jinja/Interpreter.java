@@ -18,6 +18,8 @@ public final class Interpreter {
     private long steps;
     private long outputChars;
     private int callDepth;
+    /** Nesting of exec/eval calls: bounds the Java stack a render can use. */
+    private int depth;
 
     Interpreter(Limits limits) {
         this.limits = limits;
@@ -47,6 +49,22 @@ public final class Interpreter {
     }
 
     private Flow exec(Stmt stmt, Scope scope, StringBuilder out) {
+        enterDepth();
+        try {
+            return execStmt(stmt, scope, out);
+        } finally {
+            depth--;
+        }
+    }
+
+    private void enterDepth() {
+        if (++depth > limits.maxEvalDepth()) {
+            throw new TemplateLimitException("RecursionError", "maximum recursion depth exceeded (template evaluation nested "
+                    + limits.maxEvalDepth() + " levels deep)");
+        }
+    }
+
+    private Flow execStmt(Stmt stmt, Scope scope, StringBuilder out) {
         switch (stmt) {
             case Stmt.Text t -> write(out, t.text());
             case Stmt.Print p -> write(out, PyRepr.str(eval(p.expr(), scope)));
@@ -256,6 +274,15 @@ public final class Interpreter {
     // ---- expressions -------------------------------------------------------------------------
 
     Object eval(Expr expr, Scope scope) {
+        enterDepth();
+        try {
+            return evalExpr(expr, scope);
+        } finally {
+            depth--;
+        }
+    }
+
+    private Object evalExpr(Expr expr, Scope scope) {
         switch (expr) {
             case Expr.Const c -> {
                 return c.value();

@@ -15,6 +15,21 @@ public final class JinjaTemplate {
     private final List<Stmt> body;
     private final Limits limits;
 
+    static {
+        // Initialise the engine's classes up front: a class whose static initialiser first runs
+        // deep in a recursion, and fails there with StackOverflowError, would stay unusable.
+        warmUp();
+    }
+
+    private static void warmUp() {
+        String probe = "{% macro m(a, b=1) %}{{ a ~ b }}{% endmacro %}{% set ns = namespace(x=[]) %}"
+                + "{% for k, v in {'a': (1, 2.5)}.items() if k is string %}{{ loop.index ~ m(k|trim, b=v|tojson) }}"
+                + "{{ ('%s' % k).split()[0:1] }}{{ range(1)|list|length }}{{ loop.cycle(1) }}{% endfor %}{{ 1 + 1 - 1 }}";
+        new Interpreter(Limits.DEFAULT).render(Parser.parse(probe, Limits.DEFAULT),
+                new Scope(new Scope(null, Globals.create(java.time.Clock.systemUTC()))));
+        PyMethods.bind("", "strip");
+    }
+
     private JinjaTemplate(List<Stmt> body, Limits limits) {
         this.body = body;
         this.limits = limits;
@@ -26,7 +41,12 @@ public final class JinjaTemplate {
     }
 
     public static JinjaTemplate compile(String source, Limits limits) {
-        return new JinjaTemplate(Parser.parse(source, limits), limits);
+        try {
+            return new JinjaTemplate(Parser.parse(source, limits), limits);
+        } catch (StackOverflowError e) {
+            // a backstop: the parser's nesting limit should reject such templates first
+            throw new TemplateSyntaxException("template too deeply nested", 1);
+        }
     }
 
     /**

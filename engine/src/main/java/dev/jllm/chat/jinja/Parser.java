@@ -171,7 +171,9 @@ final class Parser {
                 case "with" -> body.add(parseWith());
                 case "filter" -> {
                     next();
+                    int depth = nesting;
                     Expr filter = parseFilter(null, true);
+                    nesting = depth;
                     body.add(new Stmt.FilterBlock(filter, parseBody(Set.of("endfilter"), true)));
                 }
                 default -> {
@@ -220,7 +222,9 @@ final class Parser {
         next();
         Target target = parseAssignTarget(true, false, Set.of(), true);
         if (acceptOp("=")) return new Stmt.Assign(target, parseTuple(false, true, Set.of(), false));
+        int depth = nesting;
         Expr filter = parseFilter(null, false);
+        nesting = depth;
         return new Stmt.AssignBlock(target, filter, parseBody(Set.of("endset"), true));
     }
 
@@ -311,23 +315,36 @@ final class Parser {
 
     private Expr parseCondExpr() {
         Expr expr = parseOr();
+        int depth = nesting;
         while (acceptName("if")) {
+            enter();
             Expr test = parseOr();
             Expr otherwise = acceptName("else") ? parseCondExpr() : null;
             expr = new Expr.CondExpr(test, expr, otherwise);
         }
+        nesting = depth;
         return expr;
     }
 
     private Expr parseOr() {
         Expr left = parseAnd();
-        while (acceptName("or")) left = new Expr.Or(left, parseAnd());
+        int depth = nesting;
+        while (acceptName("or")) {
+            enter(); // a chain a or b or c nests in the tree, so it counts towards the nesting limit
+            left = new Expr.Or(left, parseAnd());
+        }
+        nesting = depth;
         return left;
     }
 
     private Expr parseAnd() {
         Expr left = parseNot();
-        while (acceptName("and")) left = new Expr.And(left, parseNot());
+        int depth = nesting;
+        while (acceptName("and")) {
+            enter();
+            left = new Expr.And(left, parseNot());
+        }
+        nesting = depth;
         return left;
     }
 
@@ -348,6 +365,7 @@ final class Parser {
         Expr first = parseMath1();
         List<String> ops = new ArrayList<>();
         List<Expr> operands = new ArrayList<>();
+        int depth = nesting;
         while (true) {
             Token t = current();
             if (t.kind() == Kind.OP && COMPARE_OPS.contains(t.text())) {
@@ -363,38 +381,56 @@ final class Parser {
             } else {
                 break;
             }
+            enter();
             operands.add(parseMath1());
         }
+        nesting = depth;
         return ops.isEmpty() ? first : new Expr.Compare(first, ops, operands);
     }
 
     private Expr parseMath1() {
         Expr left = parseConcat();
+        int depth = nesting;
         while (current().isOp("+") || current().isOp("-")) {
             String op = next().text();
+            enter();
             left = new Expr.BinOp(op, left, parseConcat());
         }
+        nesting = depth;
         return left;
     }
 
     private Expr parseConcat() {
         Expr left = parseMath2();
-        while (acceptOp("~")) left = new Expr.BinOp("~", left, parseMath2());
+        int depth = nesting;
+        while (acceptOp("~")) {
+            enter();
+            left = new Expr.BinOp("~", left, parseMath2());
+        }
+        nesting = depth;
         return left;
     }
 
     private Expr parseMath2() {
         Expr left = parsePow();
+        int depth = nesting;
         while (current().isOp("*") || current().isOp("/") || current().isOp("//") || current().isOp("%")) {
             String op = next().text();
+            enter();
             left = new Expr.BinOp(op, left, parsePow());
         }
+        nesting = depth;
         return left;
     }
 
     private Expr parsePow() {
         Expr left = parseUnary(true);
-        while (acceptOp("**")) left = new Expr.BinOp("**", left, parseUnary(true));
+        int depth = nesting;
+        while (acceptOp("**")) {
+            enter();
+            left = new Expr.BinOp("**", left, parseUnary(true));
+        }
+        nesting = depth;
         return left;
     }
 
@@ -480,19 +516,36 @@ final class Parser {
     }
 
     private Expr parsePostfix(Expr node) {
+        int depth = nesting;
         while (true) {
-            if (current().isOp(".") || current().isOp("[")) node = parseSubscript(node);
-            else if (current().isOp("(")) node = new Expr.Call(node, parseCallArgs());
-            else return node;
+            if (current().isOp(".") || current().isOp("[")) {
+                enter();
+                node = parseSubscript(node);
+            } else if (current().isOp("(")) {
+                enter();
+                node = new Expr.Call(node, parseCallArgs());
+            } else {
+                nesting = depth;
+                return node;
+            }
         }
     }
 
     private Expr parseFilterExpr(Expr node) {
+        int depth = nesting;
         while (true) {
-            if (current().isOp("|")) node = parseFilter(node, false);
-            else if (current().isName("is")) node = parseTest(node);
-            else if (current().isOp("(")) node = new Expr.Call(node, parseCallArgs());
-            else return node;
+            if (current().isOp("|")) {
+                node = parseFilter(node, false);
+            } else if (current().isName("is")) {
+                enter();
+                node = parseTest(node);
+            } else if (current().isOp("(")) {
+                enter();
+                node = new Expr.Call(node, parseCallArgs());
+            } else {
+                nesting = depth;
+                return node;
+            }
         }
     }
 
@@ -571,6 +624,7 @@ final class Parser {
     /** {@code | name(args) | name2 ...}; {@code startInline}: the first {@code |} is implicit. */
     private Expr parseFilter(Expr node, boolean startInline) {
         while (current().isOp("|") || startInline) {
+            enter(); // released by the caller's chain bookkeeping
             if (!startInline) next();
             startInline = false;
             Token nameToken = expect(Kind.NAME, "filter name");
