@@ -88,7 +88,7 @@ public final class ChatTemplate {
      * @throws TemplateException when the template raises ({@code raise_exception}, type and
      *                           undefined-value errors, sandbox refusals, resource limits)
      */
-    public String render(Map<String, Object> variables) {
+    public String render(Map<String, ?> variables) {
         return template.render(variables, clock);
     }
 

@@ -1,7 +1,6 @@
 package dev.jllm.chat.jinja;
 
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -9,7 +8,7 @@ import java.util.Map;
  * Evaluated call arguments: positional values and keyword values (in call order).
  * {@link #bind} maps them onto a Python-style parameter list.
  */
-public record Args(List<Object> positional, Map<String, Object> keyword) {
+record Args(List<Object> positional, Map<String, Object> keyword) {
     /** Marks a parameter the call did not supply. */
     static final Object MISSING = new Object() {
         @Override
@@ -18,9 +17,9 @@ public record Args(List<Object> positional, Map<String, Object> keyword) {
         }
     };
 
-    public static final Args EMPTY = new Args(List.of(), Map.of());
+    static final Args EMPTY = new Args(List.of(), Map.of());
 
-    public static Args of(Object... positional) {
+    static Args of(Object... positional) {
         return new Args(Arrays.asList(positional), Map.of());
     }
 
@@ -81,9 +80,5 @@ public record Args(List<Object> positional, Map<String, Object> keyword) {
         all.add(first);
         all.addAll(positional);
         return new Args(all, keyword);
-    }
-
-    static Map<String, Object> newKeywordMap() {
-        return new LinkedHashMap<>();
     }
 }

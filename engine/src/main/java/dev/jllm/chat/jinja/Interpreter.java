@@ -13,7 +13,7 @@ import dev.jllm.chat.jinja.Stmt.Target;
  * recursion counters), so an instance is used by one thread for one render only; the tree itself
  * is shared.
  */
-public final class Interpreter {
+final class Interpreter {
     private final Limits limits;
     private long steps;
     private long outputChars;

@@ -56,6 +56,8 @@ public final class JinjaTemplate {
      * @throws TemplateException for any error the template raises or causes
      */
     public String render(Map<String, ?> variables, Clock clock) {
+        java.util.Objects.requireNonNull(variables, "variables");
+        java.util.Objects.requireNonNull(clock, "clock");
         Scope globals = new Scope(null, Globals.create(clock));
         Scope root = new Scope(new Scope(globals, variables));
         try {

@@ -10,7 +10,7 @@ import java.util.Map;
  * {@code ","}/{@code ": "} with it, insertion-ordered keys, floats as Python {@code repr}
  * ({@code 150.0}), non-ASCII kept as is unless {@code ensure_ascii}, no HTML escaping.
  */
-public final class JsonDumps {
+final class JsonDumps {
     private JsonDumps() {}
 
     private static final int MAX_DEPTH = 500;
@@ -19,7 +19,7 @@ public final class JsonDumps {
      * @param indent     null for single-line output, an int (spaces per level) or a string
      * @param separators null for the defaults, else a 2-element list/tuple (item, key)
      */
-    public static String dumps(Object value, boolean ensureAscii, Object indent, Object separators, boolean sortKeys) {
+    static String dumps(Object value, boolean ensureAscii, Object indent, Object separators, boolean sortKeys) {
         String indentUnit = null;
         if (indent != null) {
             indentUnit = Py.isStr(indent) ? Py.asStr(indent) : " ".repeat((int) Math.max(0, Py.toLong(indent)));

@@ -7,7 +7,7 @@ import java.util.List;
  * previtem/nextitem (undefined at the ends), depth/depth0, {@code cycle(...)}, {@code changed(...)},
  * and, for a {@code recursive} loop, {@code loop(children)}.
  */
-public final class LoopContext implements PyCallable {
+final class LoopContext implements PyCallable {
     /** {@link #attribute} result for names a loop does not have. */
     static final Object NO_ATTR = new Object();
 

@@ -5,7 +5,7 @@ package dev.jllm.chat.jinja;
  * reference, so (as in Jinja2, where macros are Python closures) the body sees the latest values of
  * the variables around its definition, not those around the call.
  */
-public final class Macro implements PyCallable {
+final class Macro implements PyCallable {
     private final Stmt.MacroDef def;
     private final Scope closure;
 
@@ -14,7 +14,7 @@ public final class Macro implements PyCallable {
         this.closure = closure;
     }
 
-    public String name() {
+    String name() {
         return def.name();
     }
 

@@ -7,7 +7,7 @@ package dev.jllm.chat.jinja;
  * that {@code str + Markup} (and {@code Markup + str}) HTML-escapes the plain operand, which
  * {@link PyOps#add} reproduces. Elsewhere a Markup is treated as its plain text.
  */
-public record Markup(String text) {
+record Markup(String text) {
     static String escape(String s) {
         StringBuilder sb = new StringBuilder(s.length() + 16);
         for (int i = 0; i < s.length(); i++) {

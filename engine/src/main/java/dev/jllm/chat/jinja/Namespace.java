@@ -7,7 +7,7 @@ import java.util.Map;
  * Jinja2's {@code namespace()}: the one mutable object in the sandbox, which is how templates carry
  * state out of a loop body ({@code {% set ns.found = true %}}).
  */
-public final class Namespace {
+final class Namespace {
     private final Map<String, Object> attrs = new LinkedHashMap<>();
 
     Object get(String name) {

@@ -14,7 +14,7 @@ import java.util.Map;
  * Long/Integer/Short/Byte are int; Double/Float are float; String and {@link Markup} are str;
  * List is list ({@link PyTuple} tuple, {@link PyRange} range); Map is dict.
  */
-public final class Py {
+final class Py {
     private Py() {}
 
     // ---- type predicates ---------------------------------------------------------------------
@@ -195,14 +195,13 @@ public final class Py {
     /** The key of {@code map} equal to {@code key} in Python's sense (1 == 1.0 == True), or NO_KEY. */
     static Object findKey(Map<?, ?> map, Object key) {
         if (key instanceof Markup m) key = m.text();
-        if (map.containsKey(key)) return key;
-        if (key instanceof Integer || key instanceof Short || key instanceof Byte) {
-            Long l = toLong(key);
-            if (map.containsKey(l)) return l;
+        try {
+            if (map.containsKey(key)) return key;
+            if (!isNumber(key) && key != null) return NO_KEY; // strings and tuples: the hash lookup is exact
+        } catch (ClassCastException | NullPointerException e) {
+            // caller-supplied maps such as Map.of or TreeMap refuse null or foreign key types
         }
-        if (isNumber(key)) {
-            for (Object k : map.keySet()) if (isNumber(k) && eq(k, key)) return k;
-        }
+        for (Object k : map.keySet()) if (eq(k, key)) return k;
         return NO_KEY;
     }
 

@@ -2,6 +2,6 @@ package dev.jllm.chat.jinja;
 
 /** Anything a template may call: globals, whitelisted methods, macros, {@code loop}. */
 @FunctionalInterface
-public interface PyCallable {
+interface PyCallable {
     Object call(Interpreter interpreter, Args args);
 }

@@ -8,7 +8,7 @@ import java.util.List;
  * {@code |list} or {@code |join}. The items are computed eagerly; only the single-pass behaviour is
  * reproduced.
  */
-public final class PyGenerator {
+final class PyGenerator {
     private final String name;
     private List<Object> items;
 

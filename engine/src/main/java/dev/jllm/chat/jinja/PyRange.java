@@ -3,7 +3,7 @@ package dev.jllm.chat.jinja;
 import java.util.AbstractList;
 
 /** Python's {@code range}: a lazy arithmetic sequence, printed as {@code range(0, 3)}. */
-public final class PyRange extends AbstractList<Object> {
+final class PyRange extends AbstractList<Object> {
     private final long start;
     private final long stop;
     private final long step;

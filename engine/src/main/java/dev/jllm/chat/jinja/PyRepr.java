@@ -9,13 +9,13 @@ import java.util.Map;
  * {@code str(x)}, so {@code {{ true }}} is {@code True}, {@code {{ none }}} is {@code None},
  * {@code {{ 1.0 }}} is {@code 1.0} and {@code {{ [1, 'a'] }}} is {@code [1, 'a']}.
  */
-public final class PyRepr {
+final class PyRepr {
     private PyRepr() {}
 
     private static final int MAX_DEPTH = 500;
 
     /** Python's {@code str(o)}; Undefined prints as the empty string. */
-    public static String str(Object o) {
+    static String str(Object o) {
         if (o instanceof String s) return s;
         if (o instanceof Markup m) return m.text();
         if (o instanceof Undefined) return "";
@@ -25,7 +25,7 @@ public final class PyRepr {
     }
 
     /** Python's {@code repr(o)}. */
-    public static String repr(Object o) {
+    static String repr(Object o) {
         StringBuilder sb = new StringBuilder();
         repr(o, sb, 0);
         return sb.toString();
@@ -124,7 +124,7 @@ public final class PyRepr {
      * positional with a trailing {@code .0} when the decimal exponent is in [-4, 16), otherwise
      * scientific with a signed two-digit exponent ({@code 1e+16}, {@code 1.5e-05}).
      */
-    public static String floatRepr(double d) {
+    static String floatRepr(double d) {
         if (Double.isNaN(d)) return "nan";
         if (Double.isInfinite(d)) return d > 0 ? "inf" : "-inf";
         if (d == 0) return (1 / d < 0) ? "-0.0" : "0.0";

@@ -10,7 +10,7 @@ import java.util.Locale;
  * character, not two). Whitespace is Python's {@code str.isspace()}, which is wider than
  * {@link String#trim()} and {@link Character#isWhitespace}.
  */
-public final class PyStr {
+final class PyStr {
     private PyStr() {}
 
     /** Python's {@code str.isspace()} for one code point (CPython's _PyUnicode_IsWhitespace). */

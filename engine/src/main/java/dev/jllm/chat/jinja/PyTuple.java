@@ -4,28 +4,21 @@ import java.util.AbstractList;
 import java.util.List;
 
 /** A Python tuple: an immutable list that prints as {@code (a, b)} and never equals a list. */
-public final class PyTuple extends AbstractList<Object> {
+final class PyTuple extends AbstractList<Object> {
     private final List<Object> items;
 
-    public PyTuple(List<Object> items) {
-        this.items = List.copyOf(nullSafe(items));
+    PyTuple(List<Object> items) {
+        // an unmodifiable copy that, unlike List.copyOf, accepts None (null) elements
+        this.items = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(items));
     }
 
-    public static PyTuple of(Object... items) {
+    static PyTuple of(Object... items) {
         return new PyTuple(java.util.Arrays.asList(items));
     }
 
-    // List.copyOf rejects nulls, and None is a legitimate tuple element.
-    private static List<Object> nullSafe(List<Object> items) {
-        return items.stream().map(o -> o == null ? NONE : o).toList();
-    }
-
-    private static final Object NONE = new Object();
-
     @Override
     public Object get(int index) {
-        Object o = items.get(index);
-        return o == NONE ? null : o;
+        return items.get(index);
     }
 
     @Override

@@ -9,5 +9,5 @@ import java.util.List;
  * @param kind  {@code dict_items}, {@code dict_keys} or {@code dict_values}
  * @param items a snapshot of the entries (tuples for items)
  */
-public record PyView(String kind, List<Object> items) {
+record PyView(String kind, List<Object> items) {
 }

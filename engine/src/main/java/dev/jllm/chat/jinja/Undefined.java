@@ -8,7 +8,7 @@ package dev.jllm.chat.jinja;
  * with {@link #hint}. An undefined produced by the sandbox for a refused attribute raises
  * {@code SecurityError} instead ({@link #unsafe}).
  */
-public record Undefined(String hint, boolean unsafe) {
+record Undefined(String hint, boolean unsafe) {
 
     /** {@code 'name' is undefined}. */
     static Undefined name(String name) {

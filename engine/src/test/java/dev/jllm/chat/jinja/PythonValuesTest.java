@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
@@ -111,6 +112,12 @@ class PythonValuesTest {
         assertEquals("1 None None 7 ['a', 'b'] [1, None] [('a', 1), ('b', None)]", render(
                 "{{ d.get('a') }} {{ d.get('b', 5) }} {{ d.get('z') }} {{ d.get('z', 7) }} {{ d.keys()|list }} "
                         + "{{ d.values()|list }} {{ d.items()|list }}", "d", d));
+    }
+
+    @Test
+    void immutableCallerMapsAcceptAnyKey() {
+        // Map.of refuses containsKey(null); Python simply finds no such key
+        assertEquals("False 1 False", render("{{ d[none] is defined }} {{ d[1.0] }} {{ none in d }}", "d", Map.of(1L, 1, "a", 2)));
     }
 
     @Test
