@@ -127,7 +127,6 @@ final class Interpreter {
 
     private void enterCall() {
         if (++callDepth > limits.maxCallDepth()) {
-            callDepth = 0; // the exception unwinds every frame
             throw new TemplateLimitException("RecursionError", "maximum recursion depth exceeded ("
                     + limits.maxCallDepth() + " nested macro calls)");
         }
