@@ -1,7 +1,5 @@
 package dev.jllm.tokenizer;
 
-import java.nio.charset.StandardCharsets;
-
 import dev.jllm.gguf.GGUFMetadata;
 
 /**
@@ -64,10 +62,10 @@ public sealed interface Tokenizer permits SpmTokenizer, BpeTokenizer, WpmTokeniz
     /**
      * Text of a token sequence with special tokens removed (llama_detokenize with
      * remove_special = true, unparse_special = false). Bytes that are not valid UTF-8 become
-     * U+FFFD.
+     * U+FFFD, one per maximal invalid subsequence.
      */
     default String decode(int[] ids) {
-        return new String(detokenize(ids, true, false), StandardCharsets.UTF_8);
+        return Utf8.decode(detokenize(ids, true, false));
     }
 
     /** A decoder for generated tokens that only ever returns whole characters. */
