@@ -22,7 +22,7 @@ public sealed interface Tokenizer permits SpmTokenizer, BpeTokenizer, WpmTokeniz
         Vocabulary vocab = Vocabulary.fromMetadata(metadata);
         return switch (vocab.type()) {
             case SPM -> new SpmTokenizer(vocab);
-            case BPE -> new BpeTokenizer(vocab, metadata.getStringArray(VocabularyLoader.KEY_MERGES));
+            case BPE -> new BpeTokenizer(vocab, VocabularyLoader.stringArray(metadata, VocabularyLoader.KEY_MERGES));
             case WPM -> new WpmTokenizer(vocab);
         };
     }

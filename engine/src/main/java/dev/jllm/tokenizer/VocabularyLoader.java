@@ -39,8 +39,8 @@ final class VocabularyLoader {
 
     static Vocabulary load(GGUFMetadata m) {
         if (!m.contains(KEY_MODEL)) throw new TokenizerException("the model has no tokenizer: " + KEY_MODEL + " is missing");
-        String model = m.getString(KEY_MODEL);
-        String pre = m.getString(KEY_PRE, "");
+        String model = string(m, KEY_MODEL, null);
+        String pre = string(m, KEY_PRE, "");
         Ids ids = new Ids();
         VocabType type;
         boolean addSep = false;
@@ -96,7 +96,8 @@ final class VocabularyLoader {
         addSpacePrefix = m.getBoolean("tokenizer.ggml.add_space_prefix", addSpacePrefix);
 
         if (!m.contains(KEY_TOKENS)) throw new TokenizerException("vocabulary is missing: " + KEY_TOKENS);
-        String[] raw = m.getStringArray(KEY_TOKENS);
+        String[] raw = stringArray(m, KEY_TOKENS);
+        if (type == VocabType.BPE) stringArray(m, KEY_MERGES); // type check, as llama.cpp at load
         int n = raw.length;
         float[] scores = readScores(m, n);
         int[] rawTypes = readTypes(m, n);
@@ -137,12 +138,34 @@ final class VocabularyLoader {
         SpecialTokenRules.applyNameBasedAttributes(m, pre, textToId, attrs, specials);
 
         Vocabulary.Flags flags = new Vocabulary.Flags(addBos, addEos, addSep, addSpacePrefix, cleanSpaces, ignoreMerges, lowercase, stripAccents);
-        return new Vocabulary(type, pre, texts, scores, types, attrs, Map.copyOf(textToId), ids.freeze(), flags, eog, specials, maxLen);
+        return new Vocabulary(type, pre, texts, scores, types, attrs, java.util.Collections.unmodifiableMap(textToId), ids.freeze(), flags, eog, specials, maxLen);
+    }
+
+    private static String string(GGUFMetadata m, String key, String fallback) {
+        try {
+            return m.getString(key, fallback);
+        } catch (RuntimeException e) {
+            throw new TokenizerException("invalid " + key + ": " + e.getMessage());
+        }
+    }
+
+    /** A string-array value; a value of another type is a tokenizer error naming the key. */
+    static String[] stringArray(GGUFMetadata m, String key) {
+        try {
+            return m.getStringArray(key);
+        } catch (RuntimeException e) {
+            throw new TokenizerException("invalid " + key + ": " + e.getMessage());
+        }
     }
 
     private static float[] readScores(GGUFMetadata m, int n) {
         if (!m.contains(KEY_SCORES)) return new float[n];
-        GGUFArray a = m.getArray(KEY_SCORES);
+        GGUFArray a;
+        try {
+            a = m.getArray(KEY_SCORES);
+        } catch (RuntimeException e) {
+            throw new TokenizerException("invalid " + KEY_SCORES + ": " + e.getMessage());
+        }
         float[] scores;
         if (a.elementType() == GGUFValueType.FLOAT32) {
             scores = (float[]) a.values();
@@ -159,7 +182,12 @@ final class VocabularyLoader {
 
     private static int[] readTypes(GGUFMetadata m, int n) {
         if (!m.contains(KEY_TOKEN_TYPE)) return null;
-        int[] t = m.getIntArray(KEY_TOKEN_TYPE);
+        int[] t;
+        try {
+            t = m.getIntArray(KEY_TOKEN_TYPE);
+        } catch (RuntimeException e) {
+            throw new TokenizerException("invalid " + KEY_TOKEN_TYPE + ": " + e.getMessage());
+        }
         if (t.length < n) throw new TokenizerException(KEY_TOKEN_TYPE + " has " + t.length + " entries for " + n + " tokens");
         return t;
     }

@@ -43,6 +43,28 @@ class TokenizerPreTokenizerTest {
         assertEquals(List.of("x", "1", "2", " ", "3"), PreTokenizer.forName("starcoder").split("x12 3"));
     }
 
+    /**
+     * Cross-check of the two ways llama.cpp splits: its hand-written GPT-2 and Llama-3 scanners
+     * against the same patterns run through the collapsed-regex path (which is what qwen2,
+     * starcoder, deepseek and others use), on every test string and a few more.
+     */
+    @Test
+    void handWrittenSplittersAgreeWithTheirRegexes() {
+        List<String> texts = new java.util.ArrayList<>();
+        for (TokenizerFixtures.Vector v : TokenizerFixtures.vectors(dev.jllm.testing.TestData.require("vocab/ggml-vocab-gpt-2.gguf"))) texts.add(v.text());
+        texts.addAll(List.of("a\u00A0\u00A0b \u3000x\u2028y", "x  \n \r\n z", "it's IT'S 'LL 'll", "\u0661\u0662\u0663\u0664 \u00BD", "  \u0300a \uD83D\uDE00!!\n\n"));
+        for (String regex : List.of(CustomSplits.GPT2_REGEX, CustomSplits.LLAMA3_REGEX)) {
+            SplitRule custom = SplitRule.of(regex);
+            SplitRule viaRegex = new SplitRule.CategoryRegex(regex);
+            for (String text : texts) {
+                SplitText st = new SplitText(UnicodeFlags.codePoints(text));
+                OffsetList all = OffsetList.of(st.codePoints().length);
+                assertEquals(java.util.Arrays.toString(custom.apply(st, all).toArray()), java.util.Arrays.toString(viaRegex.apply(st, all).toArray()),
+                    regex + " on " + TokenizerFixtures.show(text));
+            }
+        }
+    }
+
     @Test
     void collapsedRegexRewriting() {
         assertEquals("[^\\s\u00D2A-Za-z\u00D10-9]+", SplitRule.CategoryRegex.collapse("[^\\s\\p{L}\\p{N}]+"));
