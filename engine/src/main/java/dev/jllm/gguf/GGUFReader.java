@@ -68,8 +68,12 @@ final class GGUFReader {
         long kvCount = readU64();
         // Each tensor info takes at least 24 bytes and each key/value at least 12: a count larger
         // than the file can hold is corruption, caught before we allocate anything for it.
-        if (tensorCount < 0 || tensorCount > remaining() / 24) throw error("tensor count " + Long.toUnsignedString(tensorCount) + " exceeds what the file can hold");
-        if (kvCount < 0 || kvCount > remaining() / 12) throw error("metadata count " + Long.toUnsignedString(kvCount) + " exceeds what the file can hold");
+        if (tensorCount < 0 || tensorCount > remaining() / 24) {
+            throw error("file is truncated or corrupt: tensor count " + Long.toUnsignedString(tensorCount) + " exceeds what the remaining " + remaining() + " bytes can hold");
+        }
+        if (kvCount < 0 || kvCount > remaining() / 12) {
+            throw error("file is truncated or corrupt: metadata count " + Long.toUnsignedString(kvCount) + " exceeds what the remaining " + remaining() + " bytes can hold");
+        }
 
         GGUFMetadata metadata = new GGUFMetadata();
         for (long i = 0; i < kvCount; i++) {

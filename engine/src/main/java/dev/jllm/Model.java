@@ -1,0 +1,148 @@
+package dev.jllm;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+
+import dev.jllm.gguf.GGUFFile;
+import dev.jllm.gguf.GGUFMetadata;
+import dev.jllm.gguf.TensorInfo;
+import dev.jllm.model.ModelConfig;
+import dev.jllm.model.ModelWeights;
+import dev.jllm.model.Transformer;
+import dev.jllm.tensor.WorkerPool;
+import dev.jllm.tokenizer.Tokenizer;
+
+/**
+ * A language model loaded from a GGUF file: the file is memory-mapped (weights are never copied
+ * onto the Java heap), its tokenizer and configuration are read, and a worker pool is started.
+ *
+ * <pre>{@code
+ * try (Model model = Model.load(Path.of("model.gguf"))) {
+ *     Session session = model.newSession();
+ *     Completion c = session.generate("Once upon a time", GenerationParams.greedy(50),
+ *             (piece, id) -> { System.out.print(piece); return TokenListener.Action.CONTINUE; });
+ * }
+ * }</pre>
+ *
+ * <p><b>Thread safety:</b> a {@code Model} may be shared by any number of threads, each with its
+ * own {@link Session}; sessions do not affect each other's results. Kernel calls from concurrent
+ * sessions take turns on the model's worker pool. Closing the model unmaps the file; sessions
+ * must not be used afterwards.
+ */
+public final class Model implements AutoCloseable {
+    private final GGUFFile file;
+    private final ModelConfig config;
+    private final Transformer transformer;
+    private final Tokenizer tokenizer;
+    private final WorkerPool pool;
+    private final ModelOptions options;
+    private final ModelInfo info;
+
+    private Model(GGUFFile file, ModelConfig config, Transformer transformer, Tokenizer tokenizer, WorkerPool pool,
+                  ModelOptions options, ModelInfo info) {
+        this.file = file;
+        this.config = config;
+        this.transformer = transformer;
+        this.tokenizer = tokenizer;
+        this.pool = pool;
+        this.options = options;
+        this.info = info;
+    }
+
+    /** Loads a model with default options. */
+    public static Model load(Path path) {
+        return load(path, ModelOptions.defaults());
+    }
+
+    /**
+     * Loads a model.
+     *
+     * @throws ModelLoadException if the file is missing, corrupt, or uses an architecture, tensor
+     *                            type or tokenizer jllm does not support (the message says which)
+     */
+    public static Model load(Path path, ModelOptions options) {
+        LoadProgressListener progress = options.progress();
+        progress.onProgress("reading metadata", 0.0);
+        GGUFFile file = GGUFFile.open(path);
+        WorkerPool pool = null;
+        try {
+            GGUFMetadata md = file.metadata();
+            ModelConfig config = ModelConfig.from(md);
+            progress.onProgress("loading tokenizer", 0.1);
+            Tokenizer tokenizer = Tokenizer.fromMetadata(md);
+            progress.onProgress("mapping weights", 0.3);
+            ModelWeights weights = ModelWeights.load(file, config);
+            if (tokenizer.vocabulary().size() > weights.vocabSize()) {
+                throw new ModelLoadException("the tokenizer has " + tokenizer.vocabulary().size()
+                        + " tokens but the embedding only " + weights.vocabSize() + " rows");
+            }
+            if (options.preload()) preload(file, progress);
+            pool = new WorkerPool(options.threads());
+            Transformer transformer = new Transformer(config, weights, pool);
+            int ctx = options.contextLength() > 0 ? options.contextLength() : Math.min(config.contextLength(), ModelOptions.DEFAULT_MAX_CONTEXT);
+            ModelInfo info = describe(file, config, weights, ctx, md);
+            progress.onProgress("ready", 1.0);
+            return new Model(file, config, transformer, tokenizer, pool, options, info);
+        } catch (RuntimeException e) {
+            if (pool != null) pool.close();
+            file.close();
+            if (e instanceof JllmException) throw e;
+            throw new ModelLoadException(path.getFileName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads the mapped file once so that the first tokens do not wait on the disk. */
+    private static void preload(GGUFFile file, LoadProgressListener progress) {
+        MemorySegment all = file.mapping();
+        long size = all.byteSize(), step = 64L << 20;
+        for (long off = 0; off < size; off += step) {
+            all.asSlice(off, Math.min(step, size - off)).load();
+            progress.onProgress("reading weights", 0.3 + 0.7 * Math.min(1.0, (double) (off + step) / size));
+        }
+    }
+
+    private static ModelInfo describe(GGUFFile file, ModelConfig c, ModelWeights w, int ctx, GGUFMetadata md) {
+        long params = 0;
+        for (TensorInfo t : file.tensors().values()) params += t.elementCount();
+        return new ModelInfo(file.path(), md.getString("general.name", file.path().getFileName().toString()),
+                c.architecture().ggufName, params, file.fileSize(), w.vocabSize(), c.contextLength(), ctx,
+                c.dim(), c.layerCount(), c.heads(), c.kvHeads(), c.headDim(), c.ffnDim(),
+                md.getString("tokenizer.ggml.model", "?"), md.getString("tokenizer.chat_template", null));
+    }
+
+    public ModelInfo info() {
+        return info;
+    }
+
+    /** A new session with its own KV cache of the model's context length. */
+    public Session newSession() {
+        return newSession(info.contextLength());
+    }
+
+    /** A new session with its own KV cache of {@code contextLength} positions. */
+    public Session newSession(int contextLength) {
+        if (contextLength < 1) throw new IllegalArgumentException("context length must be positive, got " + contextLength);
+        return new Session(this, contextLength);
+    }
+
+    /** Text to token ids, adding BOS/EOS as the vocabulary asks when {@code addSpecial}. */
+    public int[] tokenize(String text, boolean addSpecial, boolean parseSpecial) {
+        return tokenizer.encode(text, addSpecial, parseSpecial);
+    }
+
+    /** Token ids to text (special tokens are left out). */
+    public String detokenize(int[] ids) {
+        return tokenizer.decode(ids);
+    }
+
+    Transformer transformer() { return transformer; }
+    Tokenizer tokenizer() { return tokenizer; }
+    ModelOptions options() { return options; }
+    ModelConfig config() { return config; }
+
+    @Override
+    public void close() {
+        pool.close();
+        file.close();
+    }
+}

@@ -1,0 +1,62 @@
+package dev.jllm;
+
+/**
+ * How to load a model. Build with {@link #builder()}; {@link #defaults()} uses every core and
+ * the model's own context length (capped at {@value #DEFAULT_MAX_CONTEXT} to bound the memory
+ * each session's KV cache takes).
+ */
+public final class ModelOptions {
+    /** Default cap on the context length when none is given. */
+    public static final int DEFAULT_MAX_CONTEXT = 4096;
+
+    private final int threads;
+    private final int contextLength;
+    private final int batchSize;
+    private final boolean preload;
+    private final LoadProgressListener progress;
+
+    private ModelOptions(Builder b) {
+        this.threads = b.threads;
+        this.contextLength = b.contextLength;
+        this.batchSize = b.batchSize;
+        this.preload = b.preload;
+        this.progress = b.progress;
+    }
+
+    public static Builder builder() { return new Builder(); }
+    public static ModelOptions defaults() { return builder().build(); }
+
+    /** Worker threads for the kernels (default: available processors). */
+    public int threads() { return threads; }
+    /** Context length of new sessions; 0 = the model's own (capped at {@value #DEFAULT_MAX_CONTEXT}). */
+    public int contextLength() { return contextLength; }
+    /** Prompt tokens processed together in one forward pass. */
+    public int batchSize() { return batchSize; }
+    /** Whether to read the whole weight file into the page cache at load time (with progress). */
+    public boolean preload() { return preload; }
+    public LoadProgressListener progress() { return progress; }
+
+    public static final class Builder {
+        private int threads = Runtime.getRuntime().availableProcessors();
+        private int contextLength = 0;
+        private int batchSize = 32;
+        private boolean preload = false;
+        private LoadProgressListener progress = LoadProgressListener.NONE;
+
+        private Builder() {}
+
+        public Builder threads(int n) { this.threads = n; return this; }
+        public Builder contextLength(int n) { this.contextLength = n; return this; }
+        public Builder batchSize(int n) { this.batchSize = n; return this; }
+        public Builder preload(boolean preload) { this.preload = preload; return this; }
+        public Builder progress(LoadProgressListener l) { this.progress = l == null ? LoadProgressListener.NONE : l; return this; }
+
+        /** @throws IllegalArgumentException naming the invalid value */
+        public ModelOptions build() {
+            if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+            if (contextLength < 0) throw new IllegalArgumentException("context length must be positive, got " + contextLength);
+            if (batchSize < 1) throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
+            return new ModelOptions(this);
+        }
+    }
+}

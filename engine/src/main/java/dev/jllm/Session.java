@@ -1,0 +1,197 @@
+package dev.jllm;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.jllm.model.InferenceSession;
+import dev.jllm.sampling.Sampler;
+import dev.jllm.tokenizer.StreamingDecoder;
+import dev.jllm.tokenizer.Tokenizer;
+
+/**
+ * A conversation-independent stream of text generation with its own KV cache.
+ *
+ * <p>Each {@link #generate} call evaluates a prompt and generates from it. When a prompt starts
+ * with the same tokens as what the session last processed (the previous prompt plus its
+ * completion), those tokens' cached keys and values are reused and only the rest is evaluated —
+ * this is how {@link ChatSession} avoids re-reading the conversation every turn.
+ *
+ * <p><b>Thread safety:</b> one generation at a time per session ({@code generate} is
+ * synchronized); {@link #cancel()} may be called from any thread and ends the running generation
+ * within one token. Use one session per concurrent user of a {@link Model}.
+ */
+public final class Session {
+    private final Model model;
+    private final InferenceSession inference;
+    /** The tokens whose keys and values are in the cache, in order. */
+    private int[] context = new int[16];
+    private volatile boolean cancelRequested;
+
+    Session(Model model, int contextLength) {
+        this.model = model;
+        this.inference = new InferenceSession(model.transformer(), contextLength, model.options().batchSize());
+    }
+
+    /** Positions this session's context window holds. */
+    public int contextLength() {
+        return inference.contextLength();
+    }
+
+    /** Positions currently in use (prompt and generated tokens kept in the cache). */
+    public int contextUsed() {
+        return inference.position();
+    }
+
+    /** Forgets the cached context. */
+    public synchronized void reset() {
+        inference.truncate(0);
+    }
+
+    /** Ends the running generation (if any) after the current token; safe from any thread. */
+    public void cancel() {
+        cancelRequested = true;
+    }
+
+    public Completion generate(String prompt, GenerationParams params) {
+        return generate(prompt, params, TokenListener.NONE);
+    }
+
+    /**
+     * Generates a continuation of {@code prompt}, streaming text pieces to {@code listener}.
+     *
+     * @throws ContextOverflowException if the prompt does not fit in the context window
+     */
+    public Completion generate(String prompt, GenerationParams params, TokenListener listener) {
+        int[] ids = model.tokenizer().encode(prompt, params.addSpecialTokens(), params.parseSpecialTokens());
+        return generate(ids, params, listener);
+    }
+
+    /** As {@link #generate(String, GenerationParams, TokenListener)}, from token ids. */
+    public synchronized Completion generate(int[] promptIds, GenerationParams params, TokenListener listener) {
+        cancelRequested = false;
+        Tokenizer tokenizer = model.tokenizer();
+        int ctx = inference.contextLength();
+        int vocab = inference.vocabSize();
+        if (promptIds.length == 0) throw new IllegalArgumentException("the prompt is empty (no tokens)");
+        if (promptIds.length > ctx) throw new ContextOverflowException(promptIds.length, ctx);
+        for (int id : promptIds) {
+            if (id < 0 || id >= vocab) throw new IllegalArgumentException("token id " + id + " is outside the vocabulary (0.." + (vocab - 1) + ")");
+        }
+
+        // Evaluate the prompt, reusing the cached prefix it shares with the current context.
+        long t0 = System.nanoTime();
+        List<List<TokenLogit>> promptTop = List.of();
+        float[] logits;
+        int evaluated;
+        if (params.promptTopLogits() > 0) {
+            inference.truncate(0);
+            float[][] all = inference.feedAll(promptIds);
+            promptTop = new ArrayList<>(all.length);
+            for (float[] row : all) promptTop.add(topLogits(row, params.promptTopLogits()));
+            logits = all[all.length - 1];
+            evaluated = promptIds.length;
+        } else {
+            int reuse = Math.min(commonPrefix(promptIds), promptIds.length - 1);
+            inference.truncate(reuse);
+            int[] rest = java.util.Arrays.copyOfRange(promptIds, reuse, promptIds.length);
+            logits = inference.feed(rest);
+            evaluated = rest.length;
+        }
+        setContext(promptIds, promptIds.length);
+        long t1 = System.nanoTime();
+
+        // Generate.
+        Sampler sampler = new Sampler(params.samplerConfig());
+        StreamingDecoder decoder = tokenizer.streamingDecoder();
+        StopStringFilter text = new StopStringFilter(params.stopStrings());
+        int[] history = java.util.Arrays.copyOf(promptIds, promptIds.length + 64);
+        int historyLength = promptIds.length;
+        List<Integer> generated = new ArrayList<>();
+        FinishReason finish;
+        while (true) {
+            if (params.maxTokens() >= 0 && generated.size() >= params.maxTokens()) {
+                finish = FinishReason.LENGTH;
+                break;
+            }
+            if (cancelRequested) {
+                finish = FinishReason.CANCELLED;
+                break;
+            }
+            int next = sampler.sample(logits, history, historyLength);
+            if (tokenizer.vocabulary().isEndOfGeneration(next)) {
+                finish = FinishReason.STOP;
+                break;
+            }
+            generated.add(next);
+            if (historyLength == history.length) history = java.util.Arrays.copyOf(history, history.length * 2);
+            history[historyLength++] = next;
+            String piece = text.push(decoder.push(next));
+            if (listener.onToken(piece, next) == TokenListener.Action.STOP) {
+                finish = FinishReason.CANCELLED;
+                break;
+            }
+            if (text.stopped()) {
+                finish = FinishReason.STOP;
+                break;
+            }
+            if (inference.position() >= ctx) {
+                finish = FinishReason.LENGTH;
+                break;
+            }
+            if (params.maxTokens() >= 0 && generated.size() >= params.maxTokens()) {
+                finish = FinishReason.LENGTH;
+                break;
+            }
+            logits = inference.feed(new int[]{next});
+            appendContext(next);
+        }
+        String tail = text.push(decoder.flush());
+        tail += text.flush();
+        if (!tail.isEmpty()) listener.onToken(tail, -1);
+        long t2 = System.nanoTime();
+
+        int[] out = generated.stream().mapToInt(Integer::intValue).toArray();
+        return new Completion(text.text(), out, promptIds, finish,
+                new Timings(evaluated, t1 - t0, out.length, t2 - t1), promptTop);
+    }
+
+    private int commonPrefix(int[] ids) {
+        int n = Math.min(ids.length, inference.position());
+        int i = 0;
+        while (i < n && context[i] == ids[i]) i++;
+        return i;
+    }
+
+    private void setContext(int[] ids, int n) {
+        if (context.length < n) context = new int[Math.max(n, context.length * 2)];
+        System.arraycopy(ids, 0, context, 0, n);
+    }
+
+    private void appendContext(int id) {
+        int pos = inference.position() - 1;
+        if (context.length <= pos) context = java.util.Arrays.copyOf(context, Math.max(pos + 1, context.length * 2));
+        context[pos] = id;
+    }
+
+    static List<TokenLogit> topLogits(float[] logits, int k) {
+        k = Math.min(k, logits.length);
+        int[] ids = new int[k];
+        float[] vals = new float[k];
+        int size = 0;
+        for (int i = 0; i < logits.length; i++) {
+            float v = logits[i];
+            if (size == k && v <= vals[k - 1]) continue;
+            int pos = size < k ? size++ : k - 1;
+            while (pos > 0 && vals[pos - 1] < v) {
+                vals[pos] = vals[pos - 1];
+                ids[pos] = ids[pos - 1];
+                pos--;
+            }
+            vals[pos] = v;
+            ids[pos] = i;
+        }
+        List<TokenLogit> out = new ArrayList<>(k);
+        for (int i = 0; i < size; i++) out.add(new TokenLogit(ids[i], vals[i]));
+        return out;
+    }
+}

@@ -1,0 +1,25 @@
+package dev.jllm;
+
+/**
+ * Receives generated text as it is produced. Pieces are whole UTF-8 characters: a token that ends
+ * inside a multi-byte character yields an empty piece, and the character arrives with the token
+ * that completes it.
+ */
+@FunctionalInterface
+public interface TokenListener {
+
+    /** What to do after a token. */
+    enum Action { CONTINUE, STOP }
+
+    /**
+     * Called once per generated token, on the generating thread.
+     *
+     * @param piece   the new text (possibly empty)
+     * @param tokenId the token just generated
+     * @return {@link Action#STOP} to end generation now (finish reason {@link FinishReason#CANCELLED})
+     */
+    Action onToken(String piece, int tokenId);
+
+    /** A listener that ignores everything. */
+    TokenListener NONE = (piece, id) -> Action.CONTINUE;
+}

@@ -1,0 +1,105 @@
+package dev.jllm.tools;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.jllm.Completion;
+import dev.jllm.GenerationParams;
+import dev.jllm.Model;
+import dev.jllm.Session;
+import dev.jllm.TokenListener;
+import dev.jllm.TokenLogit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code jllm generate}: one prompt in, its continuation out (streamed, or one JSON object). */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Generate a continuation of a prompt.")
+final class GenerateCommand implements Callable<Integer> {
+    @Mixin ModelArgs modelArgs;
+    @Mixin SamplingArgs sampling;
+
+    @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "The prompt.")
+    String prompt;
+
+    @Option(names = "--prompt-ids", paramLabel = "IDS", split = ",", description = "The prompt as comma-separated token ids (instead of --prompt).")
+    int[] promptIds;
+
+    @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", defaultValue = "256",
+            description = "Tokens to generate (default: ${DEFAULT-VALUE}; 0 only scores the prompt; -1 until the context is full).")
+    int maxTokens;
+
+    @Option(names = "--special", description = "Parse special-token texts in the prompt (e.g. <|im_start|>) as single tokens.")
+    boolean special;
+
+    @Option(names = "--json", description = "Print one JSON object (prompt_ids, ids, text, finish_reason, timings) instead of streaming text.")
+    boolean json;
+
+    @Option(names = "--logits-top", paramLabel = "K", defaultValue = "0", description = "With --json: the K highest logits at every prompt position.")
+    int logitsTop;
+
+    @Override
+    public Integer call() throws Exception {
+        if ((prompt == null) == (promptIds == null)) throw new CliException("give exactly one of --prompt or --prompt-ids");
+        if (maxTokens < -1) throw new CliException("--max-tokens must be ≥ 0 (or -1 for no limit), got " + maxTokens);
+        if (logitsTop < 0) throw new CliException("--logits-top must be ≥ 0, got " + logitsTop);
+        if (logitsTop > 0 && !json) throw new CliException("--logits-top needs --json");
+        GenerationParams params = sampling.toParams()
+                .maxTokens(maxTokens)
+                .parseSpecialTokens(special)
+                .promptTopLogits(logitsTop)
+                .build();
+        try (Model model = modelArgs.load()) {
+            Session session = model.newSession();
+            if (json) {
+                Completion c = promptIds != null ? session.generate(promptIds, params, TokenListener.NONE)
+                        : session.generate(prompt, params, TokenListener.NONE);
+                Console.OUT.println(new ObjectMapper().writeValueAsString(toJson(c)));
+            } else {
+                Console.OUT.print(prompt != null ? prompt : model.detokenize(promptIds));
+                Console.OUT.flush();
+                TokenListener print = (piece, id) -> {
+                    Console.OUT.print(piece);
+                    Console.OUT.flush();
+                    return TokenListener.Action.CONTINUE;
+                };
+                if (promptIds != null) session.generate(promptIds, params, print);
+                else session.generate(prompt, params, print);
+                Console.OUT.println();
+            }
+        }
+        return 0;
+    }
+
+    static Map<String, Object> toJson(Completion c) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("prompt_ids", c.promptTokenIds());
+        out.put("ids", c.tokenIds());
+        out.put("text", c.text());
+        out.put("finish_reason", c.finishReason().jsonName());
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("prompt_tokens", c.timings().promptTokens());
+        t.put("prompt_ms", c.timings().promptNanos() / 1e6);
+        t.put("prompt_tokens_per_second", c.timings().promptTokensPerSecond());
+        t.put("generated_tokens", c.timings().generatedTokens());
+        t.put("generation_ms", c.timings().generationNanos() / 1e6);
+        t.put("generation_tokens_per_second", c.timings().generationTokensPerSecond());
+        out.put("timings", t);
+        if (!c.promptTopLogits().isEmpty()) {
+            List<List<Object[]>> top = new ArrayList<>();
+            for (List<TokenLogit> pos : c.promptTopLogits()) {
+                List<Object[]> row = new ArrayList<>();
+                for (TokenLogit tl : pos) row.add(new Object[]{tl.id(), tl.logit()});
+                top.add(row);
+            }
+            out.put("top_logits", top);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,112 @@
+package dev.jllm.tools;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+
+import dev.jllm.JllmException;
+import dev.jllm.gguf.GGUFArray;
+import dev.jllm.gguf.GGUFFile;
+import dev.jllm.gguf.GGUFMetadata;
+import dev.jllm.gguf.TensorInfo;
+import dev.jllm.model.LayerSpec;
+import dev.jllm.model.ModelConfig;
+import dev.jllm.tensor.TensorFormats;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code jllm info}: what a GGUF file holds — the architecture as jllm reads it, the metadata
+ * (long arrays summarised) and the tensor table. Works on files jllm cannot run, to show why.
+ */
+@Command(name = "info", mixinStandardHelpOptions = true, description = "Show a GGUF file's architecture, metadata and tensors.")
+final class InfoCommand implements Callable<Integer> {
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "GGUF file.")
+    Path model;
+
+    @Option(names = "--no-tensors", description = "Leave out the tensor table.")
+    boolean noTensors;
+
+    @Override
+    public Integer call() {
+        if (!Files.exists(model)) throw new CliException("file not found: " + model);
+        var out = Console.OUT;
+        try (GGUFFile f = GGUFFile.open(model)) {
+            GGUFMetadata md = f.metadata();
+            out.printf("file:         %s (%s)%n", model, human(f.fileSize()));
+            out.printf("format:       GGUF v%d, %d metadata keys, %d tensors, alignment %d%n", f.version(), md.size(), f.tensors().size(), f.alignment());
+            long params = f.tensors().values().stream().mapToLong(TensorInfo::elementCount).sum();
+            out.printf("name:         %s%n", md.getString("general.name", "-"));
+            out.printf("parameters:   %,d%n", params);
+            out.println();
+            describeArchitecture(md);
+            out.println();
+            out.println("metadata:");
+            for (String key : md.keys()) {
+                out.printf("  %-48s %s%n", key, render(md.get(key)));
+            }
+            if (!noTensors) {
+                out.println();
+                out.printf("tensors:%n  %-36s %-8s %-20s %12s%n", "name", "type", "shape", "bytes");
+                for (TensorInfo t : f.tensors().values()) {
+                    String type = t.type() + (TensorFormats.isSupported(t.type()) ? "" : "*");
+                    out.printf("  %-36s %-8s %-20s %12d%n", t.name(), type, Arrays.toString(t.shape()), t.byteSize());
+                }
+                if (f.tensors().values().stream().anyMatch(t -> !TensorFormats.isSupported(t.type()))) {
+                    out.println("  (* = tensor type jllm cannot compute with yet)");
+                }
+            }
+        }
+        return 0;
+    }
+
+    private void describeArchitecture(GGUFMetadata md) {
+        var out = Console.OUT;
+        String arch = md.getString("general.architecture", "(missing)");
+        try {
+            ModelConfig c = ModelConfig.from(md);
+            out.printf("architecture: %s%n", arch);
+            out.printf("  embedding %d, layers %d, heads %d, KV heads %d, head size %d, feed-forward %d%n",
+                    c.dim(), c.layerCount(), c.heads(), c.kvHeads(), c.headDim(), c.ffnDim());
+            out.printf("  context %d, RMS eps %g, RoPE %s over %d dims, activation %s%n",
+                    c.contextLength(), c.rmsEps(), c.ropeLayout(), c.ropeDim(), c.activation());
+            if (c.embeddingScale() != 1f) out.printf("  embedding scale %.4f%n", c.embeddingScale());
+            if (c.attnSoftcap() > 0) out.printf("  attention soft-cap %.1f%n", c.attnSoftcap());
+            if (c.finalSoftcap() > 0) out.printf("  final logit soft-cap %.1f%n", c.finalSoftcap());
+            StringBuilder layers = new StringBuilder();
+            for (int i = 0; i < c.layerCount(); i++) {
+                LayerSpec l = c.layer(i);
+                layers.append(i == 0 ? "" : " ").append(l.isGlobal() ? "G" : "L" + l.slidingWindow());
+            }
+            out.printf("  layers (G = global, Lw = sliding window w): %s%n", layers);
+            out.printf("  RoPE base %s%n", c.layers().stream().map(l -> l.ropeBase() + (l.ropeScale() != 1f ? "×" + l.ropeScale() : "")).distinct().toList());
+        } catch (JllmException e) {
+            out.printf("architecture: %s — jllm cannot run this file: %s%n", arch, e.getMessage());
+        }
+    }
+
+    static String render(Object v) {
+        if (v instanceof GGUFArray a) {
+            Object values = a.values();
+            int n = a.length();
+            String head = switch (values) {
+                case String[] s -> Arrays.toString(Arrays.copyOf(s, Math.min(n, 5)));
+                case int[] s -> Arrays.toString(Arrays.copyOf(s, Math.min(n, 8)));
+                case float[] s -> Arrays.toString(Arrays.copyOf(s, Math.min(n, 8)));
+                default -> "";
+            };
+            return a.elementType().name().toLowerCase() + "[" + n + "] " + head + (n > 8 ? "…" : "");
+        }
+        String s = String.valueOf(v);
+        s = s.replace("\n", "\\n");
+        return s.length() > 100 ? s.substring(0, 100) + "… (" + s.length() + " chars)" : s;
+    }
+
+    static String human(long bytes) {
+        if (bytes >= 1L << 30) return String.format("%.2f GiB", bytes / (double) (1L << 30));
+        if (bytes >= 1L << 20) return String.format("%.1f MiB", bytes / (double) (1L << 20));
+        if (bytes >= 1L << 10) return String.format("%.1f KiB", bytes / 1024.0);
+        return bytes + " B";
+    }
+}

@@ -1,0 +1,102 @@
+package dev.jllm.tools;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.jllm.testing.TestData;
+
+/** The command line as users run it: {@code java -jar tools/target/jllm.jar …}. */
+class CliIT {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static String stories() {
+        return TestData.require("models/stories260K-f32.gguf").toString();
+    }
+
+    @Test
+    void generateStreamsTheKnownStory() {
+        JarRunner.Result r = JarRunner.run(null, "generate", "-m", stories(), "-p", "Once upon a time", "--temperature", "0", "-n", "60");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().startsWith("Once upon a time, there was a little girl named Lily. She loved to play outside in the park."), r.out());
+        assertFalse(r.err().contains("incubator"), "the Vector API incubator warning must not reach users: " + r.err());
+    }
+
+    @Test
+    void generateJsonWithPromptIdsAndTopLogits() throws Exception {
+        JarRunner.Result r = JarRunner.run(null, "generate", "-m", stories(), "--prompt-ids", "1,403,407", "-n", "5",
+                "--temperature", "0", "--json", "--logits-top", "3");
+        assertEquals(0, r.status(), r.err());
+        JsonNode j = JSON.readTree(r.out());
+        assertEquals("[1,403,407]", j.get("prompt_ids").toString());
+        assertEquals(5, j.get("ids").size());
+        assertEquals("length", j.get("finish_reason").asText());
+        assertEquals(3, j.get("top_logits").size());
+        assertEquals(3, j.get("top_logits").get(0).size());
+        // llama.cpp's best token after "<s> Once upon" is 261 (" a") — from ../shared/reference.
+        assertEquals(261, j.get("top_logits").get(2).get(0).get(0).asInt());
+        assertTrue(j.get("timings").has("generation_tokens_per_second"));
+    }
+
+    @Test
+    void zeroTokensOnlyScoresThePrompt() throws Exception {
+        JarRunner.Result r = JarRunner.run(null, "generate", "-m", stories(), "-p", "Once upon a time", "-n", "0", "--json", "--logits-top", "1");
+        assertEquals(0, r.status(), r.err());
+        JsonNode j = JSON.readTree(r.out());
+        assertEquals(0, j.get("ids").size());
+        assertEquals(j.get("prompt_ids").size(), j.get("top_logits").size());
+    }
+
+    @Test
+    void tokenizeJsonAndJsonl() throws Exception {
+        JarRunner.Result r = JarRunner.run(null, "tokenize", "-m", stories(), "-p", "Once upon a time", "--json");
+        assertEquals(0, r.status(), r.err());
+        assertEquals("[1,403,407,261,378]", r.out().trim());
+        JarRunner.Result jl = JarRunner.run("\"Once upon a time\"\n\"\"\n\"Tom saw a café with a 🍰 cake.\"\n", "tokenize", "-m", stories(), "--input-jsonl", "--no-bos");
+        assertEquals(0, jl.status(), jl.err());
+        String[] lines = jl.out().trim().split("\n");
+        assertEquals(3, lines.length);
+        assertEquals("[403,407,261,378]", lines[0]);
+        assertEquals("[]", lines[1]);
+        assertTrue(JSON.readTree(lines[2]).size() > 10);
+    }
+
+    @Test
+    void infoShowsArchitectureAndTensors() {
+        JarRunner.Result r = JarRunner.run(null, "info", "-m", TestData.require("models/synth-gemma2.gguf").toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("architecture: gemma2"), r.out());
+        assertTrue(r.out().contains("attention soft-cap 4.0"), r.out());
+        assertTrue(r.out().contains("blk.0.post_attention_norm.weight"), r.out());
+    }
+
+    @Test
+    void badInputGivesOneLineAndNonZeroStatus() throws Exception {
+        JarRunner.Result missing = JarRunner.run(null, "generate", "-m", "/no/such/model.gguf", "-p", "hi");
+        assertEquals(2, missing.status());
+        assertEquals(1, missing.err().trim().lines().count(), missing.err());
+        assertTrue(missing.err().contains("not found"));
+
+        JarRunner.Result badFlag = JarRunner.run(null, "generate", "-m", stories(), "-p", "hi", "--top-p", "7");
+        assertEquals(2, badFlag.status());
+        assertTrue(badFlag.err().contains("top-p"), badFlag.err());
+
+        Path truncated = java.nio.file.Files.createTempFile("trunc", ".gguf");
+        java.nio.file.Files.write(truncated, java.util.Arrays.copyOf(java.nio.file.Files.readAllBytes(Path.of(stories())), 5000));
+        JarRunner.Result corrupt = JarRunner.run(null, "generate", "-m", truncated.toString(), "-p", "hi");
+        assertEquals(1, corrupt.status());
+        assertEquals(1, corrupt.err().trim().lines().count(), corrupt.err());
+        assertTrue(corrupt.err().contains("truncated"), corrupt.err());
+
+        JarRunner.Result longPrompt = JarRunner.run(null, "generate", "-m", stories(), "-p", "Once upon a time ".repeat(40), "--ctx", "32");
+        assertEquals(1, longPrompt.status());
+        assertTrue(longPrompt.err().contains("context"), longPrompt.err());
+    }
+}
