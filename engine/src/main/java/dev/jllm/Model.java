@@ -125,6 +125,16 @@ public final class Model implements AutoCloseable {
         return new Session(this, contextLength);
     }
 
+    /** A new conversation using the model's chat template, with its own session. */
+    public ChatSession newChatSession(String systemPrompt) {
+        return new ChatSession(this, newSession(), systemPrompt);
+    }
+
+    /** A new conversation without a system prompt. */
+    public ChatSession newChatSession() {
+        return newChatSession(null);
+    }
+
     /** Text to token ids, adding BOS/EOS as the vocabulary asks when {@code addSpecial}. */
     public int[] tokenize(String text, boolean addSpecial, boolean parseSpecial) {
         return tokenizer.encode(text, addSpecial, parseSpecial);

@@ -26,6 +26,8 @@ public final class Session {
     /** The tokens whose keys and values are in the cache, in order. */
     private int[] context = new int[16];
     private volatile boolean cancelRequested;
+    /** The end-of-generation token that ended the last generation, or -1. */
+    private int lastEndToken = -1;
 
     Session(Model model, int contextLength) {
         this.model = model;
@@ -69,6 +71,7 @@ public final class Session {
     /** As {@link #generate(String, GenerationParams, TokenListener)}, from token ids. */
     public synchronized Completion generate(int[] promptIds, GenerationParams params, TokenListener listener) {
         cancelRequested = false;
+        lastEndToken = -1;
         Tokenizer tokenizer = model.tokenizer();
         int ctx = inference.contextLength();
         int vocab = inference.vocabSize();
@@ -119,6 +122,7 @@ public final class Session {
             }
             int next = sampler.sample(logits, history, historyLength);
             if (tokenizer.vocabulary().isEndOfGeneration(next)) {
+                lastEndToken = next;
                 finish = FinishReason.STOP;
                 break;
             }
@@ -153,6 +157,11 @@ public final class Session {
         int[] out = generated.stream().mapToInt(Integer::intValue).toArray();
         return new Completion(text.text(), out, promptIds, finish,
                 new Timings(evaluated, t1 - t0, out.length, t2 - t1), promptTop);
+    }
+
+    /** The end-of-generation token that ended the last generation, or -1 if it ended otherwise. */
+    int lastEndToken() {
+        return lastEndToken;
     }
 
     private int commonPrefix(int[] ids) {
