@@ -22,6 +22,7 @@ public final class GenerationParams {
     private final boolean parseSpecialTokens;
     private final boolean addSpecialTokens;
     private final int promptTopLogits;
+    private final boolean ignoreEndOfGeneration;
 
     private GenerationParams(Builder b) {
         this.maxTokens = b.maxTokens;
@@ -31,6 +32,7 @@ public final class GenerationParams {
         this.parseSpecialTokens = b.parseSpecialTokens;
         this.addSpecialTokens = b.addSpecialTokens;
         this.promptTopLogits = b.promptTopLogits;
+        this.ignoreEndOfGeneration = b.ignoreEndOfGeneration;
     }
 
     public static Builder builder() {
@@ -64,6 +66,8 @@ public final class GenerationParams {
     public boolean addSpecialTokens() { return addSpecialTokens; }
     /** If > 0, the completion reports this many top logits for every prompt position. */
     public int promptTopLogits() { return promptTopLogits; }
+    /** Whether end-of-generation tokens are never sampled (generation runs to the token limit), as llama.cpp's --ignore-eos. */
+    public boolean ignoreEndOfGeneration() { return ignoreEndOfGeneration; }
 
     SamplerConfig samplerConfig() { return sampler; }
 
@@ -84,6 +88,7 @@ public final class GenerationParams {
         b.parseSpecialTokens = parseSpecialTokens;
         b.addSpecialTokens = addSpecialTokens;
         b.promptTopLogits = promptTopLogits;
+        b.ignoreEndOfGeneration = ignoreEndOfGeneration;
         return b;
     }
 
@@ -104,6 +109,7 @@ public final class GenerationParams {
         private boolean parseSpecialTokens = false;
         private boolean addSpecialTokens = true;
         private int promptTopLogits = 0;
+        private boolean ignoreEndOfGeneration = false;
 
         private Builder() {}
 
@@ -127,6 +133,7 @@ public final class GenerationParams {
         public Builder parseSpecialTokens(boolean parse) { this.parseSpecialTokens = parse; return this; }
         public Builder addSpecialTokens(boolean add) { this.addSpecialTokens = add; return this; }
         public Builder promptTopLogits(int k) { this.promptTopLogits = k; return this; }
+        public Builder ignoreEndOfGeneration(boolean ignore) { this.ignoreEndOfGeneration = ignore; return this; }
 
         /** @throws IllegalArgumentException naming the first invalid value */
         public GenerationParams build() {

@@ -120,6 +120,9 @@ public final class Session {
                 finish = FinishReason.CANCELLED;
                 break;
             }
+            if (params.ignoreEndOfGeneration()) {
+                for (int id : tokenizer.vocabulary().endOfGenerationIds()) logits[id] = Float.NEGATIVE_INFINITY;
+            }
             int next = sampler.sample(logits, history, historyLength);
             if (tokenizer.vocabulary().isEndOfGeneration(next)) {
                 lastEndToken = next;

@@ -14,11 +14,14 @@ public final class InferenceSession {
     private final KVCache cache;
     private final ForwardBuffers buffers;
     private int position;
+    /** Logits of the last {@link #feed}, reused between calls (a 128k-token vocabulary makes 512 KB per token otherwise). */
+    private final float[] lastLogits;
 
     public InferenceSession(Transformer model, int contextLength, int batch) {
         this.model = model;
         this.cache = new KVCache(model.config(), contextLength);
         this.buffers = new ForwardBuffers(model.config(), batch);
+        this.lastLogits = new float[model.vocabSize()];
     }
 
     public InferenceSession(Transformer model, int contextLength) {
@@ -45,14 +48,14 @@ public final class InferenceSession {
     }
 
     /**
-     * Appends tokens to the context and returns the logits after the last one.
+     * Appends tokens to the context and returns the logits after the last one. The array is
+     * reused: it is valid until the next call.
      *
      * @throws IllegalStateException if the tokens do not fit in the context
      */
     public float[] feed(int[] tokens) {
-        float[] logits = new float[model.vocabSize()];
-        run(tokens, logits, false);
-        return logits;
+        run(tokens, lastLogits, false);
+        return lastLogits;
     }
 
     /** Appends tokens and returns the logits after every one of them: {@code [tokens.length][vocab]}. */

@@ -15,6 +15,8 @@ public final class Sampler {
     // Scratch, reused across calls: candidate ids and their values.
     private int[] ids = new int[0];
     private float[] vals = new float[0];
+    private double[] probs = new double[0];
+    private long[] sortKeys = new long[0];
 
     public Sampler(SamplerConfig config) {
         this.config = config;
@@ -69,6 +71,7 @@ public final class Sampler {
         if (ids.length < n) {
             ids = new int[n];
             vals = new float[n];
+            probs = new double[n];
         }
         // Candidates sorted by logit, highest first (only as many as top-k needs).
         int k = config.topK() > 0 ? Math.min(config.topK(), n) : n;
@@ -77,7 +80,7 @@ public final class Sampler {
         // Softmax over the candidates (at temperature 1, as llama.cpp's top-p and min-p see them).
         float max = vals[0];
         double sum = 0;
-        double[] p = new double[count];
+        double[] p = probs;
         for (int i = 0; i < count; i++) {
             p[i] = Math.exp(vals[i] - max);
             sum += p[i];
@@ -102,7 +105,7 @@ public final class Sampler {
         }
         // temperature, then draw.
         double total = 0;
-        double[] w = new double[count];
+        double[] w = probs; // top-p and min-p are done with the T=1 probabilities: reuse the array
         for (int i = 0; i < count; i++) {
             w[i] = Math.exp((vals[i] - max) / config.temperature());
             total += w[i];
@@ -121,13 +124,14 @@ public final class Sampler {
         if (k == n) {
             // Full sort without boxing: each candidate packed into a long whose natural order is
             // (logit descending, id ascending).
-            long[] keys = new long[n];
+            if (sortKeys.length < n) sortKeys = new long[n];
+            long[] keys = sortKeys;
             for (int i = 0; i < n; i++) {
                 int bits = Float.floatToIntBits(logits[i]);
                 int sortable = bits >= 0 ? bits : bits ^ 0x7FFFFFFF; // monotone in the float value
                 keys[i] = ((long) ~sortable << 32) | i;
             }
-            Arrays.sort(keys);
+            Arrays.sort(keys, 0, n);
             for (int i = 0; i < n; i++) {
                 ids[i] = (int) keys[i];
                 vals[i] = logits[ids[i]];

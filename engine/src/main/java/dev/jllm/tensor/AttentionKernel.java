@@ -10,7 +10,6 @@ import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -86,29 +85,19 @@ public final class AttentionKernel {
         for (int i = 0; i < headDim; i++) out[outOff + i] = Float.float16ToFloat(acc16[i]) * inv;
     }
 
-    /** FLEN halves from a short array as floats (see {@link F16Format#load} for the conversion). */
+    /**
+     * FLEN halves from a short array as floats: exponent and mantissa moved into float position
+     * and re-biased by multiplying with 2^112, exact for normal and subnormal values. (Infinities
+     * and NaNs are not handled: the cache holds finite values.)
+     */
     static FloatVector loadF16(short[] a, int off) {
         IntVector h = (IntVector) ShortVector.fromArray(S_FOR_F, a, off).convertShape(VectorOperators.S2I, I_FOR_F, 0);
-        IntVector magnitude = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13);
-        IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
-        IntVector bits = magnitude.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
-        bits = bits.blend(magnitude.or(0x70000000), h.and(0x7C00).eq(0x7C00));
-        return bits.or(sign).reinterpretAsFloats();
+        FloatVector magnitude = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f);
+        return magnitude.reinterpretAsInts().or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
     }
 
-    /**
-     * Rounds floats to the nearest F16 value (ties to even), staying in float. Normal F16 range:
-     * round the float mantissa to 10 bits. Below 2^−14 F16 is subnormal with a fixed quantum of
-     * 2^−24: adding and subtracting 0.75 (whose ulp is 2^−24) rounds to that quantum.
-     * Values beyond the F16 range do not occur in attention and are not handled.
-     */
     static FloatVector roundToF16(FloatVector v) {
-        IntVector bits = v.reinterpretAsInts();
-        IntVector lsb = bits.lanewise(VectorOperators.LSHR, 13).and(1);
-        FloatVector normal = bits.add(lsb).add(0xFFF).and(~0x1FFF).reinterpretAsFloats();
-        FloatVector tiny = v.add(0.75f).sub(0.75f);
-        VectorMask<Float> isTiny = v.abs().lt(0x1p-14f);
-        return normal.blend(tiny, isTiny);
+        return VectorMath.roundToF16(v);
     }
 
     static float dotF16(float[] q, int qOff, short[] k, int kOff, int n) {

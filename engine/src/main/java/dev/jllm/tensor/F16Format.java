@@ -12,7 +12,6 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -39,17 +38,13 @@ final class F16Format implements TensorFormat {
     /**
      * Converts FLEN halves to floats with integer operations (the Vector API has no half-float
      * conversion): move exponent and mantissa into float position and multiply by 2^112 to
-     * re-bias the exponent — this is exact for normal and subnormal values; infinities and NaNs
-     * (exponent 31) get the float exponent 255 explicitly.
+     * re-bias the exponent — exact for normal and subnormal values. Infinities and NaNs (exponent
+     * 31) are not handled: model weights are finite, and a select would not compile to a blend here.
      */
     static FloatVector load(MemorySegment data, long offset) {
         IntVector h = (IntVector) ShortVector.fromMemorySegment(S_FOR_F, data, offset, LE).convertShape(VectorOperators.S2I, I_FOR_F, 0);
-        IntVector magnitude = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13);
-        IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
-        IntVector bits = magnitude.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
-        VectorMask<Integer> special = h.and(0x7C00).eq(0x7C00);
-        bits = bits.blend(magnitude.or(0x70000000), special);
-        return bits.or(sign).reinterpretAsFloats();
+        FloatVector magnitude = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f);
+        return magnitude.reinterpretAsInts().or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
     }
 
     @Override

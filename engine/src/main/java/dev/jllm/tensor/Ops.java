@@ -68,7 +68,7 @@ public final class Ops {
         int i = 0;
         for (; i + FLEN <= n; i += FLEN) {
             FloatVector g = FloatVector.fromArray(F, gate, gOff + i);
-            FloatVector silu = g.div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+            FloatVector silu = g.div(VectorMath.exp(g.neg()).add(1f));
             silu.mul(FloatVector.fromArray(F, up, uOff + i)).intoArray(gate, gOff + i);
         }
         for (; i < n; i++) gate[gOff + i] = silu(gate[gOff + i]) * up[uOff + i];
@@ -92,7 +92,7 @@ public final class Ops {
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         for (; i + FLEN <= n; i += FLEN) {
-            FloatVector e = FloatVector.fromArray(F, x, off + i).sub(vmax).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(F, x, off + i).sub(vmax));
             e.intoArray(x, off + i);
             acc = acc.add(e);
         }

@@ -8,10 +8,15 @@ import java.util.concurrent.locks.LockSupport;
  * matrix-vector product) across cores. Not the common ForkJoinPool: a decode step makes hundreds
  * of calls of 10–100 µs each, so hand-off latency matters more than generality.
  *
- * <p>How a call runs: the caller publishes the task and bumps a generation counter; workers spin
- * briefly on the counter (then park) and, like the caller, claim chunks from a shared atomic
- * cursor until none are left — chunks rather than a fixed split, so a core slowed down by other
- * load on the machine simply takes fewer of them. The caller returns when every chunk is done.
+ * <p>How a call runs: the caller publishes a {@link Job} and wakes the workers; everyone —
+ * the caller included — claims chunks from the job's atomic cursor until none are left. The
+ * caller returns as soon as every chunk is finished; it never waits for a worker that has not
+ * started yet (on a busy machine a worker may not be scheduled for milliseconds; the caller
+ * then simply does all the chunks itself). Chunks rather than a fixed split also let a core
+ * slowed down by other load take fewer of them.
+ *
+ * <p>Workers spin briefly on the published job before parking, since calls come in quick
+ * succession while decoding.
  *
  * <p>One call at a time: {@link #parallelFor} is synchronized, so sessions sharing a model
  * interleave their kernel calls instead of oversubscribing the cores.
@@ -24,18 +29,41 @@ public final class WorkerPool implements AutoCloseable {
         void run(int start, int end);
     }
 
-    private static final int SPIN_ITERATIONS = 20_000;
+    /** One parallelFor call: immutable parameters plus its claim cursor and completion count. */
+    private static final class Job {
+        final RangeTask task;
+        final int total, chunk;
+        final AtomicInteger cursor = new AtomicInteger();
+        final AtomicInteger unfinished;
+        volatile Throwable failure;
+
+        Job(RangeTask task, int total, int chunk) {
+            this.task = task;
+            this.total = total;
+            this.chunk = chunk;
+            this.unfinished = new AtomicInteger((total + chunk - 1) / chunk);
+        }
+
+        /** Claims and runs chunks until none are left. */
+        void participate() {
+            for (int start; (start = cursor.getAndAdd(chunk)) < total; ) {
+                try {
+                    if (failure == null) task.run(start, Math.min(total, start + chunk));
+                } catch (Throwable e) {
+                    failure = e;
+                } finally {
+                    unfinished.decrementAndGet();
+                }
+            }
+        }
+    }
+
+    private static final int SPIN_ITERATIONS = 50_000;
 
     private final int threads;
     private final Thread[] workers;
-    private volatile long generation;
+    private volatile Job current;
     private volatile boolean closed;
-    // The current call; written before generation is bumped (volatile write publishes them).
-    private RangeTask task;
-    private int total, chunk;
-    private final AtomicInteger cursor = new AtomicInteger();
-    private final AtomicInteger running = new AtomicInteger();
-    private volatile Throwable failure;
 
     public WorkerPool(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
@@ -54,30 +82,24 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     /**
-     * Runs {@code task} over [0, n) split into chunks of {@code grain} (the last may be smaller;
-     * chunk starts are multiples of grain). Small ranges run on the calling thread only.
+     * Runs {@code task} over [0, n) split into chunks whose starts are multiples of {@code grain}
+     * (the last chunk may be smaller). A single chunk runs on the calling thread only.
      */
     public synchronized void parallelFor(int n, int grain, RangeTask task) {
         if (n <= 0) return;
-        int chunks = (n + grain - 1) / grain;
-        if (threads == 1 || chunks == 1) {
+        int grains = (n + grain - 1) / grain;
+        if (threads == 1 || grains == 1) {
             task.run(0, n);
             return;
         }
         // Aim for ~4 chunks per thread so that a slow core does not hold up the others.
-        int perChunk = Math.max(1, chunks / (threads * 4)) * grain;
-        this.task = task;
-        this.total = n;
-        this.chunk = perChunk;
-        this.failure = null;
-        cursor.set(0);
-        running.set(workers.length);
-        generation++; // publishes the fields above to the workers
+        int perChunk = Math.max(1, grains / (threads * 4)) * grain;
+        Job job = new Job(task, n, perChunk);
+        current = job;
         for (Thread w : workers) LockSupport.unpark(w);
-        work();
-        while (running.get() != 0) Thread.onSpinWait();
-        this.task = null;
-        Throwable f = failure;
+        job.participate();
+        while (job.unfinished.get() != 0) Thread.onSpinWait();
+        Throwable f = job.failure;
         if (f != null) {
             if (f instanceof RuntimeException r) throw r;
             if (f instanceof Error e) throw e;
@@ -85,37 +107,24 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    private void work() {
-        RangeTask t = task;
-        int n = total, c = chunk;
-        try {
-            for (int start; (start = cursor.getAndAdd(c)) < n; ) {
-                t.run(start, Math.min(n, start + c));
-            }
-        } catch (Throwable e) {
-            failure = e;
-            cursor.set(n); // stop the others early
-        }
-    }
-
     private void workerLoop() {
-        long seen = 0;
+        Job seen = null;
         while (!closed) {
-            long g = generation;
-            if (g == seen) {
-                for (int i = 0; i < SPIN_ITERATIONS && generation == seen && !closed; i++) Thread.onSpinWait();
-                if (generation == seen && !closed) LockSupport.parkNanos(this, 1_000_000);
+            Job job = current;
+            if (job != seen && job != null) {
+                seen = job;
+                job.participate();
                 continue;
             }
-            seen = g;
-            work();
-            running.decrementAndGet();
+            for (int i = 0; i < SPIN_ITERATIONS && current == seen && !closed; i++) Thread.onSpinWait();
+            if (current == seen && !closed) LockSupport.parkNanos(this, 1_000_000);
         }
     }
 
     @Override
     public void close() {
         closed = true;
+        current = null;
         for (Thread w : workers) LockSupport.unpark(w);
     }
 }
