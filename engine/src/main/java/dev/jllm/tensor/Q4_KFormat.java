@@ -51,85 +51,148 @@ final class Q4_KFormat implements TensorFormat {
         }
     }
 
-    /**
-     * isum = Σ_j sc_j · Σ_{v∈j} q_v·x_v and mins = Σ_j m_j · (bsums of the two 16-groups of
-     * sub-block j), both integers; then, in the float order of llama.cpp's repacked Q4_K kernel
-     * (which it uses on x86 for every Q4_K matrix product), acc += isum·(d·d_x) and
-     * accMin += mins·(dmin·d_x) as fused multiply-adds per super-block, and acc − accMin at the
-     * end. The order matters more than it seems: a different rounding here re-rounds some 8-bit
-     * activations later in the network.
+    /*
+     * Float order. On x86 llama.cpp repacks every Q4_K matrix whose row count is a multiple of 8
+     * (ggml_repack_get_optimal_repack_type → q4_K_8x8_q8_K) and multiplies it with two kernels
+     * of different rounding (ggml/src/ggml-cpu/arch/x86/repack.cpp):
+     *  - ggml_gemv_q4_K_8x8_q8_K, for a single activation row: per super-block the integer sums
+     *    isum = Σ_j sc_j·Σ q·x and mins = Σ_j m_j·(sum of the x quants of sub-block j), then
+     *    acc = fma(isum, d·d_x, acc) and accMin = fma(mins, dmin·d_x, accMin); acc − accMin at the end.
+     *  - ggml_gemm_q4_K_8x8_q8_K, for groups of 4 activation rows: the same, but the two FMAs
+     *    are taken per pair of sub-blocks (64 values), four times per super-block.
+     * forward_mul_mat_one_chunk (ggml/src/ggml-cpu/repack.cpp) sends the first
+     * rows − rows mod 4 rows of a batch through the gemm and the last rows mod 4 through the
+     * gemv (their activations quantized by ggml_quantize_mat_q8_K_4x8 and quantize_row_q8_K,
+     * which give the same Q8_K blocks). The order matters more than it seems: a different
+     * rounding here re-rounds some 8-bit activations later in the network.
+     * Not modelled: a Q4_K matrix whose row count is not a multiple of 8 is not repacked and
+     * takes ggml_vec_dot_q4_K_q8_K (8 float lanes) instead; these kernels do not see the row
+     * count and always follow the repacked kernels.
      */
+
+    /** The gemv order ({@link #dot}); the test oracle. */
     @Override
     public float dotScalar(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
+        return dotScalar(data, rowOffset, x, xRow, cols, false);
+    }
+
+    /**
+     * Scalar twin of both orders: pairSum(c) = Σ_{j∈{2c,2c+1}} sc_j·Σ_{v∈j} q_v·x_v and
+     * pairMin(c) = Σ_{j∈{2c,2c+1}} m_j·(bsums of sub-block j), integers, folded into the float
+     * accumulators per super-block (gemv) or per pair (gemm).
+     */
+    static float dotScalar(MemorySegment data, long rowOffset, Activations x, int xRow, int cols, boolean gemm) {
         int nb = cols / BLOCK;
         int xb = xRow * nb;
         float acc = 0, accMin = 0;
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
             int q8 = (xb + b) * BLOCK;
-            int isum = 0;
-            for (int j = 0; j < 8; j++) {
-                int s = 0;
-                for (int i = 0; i < 32; i++) s += quant(data, off, 32 * j + i) * x.quants[q8 + 32 * j + i];
-                isum += KScales.scaleK4(data, off + SCALES, j) * s;
+            float dd = f16(data, off + D) * x.scales[xb + b];
+            float dm = f16(data, off + DMIN) * x.scales[xb + b];
+            int isum = 0, mins = 0;
+            for (int c = 0; c < 4; c++) {
+                int pairSum = 0, pairMin = 0;
+                for (int j = 2 * c; j < 2 * c + 2; j++) {
+                    int s = 0;
+                    for (int i = 0; i < 32; i++) s += quant(data, off, 32 * j + i) * x.quants[q8 + 32 * j + i];
+                    pairSum += KScales.scaleK4(data, off + SCALES, j) * s;
+                    pairMin += KScales.minK4(data, off + SCALES, j) * (x.blockSums16[(xb + b) * 16 + 2 * j] + x.blockSums16[(xb + b) * 16 + 2 * j + 1]);
+                }
+                if (gemm) {
+                    acc = Math.fma((float) pairSum, dd, acc);
+                    accMin = Math.fma((float) pairMin, dm, accMin);
+                } else {
+                    isum += pairSum;
+                    mins += pairMin;
+                }
             }
-            float dx = x.scales[xb + b];
-            acc = Math.fma((float) isum, f16(data, off + D) * dx, acc);
-            accMin = Math.fma((float) minSum(data, off, x, xb + b), f16(data, off + DMIN) * dx, accMin);
+            if (!gemm) {
+                acc = Math.fma((float) isum, dd, acc);
+                accMin = Math.fma((float) mins, dm, accMin);
+            }
         }
         return acc - accMin;
     }
 
-    /** Σ_j m_j · (sum of the 32 activation quants of sub-block j), from the Q8_K 16-sums. */
-    static int minSum(MemorySegment data, long off, Activations x, int xBlock) {
-        int s = 0;
-        for (int j = 0; j < 16; j++) s += x.blockSums16[xBlock * 16 + j] * KScales.minK4(data, off + SCALES, j / 2);
-        return s;
+    /** The gemv order (a single activation row). */
+    @Override
+    public float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
+        return dot(data, rowOffset, x, xRow, cols, false);
+    }
+
+    /**
+     * A batch as llama.cpp's repacked kernels take it: activation rows below
+     * count − count mod 4 in the gemm order, the rest in the gemv order.
+     */
+    @Override
+    public void matmul(MemorySegment data, long rowBytes, int rowStart, int rowEnd, Activations x,
+                       float[] out, int outStride) {
+        int cols = x.cols();
+        int gemmRows = x.count() - x.count() % 4;
+        for (int r = rowStart; r < rowEnd; r++) {
+            for (int t = 0; t < x.count(); t++) {
+                out[t * outStride + r] = dot(data, r * rowBytes, x, t, cols, t < gemmRows);
+            }
+        }
     }
 
     /**
      * Per super-block: the 8 scales and mins decoded at once ({@link KScales#decodeK4}), the
-     * min term from the Q8_K 16-sums, then the hot loop {@link #superBlock}.
+     * min terms from the Q8_K 16-sums, then the hot loop {@link #pairSum} per pair of
+     * sub-blocks, folded in the gemv or gemm order.
      */
-    @Override
-    public float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
+    static float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols, boolean gemm) {
         int nb = cols / BLOCK;
         int xb = xRow * nb;
         float[] xq = x.quantsAsFloat;
+        short[] bs = x.blockSums16;
         float[] sc = new float[8];
         int[] m = new int[8];
         float acc = 0, accMin = 0;
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
             KScales.decodeK4(data, off + SCALES, sc, m);
-            int mins = 0;
-            for (int j = 0; j < 16; j++) mins += x.blockSums16[(xb + b) * 16 + j] * m[j / 2];
             float dx = x.scales[xb + b];
-            acc = Math.fma((float) superBlock(data, off, sc, xq, (xb + b) * BLOCK), f16(data, off + D) * dx, acc);
-            accMin = Math.fma((float) mins, f16(data, off + DMIN) * dx, accMin);
+            float dd = f16(data, off + D) * dx, dm = f16(data, off + DMIN) * dx;
+            int q8 = (xb + b) * BLOCK, s16 = (xb + b) * 16;
+            int isum = 0, mins = 0;
+            for (int c = 0; c < 4; c++) {
+                int ps = pairSum(data, off, sc, xq, q8, c);
+                int pm = m[2 * c] * (bs[s16 + 4 * c] + bs[s16 + 4 * c + 1]) + m[2 * c + 1] * (bs[s16 + 4 * c + 2] + bs[s16 + 4 * c + 3]);
+                if (gemm) {
+                    acc = Math.fma((float) ps, dd, acc);
+                    accMin = Math.fma((float) pm, dm, accMin);
+                } else {
+                    isum += ps;
+                    mins += pm;
+                }
+            }
+            if (!gemm) {
+                acc = Math.fma((float) isum, dd, acc);
+                accMin = Math.fma((float) mins, dm, accMin);
+            }
         }
         return acc - accMin;
     }
 
     /**
-     * The hot loop, Σ_j sc_j · Σ_{v∈j} q_v·x_v over one super-block: FLEN packed bytes give FLEN
-     * low nibbles (sub-block 2c) and FLEN high nibbles (sub-block 2c+1), widened to float,
-     * multiplied by their scale and FMA'd with the activation quants. Lanes stay integers below
-     * 2^24 (≤ 32 terms of 15·63·127), so they are exact; the result is reduced here (as an int) so that no
-     * vector crosses a method boundary (a call that is not inlined would box it).
+     * The hot loop, sc_{2c}·Σ q·x + sc_{2c+1}·Σ q·x over sub-blocks 2c and 2c+1: FLEN packed
+     * bytes give FLEN low nibbles (sub-block 2c) and FLEN high nibbles (sub-block 2c+1), widened
+     * to float, multiplied by their scale and FMA'd with the activation quants. Lanes stay
+     * integers below 2^24 (≤ 8 terms of 15·63·127), so they are exact; the result is reduced here
+     * (as an int) so that no vector crosses a method boundary (a call that is not inlined would
+     * box it).
      */
-    private static int superBlock(MemorySegment data, long off, float[] sc, float[] xq, int q8) {
+    private static int pairSum(MemorySegment data, long off, float[] sc, float[] xq, int q8, int c) {
         FloatVector block = FloatVector.zero(F);
-        for (int c = 0; c < 4; c++) {
-            for (int l = 0; l < 32; l += FLEN) {
-                ByteVector packed = ByteVector.fromMemorySegment(B_FOR_F, data, off + QS + 32 * c + l, LE);
-                FloatVector lo = (FloatVector) packed.and((byte) 0xF).convertShape(VectorOperators.B2F, F, 0);
-                FloatVector hi = (FloatVector) packed.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.B2F, F, 0);
-                block = lo.mul(sc[2 * c]).fma(FloatVector.fromArray(F, xq, q8 + 64 * c + l), block);
-                block = hi.mul(sc[2 * c + 1]).fma(FloatVector.fromArray(F, xq, q8 + 64 * c + 32 + l), block);
-            }
+        for (int l = 0; l < 32; l += FLEN) {
+            ByteVector packed = ByteVector.fromMemorySegment(B_FOR_F, data, off + QS + 32 * c + l, LE);
+            FloatVector lo = (FloatVector) packed.and((byte) 0xF).convertShape(VectorOperators.B2F, F, 0);
+            FloatVector hi = (FloatVector) packed.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.B2F, F, 0);
+            block = lo.mul(sc[2 * c]).fma(FloatVector.fromArray(F, xq, q8 + 64 * c + l), block);
+            block = hi.mul(sc[2 * c + 1]).fma(FloatVector.fromArray(F, xq, q8 + 64 * c + 32 + l), block);
         }
-        // Lanes are exact integers; the total may pass 2^24, so it is summed as an int.
         return ((jdk.incubator.vector.IntVector) block.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
     }
 

@@ -54,28 +54,42 @@ final class Q5_KFormat implements TensorFormat {
         }
     }
 
-    /** ggml_vec_dot_q5_K_q8_K: as Q4_K — d·d_x·Σ_j sc_j·Σ q·x − dmin·d_x·Σ_j m_j·bsums, integer sums. */
+    /*
+     * Float order of llama.cpp's x86 ggml_vec_dot_q5_K_q8_K (AVX2 branch of arch/x86/quants.c;
+     * x86 does not repack Q5_K): per super-block the 8 int32 lanes of
+     * _mm256_madd_epi16(scale, _mm256_maddubs_epi16(q, x)) — lane m holds, summed over the 8
+     * sub-blocks, sc_j · Σ q·x over positions 4m … 4m+3 of the sub-block's 32 values — are
+     * folded into an 8-lane float accumulator acc_m = fma(d·d_x, lane_m, acc_m); the min term
+     * summs = fma(−dmin·d_x, Σ_j m_j·bsums_j, summs) runs beside it (the C statement
+     * summs += dmin * … contracts to an FMA); the result is hsum_float_8(acc) + summs.
+     */
+
+    /** Scalar twin: the same lanes and float order, from the per-value definition. */
     @Override
     public float dotScalar(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
         int nb = cols / BLOCK;
         int xb = xRow * nb;
-        float sum = 0;
+        float[] acc = new float[8];
+        float summs = 0;
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
             int q8 = (xb + b) * BLOCK;
-            int isum = 0;
-            for (int j = 0; j < 8; j++) {
-                int s = 0;
-                for (int i = 0; i < 32; i++) s += quant(data, off, 32 * j + i) * x.quants[q8 + 32 * j + i];
-                isum += KScales.scaleK4(data, off + SCALES, j) * s;
-            }
             float dx = x.scales[xb + b];
-            sum += f16(data, off + D) * dx * isum - f16(data, off + DMIN) * dx * Q4_KFormat.minSum(data, off, x, xb + b);
+            int[] lane = new int[8];
+            int mins = 0;
+            for (int j = 0; j < 8; j++) {
+                int sc = KScales.scaleK4(data, off + SCALES, j);
+                for (int i = 0; i < 32; i++) lane[i / 4] += sc * quant(data, off, 32 * j + i) * x.quants[q8 + 32 * j + i];
+                mins += KScales.minK4(data, off + SCALES, j) * (x.blockSums16[(xb + b) * 16 + 2 * j] + x.blockSums16[(xb + b) * 16 + 2 * j + 1]);
+            }
+            float d = dx * f16(data, off + D), dmin = -dx * f16(data, off + DMIN);
+            summs = Math.fma(dmin, (float) mins, summs);
+            for (int m = 0; m < 8; m++) acc[m] = Math.fma(d, (float) lane[m], acc[m]);
         }
-        return sum;
+        return QuantMath.hsumFloat8(acc) + summs;
     }
 
-    /** As Q4_K: scales and mins decoded at once, the min term from the Q8_K sums, then {@link #superBlock}. */
+    /** As the scalar twin: scales and mins decoded at once, the lanes from {@link #superBlock}. */
     @Override
     public float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
         int nb = cols / BLOCK;
@@ -83,27 +97,32 @@ final class Q5_KFormat implements TensorFormat {
         float[] xq = x.quantsAsFloat;
         float[] sc = new float[8];
         int[] m = new int[8];
-        float sum = 0;
+        float[] pos = new float[32], lane = new float[8], acc = new float[8];
+        float summs = 0;
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
             KScales.decodeK4(data, off + SCALES, sc, m);
             int mins = 0;
             for (int j = 0; j < 16; j++) mins += x.blockSums16[(xb + b) * 16 + j] * m[j / 2];
             float dx = x.scales[xb + b];
-            sum += f16(data, off + D) * dx * superBlock(data, off, sc, xq, (xb + b) * BLOCK)
-                    - f16(data, off + DMIN) * dx * mins;
+            float d = dx * f16(data, off + D), dmin = -dx * f16(data, off + DMIN);
+            summs = Math.fma(dmin, (float) mins, summs);
+            superBlock(data, off, sc, xq, (xb + b) * BLOCK, pos);
+            QuantMath.laneSums(pos, lane);
+            for (int k = 0; k < 8; k++) acc[k] = Math.fma(d, lane[k], acc[k]);
         }
-        return sum;
+        return QuantMath.hsumFloat8(acc) + summs;
     }
 
     /**
-     * The hot loop, as Q4_K's, with the fifth bit of FLEN values taken from FLEN qh bytes
-     * (shifted by 2c or 2c+1) and or-ed in as 16 before widening. Lanes stay integers below 2^24
-     * (≤ 32 terms of 31·63·127), so they are exact; reduced here so no vector crosses a call.
+     * The hot loop: pos[p] = Σ_j sc_j·q·x over position p (0–31) of the 8 sub-blocks, with
+     * the fifth bit of FLEN values taken from FLEN qh bytes (shifted by 2c or 2c+1) and or-ed in
+     * as 16 before widening. Lanes stay integers below 2^24 (8 terms of 31·63·127), so they are
+     * exact; stored to {@code pos} so that no vector crosses a call.
      */
-    private static float superBlock(MemorySegment data, long off, float[] sc, float[] xq, int q8) {
-        FloatVector block = FloatVector.zero(F);
+    private static void superBlock(MemorySegment data, long off, float[] sc, float[] xq, int q8, float[] pos) {
         for (int l = 0; l < 32; l += FLEN) {
+            FloatVector block = FloatVector.zero(F);
             ByteVector qh = ByteVector.fromMemorySegment(B_FOR_F, data, off + QH + l, LE);
             for (int c = 0; c < 4; c++) {
                 ByteVector packed = ByteVector.fromMemorySegment(B_FOR_F, data, off + QS + 32 * c + l, LE);
@@ -114,8 +133,8 @@ final class Q5_KFormat implements TensorFormat {
                 block = lo.mul(sc[2 * c]).fma(FloatVector.fromArray(F, xq, q8 + 64 * c + l), block);
                 block = hi.mul(sc[2 * c + 1]).fma(FloatVector.fromArray(F, xq, q8 + 64 * c + 32 + l), block);
             }
+            block.intoArray(pos, l);
         }
-        return block.reduceLanes(VectorOperators.ADD);
     }
 
     /**

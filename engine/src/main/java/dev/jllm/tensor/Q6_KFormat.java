@@ -58,59 +58,66 @@ final class Q6_KFormat implements TensorFormat {
         }
     }
 
-    /**
-     * ggml_vec_dot_q6_K_q8_K: isum = Σ_j scales_j · Σ_{v∈j} q_v·x_v (integer), then d·d_x·isum.
-     * (ggml's generic code spreads isum over 8 lanes and scales each; only float rounding differs.)
+    /*
+     * Float order of llama.cpp's x86 ggml_vec_dot_q6_K_q8_K (AVX2 branch of arch/x86/quants.c;
+     * x86 does not repack Q6_K): per super-block the 8 int32 lanes of
+     * _mm256_madd_epi16(scales, maddubs(q, x) − maddubs(32, x)) — lane m holds, summed over the
+     * 8 groups of 32 values, scales_{v/16} · Σ (q−32)·x over positions 4m … 4m+3 of the group —
+     * are folded into an 8-lane float accumulator acc_m = fma(d·d_x, lane_m, acc_m), and the
+     * result is hsum_float_8(acc).
      */
+
+    /** Scalar twin: the same lanes and float order, from the per-value definition. */
     @Override
     public float dotScalar(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
         int nb = cols / BLOCK;
         int xb = xRow * nb;
-        float sum = 0;
+        float[] acc = new float[8];
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
             int q8 = (xb + b) * BLOCK;
-            int isum = 0;
-            for (int j = 0; j < 16; j++) {
-                int s = 0;
-                for (int i = 0; i < 16; i++) s += quant(data, off, 16 * j + i) * x.quants[q8 + 16 * j + i];
-                isum += scale(data, off, j) * s;
-            }
-            sum += f16(data, off + D) * x.scales[xb + b] * isum;
+            int[] lane = new int[8];
+            for (int v = 0; v < BLOCK; v++) lane[(v & 31) / 4] += scale(data, off, v / 16) * quant(data, off, v) * x.quants[q8 + v];
+            float d = x.scales[xb + b] * f16(data, off + D);
+            for (int m = 0; m < 8; m++) acc[m] = Math.fma(d, (float) lane[m], acc[m]);
         }
-        return sum;
+        return QuantMath.hsumFloat8(acc);
     }
 
-    /** Per super-block: the 16 int8 scales read as two longs, then {@link #superBlock}. */
+    /** Per super-block: the 16 int8 scales read as two longs, the lanes from {@link #superBlock}. */
     @Override
     public float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
         int nb = cols / BLOCK;
         int xb = xRow * nb;
         float[] xq = x.quantsAsFloat;
         float[] sc = new float[16];
-        float sum = 0;
+        float[] pos = new float[32], lane = new float[8], acc = new float[8];
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
             for (int half = 0; half < 2; half++) {
                 long word = data.get(LONG_LE, off + SCALES + 8 * half);
                 for (int i = 0; i < 8; i++) sc[8 * half + i] = (byte) (word >>> (8 * i));
             }
-            sum += f16(data, off + D) * x.scales[xb + b] * superBlock(data, off, sc, xq, (xb + b) * BLOCK);
+            superBlock(data, off, sc, xq, (xb + b) * BLOCK, pos);
+            QuantMath.laneSums(pos, lane);
+            float d = x.scales[xb + b] * f16(data, off + D);
+            for (int k = 0; k < 8; k++) acc[k] = Math.fma(d, lane[k], acc[k]);
         }
-        return sum;
+        return QuantMath.hsumFloat8(acc);
     }
 
     /**
-     * The hot loop, Σ_j s_j · Σ_{v∈j} q_v·x_v over one super-block: per half and FLEN values,
-     * two ql loads and one qh load give the 4·FLEN quants of k = 0..3, assembled in byte lanes,
-     * widened, multiplied by their int8 scale and FMA'd with the activation quants. A lane
-     * collects at most 32 terms of |q·s·x| ≤ 32·128·127, so it stays an exact integer below
-     * 2^24. Reduced here so that no vector crosses a method boundary.
+     * The hot loop: pos[p] = Σ s_{v/16}·q_v·x_v over the 8 values v at position p (0–31) of
+     * the super-block's groups of 32. Per FLEN positions and half, two ql loads and one qh load
+     * give the 4·FLEN quants of k = 0..3, assembled in byte lanes, widened, multiplied by their
+     * int8 scale and FMA'd with the activation quants. A lane collects 8 terms of
+     * |q·s·x| ≤ 32·128·127, an exact integer in float. Stored to {@code pos} so that no vector
+     * crosses a method boundary.
      */
-    private static float superBlock(MemorySegment data, long off, float[] sc, float[] xq, int q8) {
-        FloatVector block = FloatVector.zero(F);
-        for (int h = 0; h < 2; h++) {
-            for (int l = 0; l < 32; l += FLEN) {
+    private static void superBlock(MemorySegment data, long off, float[] sc, float[] xq, int q8, float[] pos) {
+        for (int l = 0; l < 32; l += FLEN) {
+            FloatVector block = FloatVector.zero(F);
+            for (int h = 0; h < 2; h++) {
                 ByteVector qlA = ByteVector.fromMemorySegment(B_FOR_F, data, off + QL + 64 * h + l, LE);
                 ByteVector qlB = ByteVector.fromMemorySegment(B_FOR_F, data, off + QL + 64 * h + 32 + l, LE);
                 ByteVector qh = ByteVector.fromMemorySegment(B_FOR_F, data, off + QH + 32 * h + l, LE);
@@ -123,8 +130,8 @@ final class Q6_KFormat implements TensorFormat {
                     block = q.mul(sc[v / 16]).fma(FloatVector.fromArray(F, xq, q8 + v), block);
                 }
             }
+            block.intoArray(pos, l);
         }
-        return block.reduceLanes(VectorOperators.ADD);
     }
 
     /**

@@ -13,6 +13,7 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -134,6 +135,37 @@ class TensorFormatKernelTest {
             float[] mm = new float[tokens * rows];
             f.matmul(w, rowBytes, 0, rows, a, mm, rows);
             for (int i = 0; i < mm.length; i++) assertClose(expected[i], mm[i], scale[i], "matmul element " + i);
+        }
+    }
+
+    /**
+     * The K-quant kernels that reproduce llama.cpp's x86 float order (Q4_K: the repacked gemv
+     * and gemm; Q5_K, Q6_K: the AVX2 lanes of ggml_vec_dot) agree with their scalar twins bit for
+     * bit, and Q4_K's matmul takes the first count − count mod 4 activation rows in the gemm order
+     * and the rest in the gemv order.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = GGMLType.class, names = {"Q4_K", "Q5_K", "Q6_K"})
+    void kQuantKernelsMatchScalarTwinBitForBit(GGMLType type) {
+        TensorFormat f = TensorFormats.ofOrNull(type);
+        int rows = 16, cols = 768, tokens = 7;
+        Random rnd = new Random(41 + type.ordinal());
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment w = randomWeights(arena, type, rows, cols, rnd);
+            float[] x = randomActivations(cols * tokens, rnd);
+            Activations a = new Activations();
+            ActivationQuantizer.prepare(f.activationType(), x, 0, cols, tokens, a);
+            long rowBytes = f.rowBytes(cols);
+            float[] mm = new float[tokens * rows];
+            f.matmul(w, rowBytes, 0, rows, a, mm, rows);
+            for (int t = 0; t < tokens; t++) {
+                for (int r = 0; r < rows; r++) {
+                    float gemv = f.dotScalar(w, r * rowBytes, a, t, cols);
+                    assertEquals(gemv, f.dot(w, r * rowBytes, a, t, cols), 0f, "dot row " + r + " token " + t);
+                    float batch = type == GGMLType.Q4_K ? Q4_KFormat.dotScalar(w, r * rowBytes, a, t, cols, t < 4) : gemv;
+                    assertEquals(batch, mm[t * rows + r], 0f, "matmul row " + r + " token " + t);
+                }
+            }
         }
     }
 
