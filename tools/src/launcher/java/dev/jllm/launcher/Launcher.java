@@ -29,6 +29,13 @@ public final class Launcher {
     static final String APP_MAIN = "dev.jllm.tools.Main";
     static final String INCUBATOR_WARNING = "WARNING: Using incubator modules: jdk.incubator.vector";
     static final String[] FLAGS = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"};
+    /**
+     * JVM settings for the re-executed app. jllm allocates little on the heap (activations and
+     * the KV cache; weights stay in the mapped file), so the serial collector keeps the heap — and
+     * the process's resident memory — small, where G1 would grow it by hundreds of megabytes
+     * before its first collection. Users can override it with JAVA_TOOL_OPTIONS or JDK_JAVA_OPTIONS.
+     */
+    static final String[] JVM_SETTINGS = {"-XX:+UseSerialGC"};
 
     private Launcher() {}
 
@@ -142,6 +149,7 @@ public final class Launcher {
         List<String> cmd = new ArrayList<>();
         cmd.add(java.toString());
         for (String f : FLAGS) cmd.add(f);
+        for (String f : JVM_SETTINGS) cmd.add(f);
         cmd.add("-Djllm.launched=true");
         cmd.add("-cp");
         cmd.add(jarPath());
