@@ -98,11 +98,11 @@ public record ModelWeights(
         /** A matrix of {@code rows} rows × {@code cols} columns (rows = -1: any). */
         Tensor matrix(String name, int cols, int rows) {
             TensorInfo t = info(name);
+            TensorFormat f = TensorFormats.of(t.type(), name);
             if (t.dims() != 2 || t.dim(0) != cols || (rows >= 0 && t.dim(1) != rows)) {
                 throw new ModelLoadException("tensor " + name + " has shape " + java.util.Arrays.toString(t.shape())
                         + ", expected [" + cols + ", " + (rows >= 0 ? rows : "n") + "]");
             }
-            TensorFormat f = TensorFormats.of(t.type(), name);
             return new Tensor(name, f, file.data(t), Math.toIntExact(t.dim(1)), cols);
         }
 
