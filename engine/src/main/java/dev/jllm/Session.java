@@ -189,19 +189,7 @@ public final class Session {
         k = Math.min(k, logits.length);
         int[] ids = new int[k];
         float[] vals = new float[k];
-        int size = 0;
-        for (int i = 0; i < logits.length; i++) {
-            float v = logits[i];
-            if (size == k && v <= vals[k - 1]) continue;
-            int pos = size < k ? size++ : k - 1;
-            while (pos > 0 && vals[pos - 1] < v) {
-                vals[pos] = vals[pos - 1];
-                ids[pos] = ids[pos - 1];
-                pos--;
-            }
-            vals[pos] = v;
-            ids[pos] = i;
-        }
+        int size = dev.jllm.sampling.Sampler.selectTop(logits, k, ids, vals);
         List<TokenLogit> out = new ArrayList<>(k);
         for (int i = 0; i < size; i++) out.add(new TokenLogit(ids[i], vals[i]));
         return out;

@@ -138,9 +138,17 @@ public final class Sampler {
             }
             return n;
         }
-        // Partial selection: keep a sorted window of the best k seen so far (k is small in practice).
+        return selectTop(logits, k, ids, vals);
+    }
+
+    /**
+     * Writes the {@code k} highest logits, best first (ties: lower id first), into {@code ids} and
+     * {@code vals}; returns how many were written (fewer when there are fewer logits). Keeps a
+     * sorted window of the best so far: linear in the vocabulary for the small k used here.
+     */
+    public static int selectTop(float[] logits, int k, int[] ids, float[] vals) {
         int size = 0;
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < logits.length; i++) {
             float v = logits[i];
             if (size == k && v <= vals[k - 1]) continue;
             int pos = size < k ? size++ : k - 1;
