@@ -112,8 +112,8 @@ final class ModelArgs {
             throw new JllmException(what + " is not downloaded; run: jllm pull " + e.name() + " (or pass a local file with -m FILE.gguf)");
         }
         if (Console.interactive()) {
-            String answer = System.console().readLine("%s is not downloaded yet. Download it (%s, %s licence) from %s into %s? [y/N] ",
-                    what, size, e.license() == null ? "see its page for the" : e.license(), e.url().getHost(), store.folder());
+            String answer = System.console().readLine("%s%s is not downloaded yet. Download it (%s, %s licence) from %s into %s? [y/N] ",
+                    Character.toUpperCase(what.charAt(0)), what.substring(1), size, e.license() == null ? "see its page for the" : e.license(), e.url().getHost(), store.folder());
             if (answer == null || !answer.trim().toLowerCase(Locale.ROOT).matches("y|yes")) {
                 throw new JllmException("not downloaded; run jllm pull " + e.name() + " when you want it, or pass a local file with -m FILE.gguf");
             }
