@@ -313,7 +313,8 @@ public final class Downloader {
         for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
             HttpURLConnection c;
             try {
-                c = (HttpURLConnection) current.toURL().openConnection();
+                java.net.Proxy proxy = proxyFor(current, Downloader::env);
+                c = (HttpURLConnection) (proxy == null ? current.toURL().openConnection() : current.toURL().openConnection(proxy));
                 c.setInstanceFollowRedirects(false);
                 c.setConnectTimeout((int) connectTimeout.toMillis());
                 c.setReadTimeout((int) readTimeout.toMillis());
@@ -356,6 +357,43 @@ public final class Downloader {
             }
         }
         throw new DownloadException(Failure.HTTP, "too many redirects from " + url);
+    }
+
+    /**
+     * The proxy named by {@code https_proxy} / {@code http_proxy} (either case) for this URL,
+     * unless {@code no_proxy} lists its host or it is a loopback address; null for a direct
+     * connection. (The JDK itself only reads the {@code http(s).proxyHost} system properties.)
+     */
+    static java.net.Proxy proxyFor(URI url, java.util.function.UnaryOperator<String> env) {
+        String host = url.getHost();
+        if (host == null || host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]") || host.equals("::1")) return null;
+        String scheme = url.getScheme();
+        String spec = env.apply(scheme + "_proxy");
+        if (spec == null || spec.isBlank()) return null;
+        String noProxy = env.apply("no_proxy");
+        if (noProxy != null) {
+            for (String n : noProxy.split(",")) {
+                String d = n.trim().toLowerCase(Locale.ROOT);
+                if (d.isEmpty()) continue;
+                if (d.equals("*")) return null;
+                if (d.startsWith(".")) d = d.substring(1);
+                String h = host.toLowerCase(Locale.ROOT);
+                if (h.equals(d) || h.endsWith("." + d)) return null;
+            }
+        }
+        try {
+            URI p = URI.create(spec.contains("://") ? spec : "http://" + spec);
+            if (p.getHost() == null) return null;
+            int port = p.getPort() > 0 ? p.getPort() : 80;
+            return new java.net.Proxy(java.net.Proxy.Type.HTTP, java.net.InetSocketAddress.createUnresolved(p.getHost(), port));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static String env(String name) {
+        String v = System.getenv(name.toLowerCase(Locale.ROOT));
+        return v != null ? v : System.getenv(name.toUpperCase(Locale.ROOT));
     }
 
     private static String hostPort(URI u) {

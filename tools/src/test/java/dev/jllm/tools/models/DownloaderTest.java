@@ -220,6 +220,17 @@ class DownloaderTest {
     }
 
     @Test
+    void proxyFromTheEnvironment() {
+        var env = java.util.Map.of("https_proxy", "http://proxy.corp:3128", "no_proxy", "internal.corp,.mirror.org");
+        var p = Downloader.proxyFor(URI.create("https://huggingface.co/x.gguf"), env::get);
+        assertEquals("proxy.corp:3128", ((java.net.InetSocketAddress) p.address()).getHostString() + ":" + ((java.net.InetSocketAddress) p.address()).getPort());
+        assertNull(Downloader.proxyFor(URI.create("https://files.internal.corp/x.gguf"), env::get), "no_proxy suffix");
+        assertNull(Downloader.proxyFor(URI.create("https://a.mirror.org/x.gguf"), env::get), "no_proxy with a leading dot");
+        assertNull(Downloader.proxyFor(URI.create("http://huggingface.co/x.gguf"), env::get), "no http_proxy set");
+        assertNull(Downloader.proxyFor(URI.create("https://127.0.0.1:8080/x.gguf"), env::get), "loopback is always direct");
+    }
+
+    @Test
     void fileNameOfUrl() {
         assertEquals("a b.gguf", Downloader.fileNameOf(URI.create("https://h/x/a%20b.gguf?download=true")));
         assertNull(Downloader.fileNameOf(URI.create("https://h/x/")));
