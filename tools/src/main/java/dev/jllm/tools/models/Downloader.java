@@ -218,6 +218,7 @@ public final class Downloader {
                 }
                 listener.started(offset, expectedTotal);
                 long done = offset;
+                boolean dropped = false;
                 try (InputStream in = c.getInputStream();
                      OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                              offset == 0 ? StandardOpenOption.TRUNCATE_EXISTING : StandardOpenOption.APPEND)) {
@@ -227,7 +228,8 @@ public final class Downloader {
                         try {
                             n = in.read(buf);
                         } catch (IOException e) {
-                            break; // dropped connection: handled below like a short body
+                            dropped = true; // handled below like a short body
+                            break;
                         }
                         if (n < 0) break;
                         if (expectedTotal >= 0 && done + n > expectedTotal) {
@@ -247,7 +249,7 @@ public final class Downloader {
                     if (e.failure() == Failure.SIZE) deletePartial(part, meta);
                     throw e;
                 }
-                if (total < 0 || done == total) {
+                if (!dropped && (total < 0 || done == total)) {
                     total = done;
                     break;
                 }

@@ -110,6 +110,15 @@ class DownloaderTest {
     }
 
     @Test
+    void droppedChunkedTransferIsNotMistakenForTheEnd() throws Exception {
+        // Without a Content-Length only the broken chunk encoding tells that the body is incomplete.
+        server.serve("/m.gguf", data).chunked().dropAfter(100_000, 1);
+        downloader(1).download(request("/m.gguf", null, null), null, listener);
+        assertArrayEquals(data, Files.readAllBytes(dir.resolve("model.gguf")));
+        assertEquals("bytes=100000-", server.received().get(1).header("Range"));
+    }
+
+    @Test
     void checksumMismatchRemovesTheDownload() throws Exception {
         server.serve("/m.gguf", data);
         String wrong = sha256("something else".getBytes());

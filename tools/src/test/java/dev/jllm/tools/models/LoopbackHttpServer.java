@@ -35,12 +35,15 @@ public final class LoopbackHttpServer implements AutoCloseable {
         long dropAfter = -1;
         int dropCount;
         String redirectTo;
+        boolean chunked;
 
         Route(byte[] body) { this.body = body; }
 
         public Route ignoreRange() { honourRange = false; return this; }
         public Route etag(String e) { etag = e; return this; }
         public Route dropAfter(long bytes, int times) { dropAfter = bytes; dropCount = times; return this; }
+        /** Full (200) responses use chunked transfer encoding, without a Content-Length. */
+        public Route chunked() { chunked = true; return this; }
     }
 
     /** What the server received. */
@@ -146,6 +149,9 @@ public final class LoopbackHttpServer implements AutoCloseable {
                 h.put("Content-Range", "bytes " + start + "-" + (r.body.length - 1) + "/" + r.body.length);
                 h.put("Content-Length", "" + (r.body.length - start));
                 write(out, "HTTP/1.1 206 Partial Content", h, r.body, (int) start, r.body.length, drop);
+            } else if (r.chunked) {
+                h.put("Transfer-Encoding", "chunked");
+                writeChunked(out, h, r.body, drop);
             } else {
                 h.put("Content-Length", "" + r.body.length);
                 write(out, "HTTP/1.1 200 OK", h, r.body, 0, r.body.length, drop);
@@ -165,6 +171,24 @@ public final class LoopbackHttpServer implements AutoCloseable {
         out.write(body, from, end - from);
         out.flush();
         // returning closes the socket: a dropped connection when end < to
+    }
+
+    private static void writeChunked(OutputStream out, Map<String, String> headers, byte[] body, long dropAfter) throws IOException {
+        write(out, "HTTP/1.1 200 OK", headers, body, 0, 0, -1);
+        int end = dropAfter >= 0 ? (int) Math.min(body.length, dropAfter) : body.length;
+        for (int pos = 0; pos < body.length; pos += 16384) {
+            int n = Math.min(16384, body.length - pos);
+            out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            if (pos + n > end) {
+                out.write(body, pos, Math.max(0, end - pos));
+                out.flush();
+                return; // dropped in the middle of a chunk
+            }
+            out.write(body, pos, n);
+            out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        out.flush();
     }
 
     @Override
