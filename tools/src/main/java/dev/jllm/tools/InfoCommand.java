@@ -1,6 +1,5 @@
 package dev.jllm.tools;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
@@ -22,15 +21,15 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "info", mixinStandardHelpOptions = true, description = "Show a GGUF file's architecture, metadata and tensors.")
 final class InfoCommand implements Callable<Integer> {
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "GGUF file.")
-    Path model;
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "NAME|FILE", description = "GGUF file or model name.")
+    String model;
 
     @Option(names = "--no-tensors", description = "Leave out the tensor table.")
     boolean noTensors;
 
     @Override
     public Integer call() {
-        if (!Files.exists(model)) throw new CliException("file not found: " + model);
+        Path model = ModelArgs.resolve(this.model, true);
         var out = Console.OUT;
         try (GGUFFile f = GGUFFile.open(model)) {
             GGUFMetadata md = f.metadata();

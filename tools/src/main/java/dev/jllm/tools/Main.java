@@ -10,7 +10,9 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "jllm", mixinStandardHelpOptions = true, version = "jllm 0.1.0",
         description = "Pure-Java LLM inference on the CPU.",
-        subcommands = {GenerateCommand.class, InfoCommand.class, TokenizeCommand.class, TemplateCommand.class, SynthCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {GenerateCommand.class, PullCommand.class, ListCommand.class, RmCommand.class, ImportCommand.class, ConvertCommand.class,
+                InfoCommand.class, TokenizeCommand.class, TemplateCommand.class, SynthCommand.class, BenchCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() {
@@ -41,8 +43,24 @@ public final class Main implements Runnable {
                 Console.ERR.println("jllm " + cmd.getCommandName() + ": " + e.getMessage());
                 return 1;
             }
+            if (e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException) {
+                Console.ERR.println("jllm " + cmd.getCommandName() + ": " + ioMessage(e));
+                return 1;
+            }
             throw e;
         });
         return cli.execute(args);
+    }
+
+    /** A one-line description of an I/O failure (the JDK's messages are often just a path). */
+    static String ioMessage(Exception e) {
+        Throwable t = e instanceof java.io.UncheckedIOException u ? u.getCause() : e;
+        String msg = t.getMessage();
+        return switch (t) {
+            case java.nio.file.NoSuchFileException n -> "no such file: " + msg;
+            case java.nio.file.AccessDeniedException a -> "permission denied: " + msg;
+            case java.nio.file.FileAlreadyExistsException f -> "already exists: " + msg;
+            default -> msg != null && msg.contains("No space left") ? "disk full (" + msg + ")" : String.valueOf(msg);
+        };
     }
 }

@@ -1,16 +1,43 @@
 package dev.jllm.tools;
 
+import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.Locale;
+import java.util.stream.Collectors;
 
+import dev.jllm.JllmException;
 import dev.jllm.Model;
 import dev.jllm.ModelOptions;
+import dev.jllm.tools.models.Downloader;
+import dev.jllm.tools.models.ModelPuller;
+import dev.jllm.tools.models.ModelRegistry;
+import dev.jllm.tools.models.ModelStore;
 import picocli.CommandLine.Option;
 
-/** Options shared by every command that loads a model. */
+/**
+ * Options shared by every command that loads a model, and the rule that turns {@code -m} into a
+ * file:
+ * <ol>
+ *   <li>an existing path is used as it is;</li>
+ *   <li>an {@code http(s)://} URL of a .gguf file is downloaded into the models folder (once);</li>
+ *   <li>a registry name ({@code jllm list --registry}) is the local copy in the models folder,
+ *       pulled first if absent;</li>
+ *   <li>a file name in the models folder, with or without {@code .gguf};</li>
+ *   <li>no {@code -m} at all is the registry's default model, pulled first if absent.</li>
+ * </ol>
+ * Before pulling, jllm asks [y/N] when it runs on a terminal; otherwise (scripts, CI, pipes) it
+ * pulls without asking and says so on stderr, the way {@code ollama run} does — {@code --no-pull}
+ * makes it fail instead, with the command to run.
+ */
 final class ModelArgs {
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "GGUF model file.")
-    Path model;
+    @Option(names = {"-m", "--model"}, paramLabel = "NAME|FILE",
+            description = "GGUF file, URL, or model name from the registry (jllm list --registry). Default: the registry's default model, downloaded on first use.")
+    String model;
+
+    @Option(names = "--no-pull", description = "Never download a model; fail if it is not in the models folder.")
+    boolean noPull;
 
     @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Worker threads (default: all cores).")
     Integer threads;
@@ -22,7 +49,7 @@ final class ModelArgs {
     int batch;
 
     Model load() {
-        if (!Files.exists(model)) throw new CliException("model file not found: " + model + " (pass a .gguf file with -m)");
+        Path file = resolve(model, !noPull);
         ModelOptions.Builder b = ModelOptions.builder().batchSize(batch).progress(new LoadProgress());
         if (threads != null) {
             if (threads < 1) throw new CliException("--threads must be at least 1, got " + threads);
@@ -33,6 +60,96 @@ final class ModelArgs {
             b.contextLength(ctx);
         }
         if (batch < 1) throw new CliException("--batch must be at least 1, got " + batch);
-        return Model.load(model, b.build());
+        return Model.load(file, b.build());
+    }
+
+    /** Turns a {@code -m} value (or null for the default model) into a local file; see the class comment. */
+    static Path resolve(String spec, boolean allowPull) {
+        ModelStore store = ModelStore.fromEnvironment();
+        if (spec == null) {
+            ModelRegistry registry = ModelRegistry.load();
+            return ensureLocal(registry.defaultEntry(), store, allowPull, true);
+        }
+        if (spec.isBlank()) throw new CliException("-m is empty");
+        Path p = null;
+        try {
+            p = Path.of(spec);
+        } catch (InvalidPathException e) {
+            // not a path; may still be a URL or a name
+        }
+        if (p != null && Files.exists(p)) {
+            if (Files.isDirectory(p)) throw new CliException(spec + " is a directory, not a model file");
+            return p;
+        }
+        String lower = spec.toLowerCase(Locale.ROOT);
+        if (lower.startsWith("http://") || lower.startsWith("https://")) {
+            URI url;
+            try {
+                url = URI.create(spec);
+            } catch (IllegalArgumentException e) {
+                throw new CliException("bad URL: " + spec);
+            }
+            return pullUrl(url, store, allowPull);
+        }
+        ModelRegistry registry = ModelRegistry.load();
+        var entry = registry.find(spec);
+        if (entry.isPresent()) return ensureLocal(entry.get(), store, allowPull, false);
+        var local = store.find(spec);
+        if (local.isPresent()) return local.get();
+        if (spec.contains("/") || spec.contains("\\") || lower.endsWith(".gguf") || lower.endsWith(".bin")) {
+            throw new CliException("model file not found: " + spec + " (pass a .gguf file, or a model name: jllm list --registry)");
+        }
+        throw new CliException("unknown model '" + spec + "': not a file, not in " + store.folder() + ", not in the registry (known: "
+                + registry.entries().stream().map(ModelRegistry.Entry::name).collect(Collectors.joining(", ")) + ")");
+    }
+
+    private static Path ensureLocal(ModelRegistry.Entry e, ModelStore store, boolean allowPull, boolean isDefault) {
+        Path target = store.pathOf(e.file());
+        if (Files.isRegularFile(target)) return target;
+        String what = (isDefault ? "the default model " : "model ") + e.name();
+        String size = e.displaySize() > 0 ? (e.size() == null ? "about " : "") + ModelStore.humanSize(e.displaySize()) : "size unknown";
+        if (!allowPull) {
+            throw new JllmException(what + " is not downloaded; run: jllm pull " + e.name() + " (or pass a local file with -m FILE.gguf)");
+        }
+        if (Console.interactive()) {
+            String answer = System.console().readLine("%s%s is not downloaded yet. Download it (%s, %s licence) from %s into %s? [y/N] ",
+                    Character.toUpperCase(what.charAt(0)), what.substring(1), size, e.license() == null ? "see its page for the" : e.license(), e.url().getHost(), store.folder());
+            if (answer == null || !answer.trim().toLowerCase(Locale.ROOT).matches("y|yes")) {
+                throw new JllmException("not downloaded; run jllm pull " + e.name() + " when you want it, or pass a local file with -m FILE.gguf");
+            }
+        } else {
+            Console.ERR.println("jllm: " + what + " is not downloaded yet; pulling it (" + size + ") into " + store.folder()
+                    + " (use --no-pull to fail instead)");
+        }
+        DownloadProgress progress = new DownloadProgress(e.file());
+        try {
+            return new ModelPuller(store, new Downloader()).pull(e, false, progress).path();
+        } catch (Downloader.DownloadException ex) {
+            progress.close();
+            throw new JllmException("cannot download " + e.name() + ": " + ex.getMessage() + advice(ex, store));
+        }
+    }
+
+    private static Path pullUrl(URI url, ModelStore store, boolean allowPull) {
+        String name = Downloader.fileNameOf(url);
+        if (name != null && ModelStore.isSafeFileName(name) && Files.isRegularFile(store.pathOf(name))) return store.pathOf(name);
+        if (!allowPull) throw new JllmException(url + " is not downloaded; run: jllm pull " + url);
+        if (!Console.interactive()) Console.ERR.println("jllm: downloading " + url + " into " + store.folder());
+        DownloadProgress progress = new DownloadProgress(name != null ? name : url.toString());
+        try {
+            return new ModelPuller(store, new Downloader()).pullUrl(url, null, false, progress).path();
+        } catch (Downloader.DownloadException ex) {
+            progress.close();
+            throw new JllmException("cannot download " + url + ": " + ex.getMessage() + advice(ex, store));
+        }
+    }
+
+    /** What to do instead, for failures the user can work around. */
+    static String advice(Downloader.DownloadException ex, ModelStore store) {
+        if (ex.failure() == Downloader.Failure.NETWORK) {
+            return ". Without network, pass a model file you already have: -m /path/to/model.gguf (or copy it into "
+                    + store.folder() + ", or unpack an archive with jllm import ARCHIVE)";
+        }
+        return "";
     }
 }

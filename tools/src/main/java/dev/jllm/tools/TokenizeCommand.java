@@ -3,7 +3,6 @@ package dev.jllm.tools;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -21,8 +20,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "tokenize", mixinStandardHelpOptions = true, description = "Turn text into token ids.")
 final class TokenizeCommand implements Callable<Integer> {
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "GGUF file (a vocabulary-only file is enough).")
-    Path model;
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "NAME|FILE", description = "GGUF file or model name (a vocabulary-only file is enough).")
+    String model;
 
     @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "Text to tokenize.")
     String prompt;
@@ -42,7 +41,7 @@ final class TokenizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (inputJsonl == (prompt != null)) throw new CliException("give exactly one of --prompt or --input-jsonl");
-        if (!Files.exists(model)) throw new CliException("model file not found: " + model);
+        Path model = ModelArgs.resolve(this.model, true);
         ObjectMapper mapper = new ObjectMapper();
         try (GGUFFile f = GGUFFile.open(model)) {
             Tokenizer tok = Tokenizer.fromMetadata(f.metadata());

@@ -27,11 +27,17 @@ final class JarRunner {
     }
 
     static Result run(String stdin, String... args) {
+        return runWithEnv(java.util.Map.of(), stdin, args);
+    }
+
+    /** Runs with extra environment variables (e.g. JLLM_MODELS pointing at a temporary folder). */
+    static Result runWithEnv(java.util.Map<String, String> env, String stdin, String... args) {
         List<String> cmd = new ArrayList<>(List.of("java", "-jar", jar().toString()));
         cmd.addAll(List.of(args));
         try {
             ProcessBuilder pb = new ProcessBuilder(cmd);
             pb.environment().remove("JAVA_HOME"); // the launcher must find a JDK on its own
+            pb.environment().putAll(env);
             Process p = pb.start();
             CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
             CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));

@@ -1,0 +1,10 @@
+package dev.jllm.tools.convert;
+
+import dev.jllm.JllmException;
+
+/** An input that cannot be converted: the message says which file and why, on one line. */
+public final class ConversionException extends JllmException {
+    public ConversionException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,231 @@
+package dev.jllm.tools;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.jllm.testing.TestData;
+import dev.jllm.tools.models.LoopbackHttpServer;
+
+/**
+ * pull / list / rm / import / convert and registry names for -m, through the packaged jar, with
+ * $JLLM_MODELS in a temporary folder and $JLLM_REGISTRY pointing at a registry whose files are
+ * served from a loopback port.
+ */
+class ModelsCliIT {
+    static final String STORY = "Once upon a time, there was a little girl named Lily.";
+    @TempDir Path dir;
+    Path models;
+    LoopbackHttpServer server;
+    byte[] stories;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        models = dir.resolve("models");
+        stories = Files.readAllBytes(TestData.require("models/stories260K-f32.gguf"));
+        server = new LoopbackHttpServer();
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        server.close();
+    }
+
+    Map<String, String> env(String registryJson) throws IOException {
+        Path reg = dir.resolve("registry.json");
+        Files.writeString(reg, registryJson);
+        return Map.of("JLLM_MODELS", models.toString(), "JLLM_REGISTRY", reg.toString());
+    }
+
+    static String entry(String name, String url, String file, boolean dflt, String extra) {
+        return "{\"name\":\"" + name + "\",\"url\":\"" + url + "\",\"file\":\"" + file + "\",\"license\":\"mit\",\"architecture\":\"llama\""
+                + (dflt ? ",\"default\":true" : "") + extra + "}";
+    }
+
+    List<String> modelFiles() throws IOException {
+        if (!Files.isDirectory(models)) return List.of();
+        try (Stream<Path> s = Files.list(models)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void defaultModelIsPulledOnFirstUseThenListedAndRemoved() throws Exception {
+        server.serve("/stories.gguf", stories);
+        var env = env("{\"models\":[" + entry("stories", server.url("/stories.gguf"), "stories.gguf", true, ",\"size\":" + stories.length)
+                + "," + entry("gone", server.url("/gone.gguf"), "gone.gguf", false, "") + "]}");
+
+        JarRunner.Result gen = JarRunner.runWithEnv(env, null, "generate", "-p", "Once upon a time", "--temperature", "0", "-n", "20");
+        assertEquals(0, gen.status(), gen.err());
+        assertTrue(gen.out().startsWith(STORY), gen.out());
+        assertTrue(gen.err().contains("the default model stories is not downloaded yet; pulling it"), gen.err());
+        assertTrue(gen.err().contains("downloaded stories.gguf"), gen.err());
+        assertArrayEquals(stories, Files.readAllBytes(models.resolve("stories.gguf")));
+
+        JarRunner.Result list = JarRunner.runWithEnv(env, null, "list");
+        assertEquals(0, list.status(), list.err());
+        assertTrue(list.out().contains("stories.gguf") && list.out().contains("1.2 MB") && list.out().contains("stories "), list.out());
+
+        JarRunner.Result again = JarRunner.runWithEnv(env, null, "pull");
+        assertEquals(0, again.status(), again.err());
+        assertTrue(again.out().contains("already downloaded"), again.out());
+        assertEquals(1, server.received().size(), "nothing downloaded twice");
+
+        JarRunner.Result byName = JarRunner.runWithEnv(env, null, "generate", "-m", "stories", "-p", "Once upon a time", "--temperature", "0", "-n", "20");
+        assertEquals(0, byName.status(), byName.err());
+        assertTrue(byName.out().startsWith(STORY), byName.out());
+
+        JarRunner.Result gone = JarRunner.runWithEnv(env, null, "pull", "gone");
+        assertEquals(1, gone.status());
+        assertEquals(1, gone.err().lines().filter(l -> l.startsWith("jllm pull:")).count(), gone.err());
+        assertTrue(gone.err().contains("not found (HTTP 404)"), gone.err());
+
+        JarRunner.Result rm = JarRunner.runWithEnv(env, null, "rm", "stories");
+        assertEquals(0, rm.status(), rm.err());
+        assertTrue(rm.out().contains("removed stories.gguf"), rm.out());
+        assertEquals(List.of(), modelFiles());
+
+        JarRunner.Result noPull = JarRunner.runWithEnv(env, null, "generate", "--no-pull", "-p", "hi");
+        assertEquals(1, noPull.status());
+        assertTrue(noPull.err().contains("run: jllm pull stories"), noPull.err());
+    }
+
+    @Test
+    void pullResumesAfterTheServerDropsTheConnection() throws Exception {
+        server.serve("/stories.gguf", stories).dropAfter(400_000, 1);
+        var env = env("{\"models\":[" + entry("stories", server.url("/stories.gguf"), "stories.gguf", true, "") + "]}");
+        JarRunner.Result r = JarRunner.runWithEnv(env, null, "pull", "stories", "--retry-delay", "0");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.err().contains("connection lost at 400.0 kB"), r.err());
+        assertTrue(r.err().contains("resuming at 400.0 kB"), r.err());
+        assertEquals("bytes=400000-", server.received().get(1).header("Range"));
+        assertArrayEquals(stories, Files.readAllBytes(models.resolve("stories.gguf")));
+        assertEquals(List.of("stories.gguf"), modelFiles());
+    }
+
+    @Test
+    void interruptedPullKeepsThePartialFileAndTheNextPullFinishesIt() throws Exception {
+        server.serve("/stories.gguf", stories).dropAfter(300_000, 1);
+        var env = env("{\"models\":[" + entry("stories", server.url("/stories.gguf"), "stories.gguf", true, "") + "]}");
+        JarRunner.Result first = JarRunner.runWithEnv(env, null, "pull", "--retries", "0");
+        assertEquals(1, first.status());
+        assertTrue(first.err().contains("run the same command again to resume"), first.err());
+        assertEquals(List.of("stories.gguf.part", "stories.gguf.part.meta"), modelFiles());
+        JarRunner.Result list = JarRunner.runWithEnv(env, null, "list");
+        assertTrue(list.out().contains("partial download: jllm pull stories resumes it"), list.out());
+
+        JarRunner.Result second = JarRunner.runWithEnv(env, null, "pull");
+        assertEquals(0, second.status(), second.err());
+        assertEquals(List.of("stories.gguf"), modelFiles());
+        assertArrayEquals(stories, Files.readAllBytes(models.resolve("stories.gguf")));
+    }
+
+    @Test
+    void checksumMismatchIsReportedAndNothingIsKept() throws Exception {
+        server.serve("/stories.gguf", stories);
+        var env = env("{\"models\":[" + entry("stories", server.url("/stories.gguf"), "stories.gguf", true, ",\"sha256\":\"" + "ab".repeat(32) + "\"") + "]}");
+        JarRunner.Result r = JarRunner.runWithEnv(env, null, "pull");
+        assertEquals(1, r.status());
+        assertEquals(1, r.err().lines().filter(l -> l.startsWith("jllm")).count(), r.err());
+        assertTrue(r.err().contains("checksum mismatch for stories.gguf: expected sha256 " + "ab".repeat(32)), r.err());
+        assertEquals(List.of(), modelFiles());
+    }
+
+    @Test
+    void withoutNetworkTheMessageSaysWhatToDoInstead() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        var env = env("{\"models\":[" + entry("stories", "http://127.0.0.1:" + port + "/stories.gguf", "stories.gguf", true, "") + "]}");
+        JarRunner.Result r = JarRunner.runWithEnv(env, null, "generate", "-p", "Once upon a time");
+        assertEquals(1, r.status());
+        String error = r.err().lines().filter(l -> l.startsWith("jllm generate:")).findFirst().orElseThrow(() -> new AssertionError(r.err()));
+        assertTrue(error.contains("cannot download stories: cannot reach 127.0.0.1:" + port), error);
+        assertTrue(error.contains("Without network, pass a model file you already have: -m /path/to/model.gguf"), error);
+        assertEquals(List.of(), modelFiles());
+    }
+
+    @Test
+    void importUnpacksAnArchiveAndRefusesAnEvilOne() throws Exception {
+        var env = env("{\"models\":[" + entry("stories", server.url("/stories.gguf"), "stories.gguf", true, "") + "]}");
+        Path good = tarGz("good.tar.gz", "bundle/stories260K-f32.gguf", "bundle/LICENSE");
+        JarRunner.Result r = JarRunner.runWithEnv(env, null, "import", good.toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("imported stories260K-f32.gguf"), r.out());
+        JarRunner.Result gen = JarRunner.runWithEnv(env, null, "generate", "-m", "stories260K-f32", "-p", "Once upon a time", "--temperature", "0", "-n", "20");
+        assertEquals(0, gen.status(), gen.err());
+        assertTrue(gen.out().startsWith(STORY), gen.out());
+
+        Path evil = tarGz("evil.tar.gz", "../../evil.gguf");
+        JarRunner.Result bad = JarRunner.runWithEnv(env, null, "import", evil.toString());
+        assertEquals(1, bad.status());
+        assertTrue(bad.err().contains("refusing evil.tar.gz: entry '../../evil.gguf'"), bad.err());
+        assertEquals(List.of("stories260K-f32.gguf"), modelFiles());
+        assertFalse(Files.exists(dir.resolve("evil.gguf")));
+    }
+
+    Path tarGz(String name, String... entries) throws IOException {
+        Path p = dir.resolve(name);
+        try (OutputStream o = Files.newOutputStream(p); var gz = new GzipCompressorOutputStream(o); var tar = new TarArchiveOutputStream(gz)) {
+            for (String e : entries) {
+                byte[] data = e.endsWith(".gguf") ? stories : "text".getBytes();
+                TarArchiveEntry te = new TarArchiveEntry(e);
+                te.setSize(data.length);
+                tar.putArchiveEntry(te);
+                tar.write(data);
+                tar.closeArchiveEntry();
+            }
+        }
+        return p;
+    }
+
+    @Test
+    void convertWritesAGgufThatGenerates() throws Exception {
+        var env = env("{\"models\":[" + entry("stories", server.url("/stories.gguf"), "stories.gguf", true, "") + "]}");
+        Path out = dir.resolve("converted.gguf");
+        JarRunner.Result r = JarRunner.runWithEnv(env, null, "convert", "--llama2c", TestData.require("models/stories260K.bin").toString(),
+                "--tokenizer", TestData.require("models/tok512.bin").toString(), "-o", out.toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.err().contains("vocabulary 512"), r.err());
+        JarRunner.Result gen = JarRunner.runWithEnv(env, null, "generate", "-m", out.toString(), "-p", "Once upon a time", "--temperature", "0", "-n", "20");
+        assertEquals(0, gen.status(), gen.err());
+        assertTrue(gen.out().startsWith(STORY), gen.out());
+        JarRunner.Result again = JarRunner.runWithEnv(env, null, "convert", "--llama2c", TestData.require("models/stories260K.bin").toString(),
+                "--tokenizer", TestData.require("models/tok512.bin").toString(), "-o", out.toString());
+        assertEquals(2, again.status());
+        assertTrue(again.err().contains("already exists (use --force"), again.err());
+    }
+
+    @Test
+    void registryListingShowsTheBuiltInModels() {
+        JarRunner.Result r = JarRunner.runWithEnv(Map.of("JLLM_MODELS", models.toString()), null, "list", "--registry");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("smollm2-135m-instruct ") && l.contains("default")), r.out());
+        for (String n : List.of("qwen2.5-0.5b-instruct", "llama-3.2-1b-instruct", "llama-3.2-3b-instruct", "qwen3-0.6b", "qwen3-1.7b",
+                "phi-3.5-mini-instruct", "gemma-2-2b-it", "smollm2-360m-instruct")) {
+            assertTrue(r.out().contains(n), n + " in " + r.out());
+        }
+        JarRunner.Result unknown = JarRunner.runWithEnv(Map.of("JLLM_MODELS", models.toString()), null, "generate", "-m", "no-such-model", "-p", "hi");
+        assertEquals(2, unknown.status());
+        assertTrue(unknown.err().contains("unknown model 'no-such-model'") && unknown.err().contains("smollm2-135m-instruct"), unknown.err());
+    }
+}
