@@ -206,14 +206,27 @@ public final class Launcher {
         return true;
     }
 
-    /** Ignores SIGINT in this (parent) JVM via sun.misc.Signal when available. */
+    /**
+     * Makes this (parent) JVM survive SIGINT with a handler that does nothing, via sun.misc.Signal
+     * when available. Not SIG_IGN: an ignored signal stays ignored in the child after exec, and a
+     * JVM that starts with SIGINT ignored refuses to handle it, so the child's Ctrl-C handling
+     * (stopping a chat reply) would never run. A caught signal is reset to its default on exec.
+     */
     static void ignoreInterrupts() {
         try {
             Class<?> signal = Class.forName("sun.misc.Signal");
             Class<?> handler = Class.forName("sun.misc.SignalHandler");
-            Object ign = handler.getField("SIG_IGN").get(null);
+            Object noop = java.lang.reflect.Proxy.newProxyInstance(Launcher.class.getClassLoader(), new Class<?>[]{handler},
+                    (proxy, method, args) -> {
+                        switch (method.getName()) {
+                            case "hashCode": return System.identityHashCode(proxy);
+                            case "equals": return proxy == args[0];
+                            case "toString": return "jllm launcher: SIGINT is for the child";
+                            default: return null; // handle(Signal): nothing to do
+                        }
+                    });
             Object sigint = signal.getConstructor(String.class).newInstance("INT");
-            signal.getMethod("handle", signal, handler).invoke(null, sigint, ign);
+            signal.getMethod("handle", signal, handler).invoke(null, sigint, noop);
         } catch (ReflectiveOperationException | RuntimeException ignored) {
             // not available: Ctrl-C then ends both processes, which is acceptable
         }

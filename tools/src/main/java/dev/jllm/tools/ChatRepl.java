@@ -1,0 +1,179 @@
+package dev.jllm.tools;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.Locale;
+
+import dev.jllm.ChatSession;
+import dev.jllm.Completion;
+import dev.jllm.ContextOverflowException;
+import dev.jllm.FinishReason;
+import dev.jllm.GenerationParams;
+import dev.jllm.Model;
+import dev.jllm.TokenListener;
+
+/**
+ * The conversation loop of {@code jllm chat}, independent of how lines are read: each line is a
+ * message for the model (its reply is streamed to {@code out} as it is generated) or a slash
+ * command ({@link ChatInput}). Notices — context full, unknown command, statistics — go to
+ * {@code notices}: the terminal in interactive mode, stderr otherwise, so that piped output
+ * holds only the replies.
+ */
+final class ChatRepl {
+    private final Model model;
+    private final GenerationParams params;
+    private final boolean showStats;
+    private final boolean interactive;
+    private final PrintWriter out;
+    private final PrintWriter notices;
+    private volatile ChatSession chat;
+    private volatile boolean cancelRequested;
+
+    /**
+     * @param interactive whether a person is typing: acknowledgements (e.g. "conversation reset")
+     *                    and the help are then shown on {@code out}; otherwise commands are silent
+     */
+    ChatRepl(Model model, String systemPrompt, GenerationParams params, boolean showStats, boolean interactive,
+             PrintWriter out, PrintWriter notices) {
+        this.model = model;
+        this.params = params;
+        this.showStats = showStats;
+        this.interactive = interactive;
+        this.out = out;
+        this.notices = notices;
+        this.chat = model.newChatSession(blankToNull(systemPrompt));
+    }
+
+    /** The conversation (for tests and statistics). */
+    ChatSession chat() {
+        return chat;
+    }
+
+    /** Non-interactive use: every line of {@code in} until its end or {@code /exit}. */
+    void runLines(BufferedReader in) throws IOException {
+        for (String line; (line = in.readLine()) != null; ) {
+            if (!handle(line)) break;
+        }
+    }
+
+    /** Handles one line; returns false when the user asked to leave. */
+    boolean handle(String line) {
+        switch (ChatInput.parse(line)) {
+            case ChatInput.Empty e -> { }
+            case ChatInput.Message m -> send(m.text());
+            case ChatInput.Exit e -> { return false; }
+            case ChatInput.Reset r -> {
+                chat.reset();
+                acknowledge("conversation reset");
+            }
+            case ChatInput.SystemPrompt s -> {
+                chat = null; // let the old KV cache go before the new one is allocated
+                chat = model.newChatSession(blankToNull(s.text()));
+                acknowledge(s.text().isBlank() ? "system prompt removed, conversation reset" : "system prompt set, conversation reset");
+            }
+            case ChatInput.Help h -> {
+                PrintWriter w = interactive ? out : notices;
+                w.println(ChatInput.HELP);
+                if (interactive) w.println("Ctrl-C stops a reply; at the prompt it clears the line (twice on an empty line quits).");
+                w.flush();
+            }
+            case ChatInput.Unknown u -> notice("unknown command " + u.command() + " (/help lists the commands; //text sends text starting with /)");
+        }
+        return true;
+    }
+
+    /** Stops the reply being generated, within a token. Safe from any thread (signal handlers). */
+    void cancel() {
+        cancelRequested = true;
+        ChatSession c = chat;
+        if (c != null) c.cancel();
+    }
+
+    private void send(String text) {
+        cancelRequested = false;
+        ReplyPrinter printer = new ReplyPrinter(out);
+        ChatSession c = chat;
+        Completion reply;
+        try {
+            reply = c.send(text, params, (piece, id) -> {
+                printer.print(piece);
+                return cancelRequested ? TokenListener.Action.STOP : TokenListener.Action.CONTINUE;
+            });
+        } catch (ContextOverflowException e) {
+            boolean fresh = c.history().stream().noneMatch(m -> !m.role().equals("system"));
+            notice(fresh
+                    ? "this message needs " + e.tokens() + " tokens but the context holds " + e.contextLength() + "; restart with a larger --ctx"
+                    : "the conversation no longer fits in the context (" + e.tokens() + " tokens needed, "
+                      + e.contextLength() + " available); /reset to start over, or restart with a larger --ctx");
+            return;
+        }
+        printer.end();
+        if (reply.finishReason() == FinishReason.LENGTH && c.contextUsed() >= c.contextLength()) {
+            notice("the context is full (" + c.contextLength() + " tokens): the reply was cut short; "
+                    + "/reset to start over, or restart with a larger --ctx");
+        } else if (reply.finishReason() == FinishReason.CANCELLED && interactive) {
+            notice("stopped");
+        }
+        if (showStats) {
+            var t = reply.timings();
+            notice(String.format(Locale.ROOT, "%d tokens at %.1f tok/s; prompt: %d new tokens at %.1f tok/s (%d reused); context %d/%d",
+                    t.generatedTokens(), t.generationTokensPerSecond(), t.promptTokens(), t.promptTokensPerSecond(),
+                    reply.promptTokens() - t.promptTokens(), c.contextUsed(), c.contextLength()));
+        }
+    }
+
+    private void acknowledge(String what) {
+        if (!interactive) return;
+        notice(what);
+    }
+
+    private void notice(String message) {
+        notices.println(interactive ? "[" + message + "]" : "jllm chat: " + message);
+        notices.flush();
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
+    /**
+     * Streams a reply: leading whitespace is dropped and whitespace is held back until more text
+     * follows, so a reply shows as its trimmed text; every visible piece is flushed at once.
+     */
+    static final class ReplyPrinter {
+        private final PrintWriter out;
+        private final StringBuilder pendingSpace = new StringBuilder();
+        private boolean started;
+
+        ReplyPrinter(PrintWriter out) {
+            this.out = out;
+        }
+
+        void print(String piece) {
+            if (piece.isEmpty()) return;
+            int end = piece.length();
+            while (end > 0 && Character.isWhitespace(piece.charAt(end - 1))) end--;
+            String body = piece.substring(0, end);
+            String space = piece.substring(end);
+            if (!started) {
+                body = body.stripLeading();
+                if (body.isEmpty()) return;
+            }
+            if (!body.isEmpty()) {
+                out.print(pendingSpace);
+                pendingSpace.setLength(0);
+                out.print(body);
+                out.flush();
+                started = true;
+            }
+            pendingSpace.append(space);
+        }
+
+        /** Ends the reply's line. */
+        void end() {
+            out.println();
+            out.flush();
+        }
+    }
+}
