@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "jllm", mixinStandardHelpOptions = true, version = "jllm 0.1.0",
         description = "Pure-Java LLM inference on the CPU.",
-        subcommands = {GenerateCommand.class, InfoCommand.class, TokenizeCommand.class, TemplateCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {GenerateCommand.class, InfoCommand.class, TokenizeCommand.class, TemplateCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() {
