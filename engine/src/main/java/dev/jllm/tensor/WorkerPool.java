@@ -13,8 +13,9 @@ import java.util.concurrent.locks.LockSupport;
  * cursor until none are left — chunks rather than a fixed split, so a core slowed down by other
  * load on the machine simply takes fewer of them. The caller returns when every chunk is done.
  *
- * <p>One call at a time: {@link #parallelFor} is synchronized, so sessions sharing a model
- * interleave their kernel calls instead of oversubscribing the cores.
+ * <p>One pooled call at a time: calls split across the workers take turns, so sessions sharing a
+ * model interleave their kernel calls instead of oversubscribing the cores. Calls that run on the
+ * caller's thread alone (a pool of one thread, or a range of one chunk) do not wait for others.
  */
 public final class WorkerPool implements AutoCloseable {
 
@@ -57,13 +58,17 @@ public final class WorkerPool implements AutoCloseable {
      * Runs {@code task} over [0, n) split into chunks of {@code grain} (the last may be smaller;
      * chunk starts are multiples of grain). Small ranges run on the calling thread only.
      */
-    public synchronized void parallelFor(int n, int grain, RangeTask task) {
+    public void parallelFor(int n, int grain, RangeTask task) {
         if (n <= 0) return;
         int chunks = (n + grain - 1) / grain;
         if (threads == 1 || chunks == 1) {
-            task.run(0, n);
+            task.run(0, n); // on the caller's thread only: no pool state, so no need to take turns
             return;
         }
+        runOnPool(n, grain, chunks, task);
+    }
+
+    private synchronized void runOnPool(int n, int grain, int chunks, RangeTask task) {
         // Aim for ~4 chunks per thread so that a slow core does not hold up the others.
         int perChunk = Math.max(1, chunks / (threads * 4)) * grain;
         this.task = task;
