@@ -19,11 +19,13 @@ import java.util.List;
  */
 public record ChatPrompt(String text, int[] tokenIds, List<String> stopStrings) {
 
+    /** Copies the arrays and lists given. */
     public ChatPrompt {
         tokenIds = tokenIds.clone();
         stopStrings = List.copyOf(stopStrings);
     }
 
+    /** @return a copy of the prompt's token ids */
     @Override public int[] tokenIds() { return tokenIds.clone(); }
 
     /** Number of prompt tokens. */
