@@ -348,8 +348,9 @@ public final class OpenAiServer implements AutoCloseable {
                     return TokenListener.Action.STOP;
                 }
             });
-        } catch (ApiException | JllmException e) {
-            ApiException err = e instanceof ApiException a ? a : new ApiException(500, e.getMessage(), "server_error", null, null);
+        } catch (RuntimeException e) { // the 200 status is sent: the error becomes the last event
+            ApiException err = e instanceof ApiException a ? a
+                    : new ApiException(500, e instanceof JllmException ? e.getMessage() : "internal error: " + e, "server_error", null, null);
             failed.incrementAndGet();
             outcome.note = "error: " + e.getMessage();
             sse.event(shapes.error(err));
