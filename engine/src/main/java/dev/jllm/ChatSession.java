@@ -1,16 +1,7 @@
 package dev.jllm;
 
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-
-import dev.jllm.chat.BuiltinTemplate;
-import dev.jllm.chat.ChatTemplate;
-import dev.jllm.chat.jinja.TemplateException;
-import dev.jllm.tokenizer.Vocabulary;
 
 /**
  * A conversation with a model: the message history, rendered with the model's chat template
@@ -21,17 +12,22 @@ import dev.jllm.tokenizer.Vocabulary;
  * <pre>{@code
  * ChatSession chat = model.newChatSession("You are a helpful assistant.");
  * Completion reply = chat.send("Hello!", GenerationParams.defaults(), TokenListener.NONE);
+ * try (TokenStream next = chat.stream("Tell me more.", GenerationParams.defaults())) {
+ *     next.forEach(System.out::print);
+ * }
  * }</pre>
  *
- * <p>Not thread-safe (one conversation = one thread at a time); {@link #cancel()} may be called
- * from any thread.
+ * <p>For a stateless use of the template (e.g. a server that receives the whole conversation
+ * with every request) see {@link Model#chatPrompt}.
+ *
+ * <p><b>Thread safety:</b> not thread-safe — one conversation is used by one thread at a time
+ * (a {@link #stream} counts as using it until it ends); {@link #cancel()} may be called from any
+ * thread. Many chat sessions on one {@link Model} may run concurrently.
  */
 public final class ChatSession {
     private final Model model;
     private final Session session;
-    private final ChatTemplate template;
-    private final List<String> stopStrings;
-    private final String bosText, eosText;
+    private final ChatFormat format;
     private final List<ChatMessage> history = new ArrayList<>();
     /**
      * The conversation's tokens as the model saw them: every prompt and every generated token,
@@ -43,19 +39,7 @@ public final class ChatSession {
     ChatSession(Model model, Session session, String systemPrompt) {
         this.model = model;
         this.session = session;
-        Vocabulary v = model.tokenizer().vocabulary();
-        Set<String> specials = new HashSet<>();
-        for (int id = 0; id < v.size(); id++) {
-            if (v.isControl(id) || v.isUserDefined(id)) specials.add(v.text(id));
-        }
-        String own = model.info().chatTemplate();
-        this.template = ChatTemplate.forModel(own, specials);
-        BuiltinTemplate family = ChatTemplate.detectBuiltin(own, specials);
-        this.stopStrings = template.builtinFamily() != null ? template.stopStrings() : family.stopStrings().stream()
-                .filter(s -> !specials.contains(s)) // special tokens end the turn as end-of-generation ids already
-                .toList();
-        this.bosText = v.bos() >= 0 ? v.text(v.bos()) : "";
-        this.eosText = v.eos() >= 0 ? v.text(v.eos()) : "";
+        this.format = model.chatFormat();
         if (systemPrompt != null && !systemPrompt.isEmpty()) history.add(ChatMessage.system(systemPrompt));
     }
 
@@ -66,7 +50,7 @@ public final class ChatSession {
 
     /** The template text used (the model's own, or a built-in one). */
     public String templateSource() {
-        return template.source();
+        return format.source();
     }
 
     /** Forgets the conversation (keeping the system prompt) and the cached context. */
@@ -81,9 +65,30 @@ public final class ChatSession {
         session.cancel();
     }
 
-    /** Tokens of context in use and available. */
+    /** Tokens of context in use (the conversation so far, as cached). */
     public int contextUsed() { return session.contextUsed(); }
+
+    /** Tokens of context available in total. */
     public int contextLength() { return session.contextLength(); }
+
+    /**
+     * As {@link #send}, but the reply is generated on a background thread and pulled as a stream
+     * of text pieces; the history is updated when the reply ends. Closing the stream before the
+     * end cancels the reply (it is still added to the history, as far as it got). Do not use this
+     * chat session again until the stream has ended or been closed.
+     *
+     * <pre>{@code
+     * try (TokenStream reply = chat.stream("Hello!", params)) {
+     *     reply.forEach(System.out::print);
+     *     System.out.println(" [" + reply.completion().finishReason() + "]");
+     * }
+     * }</pre>
+     *
+     * @throws ContextOverflowException from the stream's methods if the conversation does not fit
+     */
+    public TokenStream stream(String userMessage, GenerationParams params) {
+        return TokenStream.start(listener -> send(userMessage, params, listener));
+    }
 
     /**
      * Sends a user message and generates the assistant's reply, streaming it to {@code listener}.
@@ -109,7 +114,7 @@ public final class ChatSession {
             throw e;
         }
         List<String> stops = new ArrayList<>(params.stopStrings());
-        stops.addAll(stopStrings);
+        stops.addAll(format.stopStrings());
         GenerationParams p = params.toBuilder().stopStrings(stops).build();
         Completion c = session.generate(prompt, p, listener);
         history.add(ChatMessage.assistant(c.text()));
@@ -170,40 +175,11 @@ public final class ChatSession {
     }
 
     private String render(List<ChatMessage> messagesSoFar, boolean addGenerationPrompt) {
-        List<Map<String, Object>> messages = new ArrayList<>();
-        for (ChatMessage m : messagesSoFar) {
-            Map<String, Object> msg = new LinkedHashMap<>();
-            msg.put("role", m.role());
-            msg.put("content", m.content());
-            messages.add(msg);
-        }
-        Map<String, Object> vars = new LinkedHashMap<>();
-        vars.put("messages", messages);
-        vars.put("add_generation_prompt", addGenerationPrompt);
-        vars.put("bos_token", bosText);
-        vars.put("eos_token", eosText);
-        try {
-            return template.render(vars);
-        } catch (TemplateException e) {
-            throw new JllmException("the chat template failed: " + e.getMessage(), e);
-        }
+        return format.render(messagesSoFar, addGenerationPrompt);
     }
 
-    /**
-     * Tokenizes the rendered conversation with special tokens recognised. BOS is added when the
-     * vocabulary asks for it and the template did not already write it (as llama.cpp avoids a
-     * double BOS).
-     */
+    /** The rendered conversation as token ids (BOS added as the vocabulary asks, not doubled). */
     int[] promptTokens() {
-        String text = renderPrompt();
-        int[] ids = model.tokenizer().encode(text, false, true);
-        Vocabulary v = model.tokenizer().vocabulary();
-        if (v.addBos() && v.bos() >= 0 && (ids.length == 0 || ids[0] != v.bos())) {
-            int[] withBos = new int[ids.length + 1];
-            withBos[0] = v.bos();
-            System.arraycopy(ids, 0, withBos, 1, ids.length);
-            ids = withBos;
-        }
-        return ids;
+        return format.tokenize(renderPrompt());
     }
 }

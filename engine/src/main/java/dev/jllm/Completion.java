@@ -16,15 +16,20 @@ import java.util.List;
 public record Completion(String text, int[] tokenIds, int[] promptTokenIds, FinishReason finishReason,
                          Timings timings, List<List<TokenLogit>> promptTopLogits) {
 
+    /** Copies the arrays and lists given. */
     public Completion {
         tokenIds = tokenIds.clone();
         promptTokenIds = promptTokenIds.clone();
         promptTopLogits = List.copyOf(promptTopLogits);
     }
 
+    /** @return a copy of the generated token ids */
     @Override public int[] tokenIds() { return tokenIds.clone(); }
+    /** @return a copy of the prompt's token ids */
     @Override public int[] promptTokenIds() { return promptTokenIds.clone(); }
 
+    /** @return the number of prompt tokens (including a cached prefix) */
     public int promptTokens() { return promptTokenIds.length; }
+    /** @return the number of generated tokens */
     public int generatedTokens() { return tokenIds.length; }
 }

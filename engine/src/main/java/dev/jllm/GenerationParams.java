@@ -35,10 +35,12 @@ public final class GenerationParams {
         this.ignoreEndOfGeneration = b.ignoreEndOfGeneration;
     }
 
+    /** @return a builder with the defaults */
     public static Builder builder() {
         return new Builder();
     }
 
+    /** @return the defaults (llama.cpp's sampling, 256 tokens, a random seed) */
     public static GenerationParams defaults() {
         return builder().build();
     }
@@ -50,15 +52,25 @@ public final class GenerationParams {
 
     /** Maximum number of tokens to generate; -1 = until the context is full. */
     public int maxTokens() { return maxTokens; }
+    /** Softmax temperature; 0 = greedy (always the most likely token). */
     public float temperature() { return sampler.temperature(); }
+    /** Keep only the K most likely tokens; 0 = off. */
     public int topK() { return sampler.topK(); }
+    /** Keep the most likely tokens up to this cumulative probability; 1 = off. */
     public float topP() { return sampler.topP(); }
+    /** Drop tokens less likely than this fraction of the most likely one; 0 = off. */
     public float minP() { return sampler.minP(); }
+    /** Divides (or multiplies, when negative) the logits of recently seen tokens; 1 = off. */
     public float repeatPenalty() { return sampler.repeatPenalty(); }
+    /** Subtracted from the logit of every token already generated or in the prompt window; 0 = off. */
     public float presencePenalty() { return sampler.presencePenalty(); }
+    /** Subtracted from a token's logit once per earlier occurrence; 0 = off. */
     public float frequencyPenalty() { return sampler.frequencyPenalty(); }
+    /** Seed of the random draw: the same seed, prompt and parameters give the same text. */
     public long seed() { return sampler.seed(); }
+    /** Added to the logits of the given token ids before sampling (-100 bans, +100 forces in practice). */
     public Map<Integer, Float> logitBias() { return sampler.logitBias(); }
+    /** Generation ends before any of these strings; the text returned does not contain it. */
     public List<String> stopStrings() { return stopStrings; }
     /** Whether special-token texts in the prompt (e.g. {@code <|im_start|>}) become their single ids. */
     public boolean parseSpecialTokens() { return parseSpecialTokens; }
@@ -71,6 +83,7 @@ public final class GenerationParams {
 
     SamplerConfig samplerConfig() { return sampler; }
 
+    /** @return a builder holding these values, to derive changed parameters */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.maxTokens = maxTokens;
@@ -113,6 +126,7 @@ public final class GenerationParams {
 
         private Builder() {}
 
+        /** Tokens to generate at most; -1 = until the context is full (default 256). */
         public Builder maxTokens(int n) { this.maxTokens = n; return this; }
         /** 0 = greedy. */
         public Builder temperature(double t) { this.temperature = (float) t; return this; }
@@ -124,14 +138,23 @@ public final class GenerationParams {
         public Builder minP(double p) { this.minP = (float) p; return this; }
         /** 1 = off. */
         public Builder repeatPenalty(double p) { this.repeatPenalty = (float) p; return this; }
+        /** How many recent tokens the penalties look at (default 64). */
         public Builder repeatLastN(int n) { this.repeatLastN = n; return this; }
+        /** 0 = off; OpenAI's range is -2..2. */
         public Builder presencePenalty(double p) { this.presencePenalty = (float) p; return this; }
+        /** 0 = off; OpenAI's range is -2..2. */
         public Builder frequencyPenalty(double p) { this.frequencyPenalty = (float) p; return this; }
+        /** Fixes the random draw (default: a different seed for every builder). */
         public Builder seed(long seed) { this.seed = seed; return this; }
+        /** Token id → value added to its logit. */
         public Builder logitBias(Map<Integer, Float> bias) { this.logitBias = new LinkedHashMap<>(bias); return this; }
+        /** Strings that end generation (not included in the text). */
         public Builder stopStrings(List<String> stops) { this.stopStrings = List.copyOf(stops); return this; }
+        /** Parse special-token texts in a text prompt as their single ids (default false). */
         public Builder parseSpecialTokens(boolean parse) { this.parseSpecialTokens = parse; return this; }
+        /** Add BOS/EOS to a text prompt as the vocabulary asks (default true). */
         public Builder addSpecialTokens(boolean add) { this.addSpecialTokens = add; return this; }
+        /** Report the K highest logits after every prompt position (default 0: none). */
         public Builder promptTopLogits(int k) { this.promptTopLogits = k; return this; }
         public Builder ignoreEndOfGeneration(boolean ignore) { this.ignoreEndOfGeneration = ignore; return this; }
 

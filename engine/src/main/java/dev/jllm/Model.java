@@ -37,6 +37,7 @@ public final class Model implements AutoCloseable {
     private final WorkerPool pool;
     private final ModelOptions options;
     private final ModelInfo info;
+    private volatile ChatFormat chatFormat;
 
     private Model(GGUFFile file, ModelConfig config, Transformer transformer, Tokenizer tokenizer, WorkerPool pool,
                   ModelOptions options, ModelInfo info) {
@@ -110,6 +111,7 @@ public final class Model implements AutoCloseable {
                 md.getString("tokenizer.ggml.model", "?"), md.getString("tokenizer.chat_template", null));
     }
 
+    /** What the model is: name, architecture, sizes, context length, chat template. */
     public ModelInfo info() {
         return info;
     }
@@ -135,6 +137,33 @@ public final class Model implements AutoCloseable {
         return newChatSession(null);
     }
 
+    /**
+     * Renders a conversation with the model's chat template (the GGUF's own, or a built-in one
+     * when the file has none) for the assistant's next turn, and tokenizes it. Stateless; use
+     * with {@link Session#generate(ChatPrompt, GenerationParams, TokenListener)}. A session that
+     * generated the reply to a conversation reuses its cached tokens when the next request
+     * repeats that conversation and adds to it.
+     *
+     * @param messages the conversation (roles {@code system}, {@code user}, {@code assistant}, ...)
+     * @throws JllmException if the template fails on these messages (e.g. it raises an error
+     *                       for an unsupported role order)
+     */
+    public ChatPrompt chatPrompt(java.util.List<ChatMessage> messages) {
+        return chatFormat().prompt(messages);
+    }
+
+    /** The model's chat format, built on first use. */
+    ChatFormat chatFormat() {
+        ChatFormat f = chatFormat;
+        if (f == null) {
+            synchronized (this) {
+                f = chatFormat;
+                if (f == null) chatFormat = f = new ChatFormat(tokenizer, info.chatTemplate());
+            }
+        }
+        return f;
+    }
+
     /** Text to token ids, adding BOS/EOS as the vocabulary asks when {@code addSpecial}. */
     public int[] tokenize(String text, boolean addSpecial, boolean parseSpecial) {
         return tokenizer.encode(text, addSpecial, parseSpecial);
@@ -150,6 +179,7 @@ public final class Model implements AutoCloseable {
     ModelOptions options() { return options; }
     ModelConfig config() { return config; }
 
+    /** Stops the worker threads and unmaps the file. Sessions must not be used afterwards. */
     @Override
     public void close() {
         pool.close();

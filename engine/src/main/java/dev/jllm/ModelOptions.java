@@ -23,7 +23,10 @@ public final class ModelOptions {
         this.progress = b.progress;
     }
 
+    /** @return a builder with the defaults */
     public static Builder builder() { return new Builder(); }
+
+    /** @return every core, the model's context length (capped), batches of 32, no preloading */
     public static ModelOptions defaults() { return builder().build(); }
 
     /** Worker threads for the kernels (default: available processors). */
@@ -34,8 +37,10 @@ public final class ModelOptions {
     public int batchSize() { return batchSize; }
     /** Whether to read the whole weight file into the page cache at load time (with progress). */
     public boolean preload() { return preload; }
+    /** Receives loading progress. */
     public LoadProgressListener progress() { return progress; }
 
+    /** Builder for {@link ModelOptions}; {@link #build()} validates every value. */
     public static final class Builder {
         private int threads = Runtime.getRuntime().availableProcessors();
         private int contextLength = 0;
@@ -45,10 +50,15 @@ public final class ModelOptions {
 
         private Builder() {}
 
+        /** Kernel worker threads per call (default: available processors). */
         public Builder threads(int n) { this.threads = n; return this; }
+        /** Context length of sessions; 0 = the model's own, capped at {@value #DEFAULT_MAX_CONTEXT}. */
         public Builder contextLength(int n) { this.contextLength = n; return this; }
+        /** Prompt tokens per forward pass (default 32). */
         public Builder batchSize(int n) { this.batchSize = n; return this; }
+        /** Read the whole file at load time, reporting progress (default false: pages load on first use). */
         public Builder preload(boolean preload) { this.preload = preload; return this; }
+        /** Receives loading progress (null = none). */
         public Builder progress(LoadProgressListener l) { this.progress = l == null ? LoadProgressListener.NONE : l; return this; }
 
         /** @throws IllegalArgumentException naming the invalid value */

@@ -9,16 +9,36 @@ import dev.jllm.tokenizer.StreamingDecoder;
 import dev.jllm.tokenizer.Tokenizer;
 
 /**
- * A conversation-independent stream of text generation with its own KV cache.
+ * Text generation with its own KV cache, created by {@link Model#newSession()}.
  *
  * <p>Each {@link #generate} call evaluates a prompt and generates from it. When a prompt starts
  * with the same tokens as what the session last processed (the previous prompt plus its
  * completion), those tokens' cached keys and values are reused and only the rest is evaluated —
- * this is how {@link ChatSession} avoids re-reading the conversation every turn.
+ * this is how {@link ChatSession} avoids re-reading the conversation every turn, and how a
+ * server keeps a shared system prompt cached.
+ *
+ * <pre>{@code
+ * Session session = model.newSession();
+ * // push: a listener receives every piece of text on the generating thread
+ * Completion c = session.generate("Once upon a time", GenerationParams.greedy(50),
+ *         (piece, id) -> { System.out.print(piece); return TokenListener.Action.CONTINUE; });
+ * // pull: iterate over the pieces; generation runs on a background thread
+ * try (TokenStream pieces = session.stream("The cat", GenerationParams.greedy(50))) {
+ *     pieces.stream().map(String::toUpperCase).forEach(System.out::print);
+ * }
+ * }</pre>
+ *
+ * <p><b>Cancelling</b> ends a generation after the current token (finish reason
+ * {@link FinishReason#CANCELLED}; the text so far is returned): return
+ * {@link TokenListener.Action#STOP} from the listener, call {@link #cancel()} from another
+ * thread (it affects the generation running at that moment, not later ones), or cancel or close
+ * the {@link TokenStream} of {@link #stream}.
  *
  * <p><b>Thread safety:</b> one generation at a time per session ({@code generate} is
- * synchronized); {@link #cancel()} may be called from any thread and ends the running generation
- * within one token. Use one session per concurrent user of a {@link Model}.
+ * synchronized: concurrent calls on one session wait for each other); {@link #cancel()} may be
+ * called from any thread. Use one session per concurrent user of a {@link Model}: sessions are
+ * independent, and concurrent sessions produce exactly the tokens they would produce one at a
+ * time.
  */
 public final class Session {
     private final Model model;
@@ -49,26 +69,68 @@ public final class Session {
         inference.truncate(0);
     }
 
-    /** Ends the running generation (if any) after the current token; safe from any thread. */
+    /**
+     * Ends the generation running now (if any) after the current token; safe from any thread.
+     * A generation started after this call is not affected.
+     */
     public void cancel() {
         cancelRequested = true;
     }
 
+    /** As {@link #generate(String, GenerationParams, TokenListener)} without streaming. */
     public Completion generate(String prompt, GenerationParams params) {
         return generate(prompt, params, TokenListener.NONE);
     }
 
     /**
-     * Generates a continuation of {@code prompt}, streaming text pieces to {@code listener}.
+     * Generates the reply to a rendered conversation ({@link Model#chatPrompt}): its token ids
+     * are the prompt, and its stop strings are added to those of {@code params}.
+     */
+    public Completion generate(ChatPrompt prompt, GenerationParams params, TokenListener listener) {
+        return generate(prompt.tokenIds(), withStops(params, prompt.stopStrings()), listener);
+    }
+
+    static GenerationParams withStops(GenerationParams params, List<String> more) {
+        if (more.isEmpty()) return params;
+        List<String> stops = new ArrayList<>(params.stopStrings());
+        for (String s : more) if (!stops.contains(s)) stops.add(s);
+        return params.toBuilder().stopStrings(stops).build();
+    }
+
+    /**
+     * Starts generating a continuation of {@code prompt} on a background thread and returns the
+     * text as a pull-style {@link TokenStream}; closing it early cancels the generation.
+     */
+    public TokenStream stream(String prompt, GenerationParams params) {
+        return TokenStream.start(listener -> generate(prompt, params, listener));
+    }
+
+    /** As {@link #stream(String, GenerationParams)}, from token ids. */
+    public TokenStream stream(int[] promptIds, GenerationParams params) {
+        int[] ids = promptIds.clone();
+        return TokenStream.start(listener -> generate(ids, params, listener));
+    }
+
+    /**
+     * Generates a continuation of {@code prompt}, streaming text pieces to {@code listener}. The
+     * prompt is tokenized with BOS added as the vocabulary asks
+     * ({@link GenerationParams#addSpecialTokens()}); special-token texts in it stay plain text
+     * unless {@link GenerationParams#parseSpecialTokens()}.
      *
      * @throws ContextOverflowException if the prompt does not fit in the context window
+     * @throws IllegalArgumentException if the prompt is empty
      */
     public Completion generate(String prompt, GenerationParams params, TokenListener listener) {
         int[] ids = model.tokenizer().encode(prompt, params.addSpecialTokens(), params.parseSpecialTokens());
         return generate(ids, params, listener);
     }
 
-    /** As {@link #generate(String, GenerationParams, TokenListener)}, from token ids. */
+    /**
+     * As {@link #generate(String, GenerationParams, TokenListener)}, from token ids.
+     *
+     * @throws ContextOverflowException if the prompt does not fit in the context window
+     * @throws IllegalArgumentException if the prompt is empty or has an id outside the vocabulary
+     */
     public synchronized Completion generate(int[] promptIds, GenerationParams params, TokenListener listener) {
         cancelRequested = false;
         lastEndToken = -1;

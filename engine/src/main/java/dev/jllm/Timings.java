@@ -10,10 +10,12 @@ package dev.jllm;
  */
 public record Timings(int promptTokens, long promptNanos, int generatedTokens, long generationNanos) {
 
+    /** @return prompt evaluation speed (0 when nothing was evaluated) */
     public double promptTokensPerSecond() {
         return promptNanos == 0 ? 0 : promptTokens * 1e9 / promptNanos;
     }
 
+    /** @return generation speed (0 when nothing was generated) */
     public double generationTokensPerSecond() {
         return generationNanos == 0 ? 0 : generatedTokens * 1e9 / generationNanos;
     }

@@ -9,7 +9,12 @@ package dev.jllm;
 public interface TokenListener {
 
     /** What to do after a token. */
-    enum Action { CONTINUE, STOP }
+    enum Action {
+        /** Go on generating. */
+        CONTINUE,
+        /** End generation now (finish reason {@link FinishReason#CANCELLED}). */
+        STOP
+    }
 
     /**
      * Called once per generated token, on the generating thread.

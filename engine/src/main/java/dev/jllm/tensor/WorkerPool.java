@@ -18,8 +18,9 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Workers spin briefly on the published job before parking, since calls come in quick
  * succession while decoding.
  *
- * <p>One call at a time: {@link #parallelFor} is synchronized, so sessions sharing a model
- * interleave their kernel calls instead of oversubscribing the cores.
+ * <p>One pooled call at a time: calls split across the workers take turns, so sessions sharing a
+ * model interleave their kernel calls instead of oversubscribing the cores. Calls that run on the
+ * caller's thread alone (a pool of one thread, or a range of one chunk) do not wait for others.
  */
 public final class WorkerPool implements AutoCloseable {
 
@@ -85,13 +86,17 @@ public final class WorkerPool implements AutoCloseable {
      * Runs {@code task} over [0, n) split into chunks whose starts are multiples of {@code grain}
      * (the last chunk may be smaller). A single chunk runs on the calling thread only.
      */
-    public synchronized void parallelFor(int n, int grain, RangeTask task) {
+    public void parallelFor(int n, int grain, RangeTask task) {
         if (n <= 0) return;
         int grains = (n + grain - 1) / grain;
         if (threads == 1 || grains == 1) {
-            task.run(0, n);
+            task.run(0, n); // on the caller's thread only: no pool state, so no need to take turns
             return;
         }
+        runOnPool(n, grain, grains, task);
+    }
+
+    private synchronized void runOnPool(int n, int grain, int grains, RangeTask task) {
         // Aim for ~4 chunks per thread so that a slow core does not hold up the others.
         int perChunk = Math.max(1, grains / (threads * 4)) * grain;
         Job job = new Job(task, n, perChunk);

@@ -31,5 +31,10 @@
  * {@code PreTokenizer} with {@code SplitRule}/{@code CustomSplits}/{@code SplitText} and
  * {@code UnicodeFlags} (llama.cpp's Unicode 15.1 classes), {@code ByteUnicode},
  * {@code BpeMerges}, {@code TokenPieces}, {@code Detokenizer}, {@code Utf8}.
+ *
+ * <p><b>Internal — not part of jllm's API.</b> The types here are public only so that jllm's own
+ * packages (and its tools and benchmarks) can reach them; they may change in any release without
+ * notice. Applications use the {@link dev.jllm} package: {@link dev.jllm.Model},
+ * {@link dev.jllm.Session}, {@link dev.jllm.ChatSession} and their companions.
  */
 package dev.jllm.tokenizer;

@@ -161,6 +161,8 @@ public final class Launcher {
         pb.redirectError(ProcessBuilder.Redirect.PIPE);
         ignoreInterrupts(); // Ctrl-C is for the child (it stops a chat reply); we wait for its exit status
         Process p = pb.start();
+        // A TERM to this process (kill, a supervisor stopping `jllm serve`) must reach the child too.
+        Runtime.getRuntime().addShutdownHook(new Thread(p::destroy, "jllm-child-stop"));
         Thread pump = new Thread(() -> filterStderr(p.getErrorStream(), System.err), "stderr");
         pump.setDaemon(true);
         pump.start();

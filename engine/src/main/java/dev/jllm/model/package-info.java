@@ -1,0 +1,10 @@
+/**
+ * The transformer: configuration read from GGUF metadata for each supported architecture,
+ * weights, the forward pass, the F16 KV cache and the per-stream inference session.
+ *
+ * <p><b>Internal — not part of jllm's API.</b> The types here are public only so that jllm's own
+ * packages (and its tools and benchmarks) can reach them; they may change in any release without
+ * notice. Applications use the {@link dev.jllm} package: {@link dev.jllm.Model},
+ * {@link dev.jllm.Session}, {@link dev.jllm.ChatSession} and their companions.
+ */
+package dev.jllm.model;

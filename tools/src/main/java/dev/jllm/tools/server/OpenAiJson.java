@@ -1,0 +1,127 @@
+package dev.jllm.tools.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.jllm.Completion;
+import dev.jllm.FinishReason;
+
+/** The JSON shapes of OpenAI's API that the server writes. */
+final class OpenAiJson {
+    static final String FINGERPRINT = "jllm-0.1.0";
+
+    private final ObjectMapper json;
+    private final String modelId;
+
+    OpenAiJson(ObjectMapper json, String modelId) {
+        this.json = json;
+        this.modelId = modelId;
+    }
+
+    /** OpenAI's finish reasons: "stop" (end of turn or stop sequence) and "length". */
+    static String finishReason(FinishReason r) {
+        return r == FinishReason.LENGTH ? "length" : "stop";
+    }
+
+    ObjectNode error(ApiException e) {
+        ObjectNode root = json.createObjectNode();
+        ObjectNode err = root.putObject("error");
+        err.put("message", e.getMessage());
+        err.put("type", e.type);
+        if (e.param == null) err.putNull("param"); else err.put("param", e.param);
+        if (e.code == null) err.putNull("code"); else err.put("code", e.code);
+        return root;
+    }
+
+    ObjectNode usage(Completion c) {
+        ObjectNode u = json.createObjectNode();
+        u.put("prompt_tokens", c.promptTokens());
+        u.put("completion_tokens", c.generatedTokens());
+        u.put("total_tokens", c.promptTokens() + c.generatedTokens());
+        u.putObject("prompt_tokens_details").put("cached_tokens", c.promptTokens() - c.timings().promptTokens());
+        return u;
+    }
+
+    private ObjectNode envelope(String id, String object, long created) {
+        ObjectNode o = json.createObjectNode();
+        o.put("id", id);
+        o.put("object", object);
+        o.put("created", created);
+        o.put("model", modelId);
+        o.put("system_fingerprint", FINGERPRINT);
+        return o;
+    }
+
+    ObjectNode chatCompletion(String id, long created, String text, Completion c) {
+        ObjectNode o = envelope(id, "chat.completion", created);
+        ObjectNode choice = o.putArray("choices").addObject();
+        choice.put("index", 0);
+        ObjectNode msg = choice.putObject("message");
+        msg.put("role", "assistant");
+        msg.put("content", text);
+        choice.putNull("logprobs");
+        choice.put("finish_reason", finishReason(c.finishReason()));
+        o.set("usage", usage(c));
+        return o;
+    }
+
+    /** A streamed chat chunk: {@code role} and/or {@code content} in the delta, or the finish reason. */
+    ObjectNode chatChunk(String id, long created, String role, String content, String finishReason) {
+        ObjectNode o = envelope(id, "chat.completion.chunk", created);
+        ObjectNode choice = o.putArray("choices").addObject();
+        choice.put("index", 0);
+        ObjectNode delta = choice.putObject("delta");
+        if (role != null) delta.put("role", role);
+        if (content != null) delta.put("content", content);
+        choice.putNull("logprobs");
+        if (finishReason == null) choice.putNull("finish_reason"); else choice.put("finish_reason", finishReason);
+        return o;
+    }
+
+    /** The last streamed chunk when {@code stream_options.include_usage}: no choices, the usage. */
+    ObjectNode usageChunk(String id, String object, long created, Completion c) {
+        ObjectNode o = envelope(id, object, created);
+        o.putArray("choices");
+        o.set("usage", usage(c));
+        return o;
+    }
+
+    ObjectNode textCompletion(String id, long created, String text, Completion c) {
+        ObjectNode o = envelope(id, "text_completion", created);
+        ObjectNode choice = o.putArray("choices").addObject();
+        choice.put("text", text);
+        choice.put("index", 0);
+        choice.putNull("logprobs");
+        choice.put("finish_reason", finishReason(c.finishReason()));
+        o.set("usage", usage(c));
+        return o;
+    }
+
+    ObjectNode textChunk(String id, long created, String text, String finishReason) {
+        ObjectNode o = envelope(id, "text_completion", created);
+        ObjectNode choice = o.putArray("choices").addObject();
+        choice.put("text", text);
+        choice.put("index", 0);
+        choice.putNull("logprobs");
+        if (finishReason == null) choice.putNull("finish_reason"); else choice.put("finish_reason", finishReason);
+        return o;
+    }
+
+    ObjectNode model(long created) {
+        ObjectNode m = json.createObjectNode();
+        m.put("id", modelId);
+        m.put("object", "model");
+        m.put("created", created);
+        m.put("owned_by", "jllm");
+        return m;
+    }
+
+    ObjectNode models(long created) {
+        ObjectNode o = json.createObjectNode();
+        o.put("object", "list");
+        ArrayNode data = o.putArray("data");
+        data.add(model(created));
+        return o;
+    }
+}

@@ -1,0 +1,492 @@
+package dev.jllm.tools.server;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import dev.jllm.ChatPrompt;
+import dev.jllm.Completion;
+import dev.jllm.ContextOverflowException;
+import dev.jllm.GenerationParams;
+import dev.jllm.JllmException;
+import dev.jllm.Model;
+import dev.jllm.Session;
+import dev.jllm.TokenListener;
+
+/**
+ * An OpenAI-compatible HTTP server for one model, on the JDK's built-in HTTP server
+ * ({@code com.sun.net.httpserver}).
+ *
+ * <p>Endpoints: {@code POST /v1/chat/completions}, {@code POST /v1/completions} (both streaming
+ * as server-sent events with {@code "stream": true}, ending with {@code data: [DONE]}),
+ * {@code GET /v1/models}, {@code GET /v1/models/{id}}, {@code GET /health}. Errors are OpenAI
+ * error objects: 400 for invalid requests (malformed JSON, wrong types, missing fields, a prompt
+ * longer than the context), 404/405 for unknown routes, 413 for bodies over 16 MiB, 429 when the
+ * request queue is full, 500 for internal failures.
+ *
+ * <p>Concurrency: each request runs on its own (platform) thread; {@link SlotPool} bounds how
+ * many generate at once ({@code parallel}, one {@link Session} each) and how many wait
+ * ({@code queue}).
+ *
+ * <p>Client disconnects: a streaming generation stops at the first event that cannot be
+ * written. A non-streaming response that takes longer than a second commits its 200 status and
+ * then writes a space every half second (JSON allows leading whitespace) until the body is ready;
+ * a failed write cancels the generation the same way. Requests still waiting in the queue are
+ * not checked: one that starts after its client left stops at its first writes.
+ */
+public final class OpenAiServer implements AutoCloseable {
+    /** How the server runs. */
+    public record Config(String host, int port, int parallel, int queue, String modelId,
+                         GenerationParams defaults, Long seed, int completionMaxTokens) {
+        public Config {
+            if (parallel < 1) throw new IllegalArgumentException("--parallel must be at least 1, got " + parallel);
+            if (queue < 0) throw new IllegalArgumentException("--queue must be at least 0, got " + queue);
+            if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be between 0 and 65535, got " + port);
+        }
+    }
+
+    static final int MAX_BODY = 16 << 20;
+
+    private final Model model;
+    private final Config config;
+    private final ObjectMapper json = new ObjectMapper();
+    private final OpenAiJson shapes;
+    private final RequestParser parser;
+    private final SlotPool slots;
+    private final HttpServer http;
+    private final ExecutorService executor;
+    private final long startedAt = System.currentTimeMillis() / 1000;
+    private final Consumer<String> log;
+
+    final AtomicLong served = new AtomicLong(), cancelled = new AtomicLong(), rejected = new AtomicLong(), failed = new AtomicLong();
+    /** Tests: called on the generating thread before each token is sent (to slow generation down). */
+    volatile TokenListener tokenHook;
+    /** Non-streaming responses: when the heartbeat starts, and how often it beats. */
+    volatile long heartbeatAfterNanos = 1_000_000_000L, heartbeatEveryNanos = 500_000_000L;
+
+    private OpenAiServer(Model model, Config config, Consumer<String> log) throws IOException {
+        this.model = model;
+        this.config = config;
+        this.log = log;
+        this.shapes = new OpenAiJson(json, config.modelId());
+        this.parser = new RequestParser(json, model.info().vocabularySize());
+        this.slots = new SlotPool(model, config.parallel(), config.queue());
+        this.http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 128);
+        this.executor = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().name("jllm-http-", 0).factory());
+        http.setExecutor(executor);
+        http.createContext("/", this::handle);
+    }
+
+    /**
+     * Binds and starts the server.
+     *
+     * @param log receives one line per request (and nothing else); may be null
+     * @throws IOException if the address cannot be bound (e.g. the port is in use)
+     */
+    public static OpenAiServer start(Model model, Config config, Consumer<String> log) throws IOException {
+        OpenAiServer s = new OpenAiServer(model, config, log == null ? line -> { } : log);
+        s.http.start();
+        return s;
+    }
+
+    /** The bound port (the chosen one when the configuration asked for port 0). */
+    public int port() {
+        return http.getAddress().getPort();
+    }
+
+    /** {@code http://host:port} */
+    public String baseUrl() {
+        String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
+        return "http://" + host + ":" + port();
+    }
+
+    /** Stops accepting requests, cancels running generations and ends the request threads. */
+    @Override
+    public void close() {
+        slots.cancelAll();
+        http.stop(0);
+        executor.shutdownNow();
+    }
+
+    // ---- routing ----
+
+    private void handle(HttpExchange ex) {
+        long t0 = System.nanoTime();
+        String method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
+        String path = ex.getRequestURI().getPath();
+        Outcome outcome = new Outcome();
+        try (ex) {
+            ex.getResponseHeaders().set("Access-Control-Allow-Origin", "*");
+            if (method.equals("OPTIONS")) {
+                ex.getResponseHeaders().set("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+                ex.getResponseHeaders().set("Access-Control-Allow-Headers", "Authorization, Content-Type");
+                ex.sendResponseHeaders(204, -1);
+                outcome.status = 204;
+                return;
+            }
+            try {
+                route(ex, method, path, outcome);
+            } catch (ApiException e) {
+                outcome.status = e.status;
+                if (e.status == 429) rejected.incrementAndGet(); else failed.incrementAndGet();
+                if (!outcome.headersSent) {
+                    sendJson(ex, e.status, shapes.error(e), outcome);
+                } else if (!outcome.streaming) { // after a heartbeat committed 200: the error is the body
+                    ex.getResponseBody().write(json.writeValueAsBytes(shapes.error(e)));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                outcome.note = "interrupted (server stopping)";
+            } catch (IOException e) {
+                outcome.note = "client gone: " + e.getMessage();
+            } catch (RuntimeException e) {
+                failed.incrementAndGet();
+                ApiException err = new ApiException(500, "internal error: " + e, "server_error", null, null);
+                outcome.status = 500;
+                outcome.note = e.toString();
+                if (!outcome.headersSent) {
+                    try {
+                        sendJson(ex, 500, shapes.error(err), outcome);
+                    } catch (IOException ignored) {
+                        // client gone
+                    }
+                }
+            }
+        } catch (IOException e) {
+            outcome.note = "client gone: " + e.getMessage();
+        } finally {
+            log.accept(String.format(Locale.ROOT, "%s %s %d %.0f ms%s", method, path, outcome.status,
+                    (System.nanoTime() - t0) / 1e6, outcome.note == null ? "" : " " + outcome.note));
+        }
+    }
+
+    /** What happened to a request, for the log line. */
+    private static final class Outcome {
+        int status;
+        boolean headersSent, streaming;
+        String note;
+    }
+
+    private void route(HttpExchange ex, String method, String path, Outcome outcome) throws IOException, InterruptedException {
+        if (path.length() > 1 && path.endsWith("/")) path = path.substring(0, path.length() - 1);
+        switch (path) {
+            case "/health" -> {
+                requireMethod(method, "GET", path);
+                sendJson(ex, 200, health(), outcome);
+            }
+            case "/v1/models" -> {
+                requireMethod(method, "GET", path);
+                sendJson(ex, 200, shapes.models(startedAt), outcome);
+            }
+            case "/v1/chat/completions" -> {
+                requireMethod(method, "POST", path);
+                chat(ex, outcome);
+            }
+            case "/v1/completions" -> {
+                requireMethod(method, "POST", path);
+                completions(ex, outcome);
+            }
+            default -> {
+                if (path.startsWith("/v1/models/")) {
+                    requireMethod(method, "GET", path);
+                    String id = path.substring("/v1/models/".length());
+                    if (!id.equals(config.modelId())) {
+                        throw new ApiException(404, "The model '" + id + "' does not exist; this server has '" + config.modelId() + "'.",
+                                "invalid_request_error", "model", "model_not_found");
+                    }
+                    sendJson(ex, 200, shapes.model(startedAt), outcome);
+                    return;
+                }
+                throw new ApiException(404, "Invalid URL (" + method + " " + path + "): this server has POST /v1/chat/completions, "
+                        + "POST /v1/completions, GET /v1/models and GET /health.", "invalid_request_error", null, "not_found");
+            }
+        }
+    }
+
+    private static void requireMethod(String method, String allowed, String path) {
+        if (!method.equals(allowed)) {
+            throw new ApiException(405, "Method " + method + " is not allowed for " + path + "; use " + allowed + ".",
+                    "invalid_request_error", null, "method_not_allowed");
+        }
+    }
+
+    private ObjectNode health() {
+        ObjectNode o = json.createObjectNode();
+        o.put("status", "ok");
+        o.put("model", config.modelId());
+        ObjectNode s = o.putObject("slots");
+        s.put("total", slots.parallel());
+        s.put("busy", slots.busy());
+        ObjectNode q = o.putObject("queue");
+        q.put("capacity", slots.queue());
+        q.put("waiting", slots.waiting());
+        ObjectNode r = o.putObject("requests");
+        r.put("served", served.get());
+        r.put("cancelled", cancelled.get());
+        r.put("rejected", rejected.get());
+        r.put("failed", failed.get());
+        return o;
+    }
+
+    // ---- generation endpoints ----
+
+    private void chat(HttpExchange ex, Outcome outcome) throws IOException, InterruptedException {
+        ChatRequest req = parser.chat(parser.parseBody(readBody(ex)));
+        ChatPrompt prompt;
+        try {
+            prompt = model.chatPrompt(req.messages());
+        } catch (JllmException e) {
+            throw ApiException.invalid("The chat template cannot render these messages: " + e.getMessage(), "messages", "template_error");
+        }
+        checkContext(prompt.tokenCount(), "messages");
+        GenerationParams params = params(req.options(), -1);
+        generate(ex, outcome, true, prompt, prompt.tokenIds(), null, req.options(), params);
+    }
+
+    private void completions(HttpExchange ex, Outcome outcome) throws IOException, InterruptedException {
+        CompletionRequest req = parser.completion(parser.parseBody(readBody(ex)));
+        int[] ids = req.promptIds() != null ? req.promptIds() : model.tokenize(req.prompt(), true, false);
+        if (ids.length == 0) throw ApiException.invalidValue("prompt", "the prompt has no tokens.");
+        checkContext(ids.length, "prompt");
+        String echo = !req.echo() ? null : req.prompt() != null ? req.prompt() : model.detokenize(ids);
+        GenerationParams params = params(req.options(), config.completionMaxTokens());
+        generate(ex, outcome, false, null, ids, echo, req.options(), params);
+    }
+
+    private GenerationParams params(RequestOptions o, int defaultMaxTokens) {
+        try {
+            return o.toParams(config.defaults(), config.seed(), defaultMaxTokens, ThreadLocalRandom.current().nextLong());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid(e.getMessage(), null, "invalid_value");
+        }
+    }
+
+    private void checkContext(int tokens, String param) {
+        int ctx = model.info().contextLength();
+        if (tokens > ctx) {
+            throw ApiException.invalid("This model's maximum context length is " + ctx + " tokens. However, your " + param
+                    + " resulted in " + tokens + " tokens. Please reduce the length of the " + param + ".", param, "context_length_exceeded");
+        }
+    }
+
+    private void generate(HttpExchange ex, Outcome outcome, boolean chat, ChatPrompt chatPrompt, int[] ids, String echo,
+                          RequestOptions o, GenerationParams params) throws IOException, InterruptedException {
+        SlotPool.Ticket ticket = slots.tryAdmit();
+        if (ticket == null) {
+            ex.getResponseHeaders().set("Retry-After", "1");
+            throw new ApiException(429, "The server is busy: " + slots.parallel() + " request(s) generating and " + slots.queue()
+                    + " waiting, the most it queues (--queue " + slots.queue() + "). Retry later.", "rate_limit_error", null, "queue_full");
+        }
+        try (ticket) {
+            String id = (chat ? "chatcmpl-" : "cmpl-") + HexFormat.of().formatHex(randomBytes());
+            long created = System.currentTimeMillis() / 1000;
+            if (o.stream()) stream(ex, outcome, ticket, chat, chatPrompt, ids, echo, o, params, id, created);
+            else respond(ex, outcome, ticket, chat, chatPrompt, ids, echo, params, id, created);
+        }
+    }
+
+    private static byte[] randomBytes() {
+        byte[] b = new byte[12];
+        ThreadLocalRandom.current().nextBytes(b);
+        return b;
+    }
+
+    private Completion run(Session session, boolean chat, ChatPrompt chatPrompt, int[] ids, GenerationParams params, TokenListener l) {
+        try {
+            return chat ? session.generate(chatPrompt, params, l) : session.generate(ids, params, l);
+        } catch (ContextOverflowException e) {
+            throw ApiException.invalid(e.getMessage(), chat ? "messages" : "prompt", "context_length_exceeded");
+        }
+    }
+
+    private void stream(HttpExchange ex, Outcome outcome, SlotPool.Ticket ticket, boolean chat, ChatPrompt chatPrompt, int[] ids,
+                        String echo, RequestOptions o, GenerationParams params, String id, long created) throws IOException, InterruptedException {
+        ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
+        ex.getResponseHeaders().set("Cache-Control", "no-cache");
+        ex.getResponseHeaders().set("X-Accel-Buffering", "no");
+        ex.sendResponseHeaders(200, 0);
+        outcome.headersSent = true;
+        outcome.streaming = true;
+        outcome.status = 200;
+        SseWriter sse = new SseWriter(ex.getResponseBody(), json);
+        Session session = ticket.session();
+        boolean[] gone = {false};
+        try {
+            if (chat) sse.event(shapes.chatChunk(id, created, "assistant", "", null));
+            else if (echo != null) sse.event(shapes.textChunk(id, created, echo, null));
+        } catch (IOException e) {
+            clientGone(outcome, null);
+            return;
+        }
+        TokenListener hook = tokenHook;
+        Completion c;
+        try {
+            c = run(session, chat, chatPrompt, ids, params, (piece, tokenId) -> {
+                if (hook != null) hook.onToken(piece, tokenId);
+                if (piece.isEmpty() || gone[0]) return gone[0] ? TokenListener.Action.STOP : TokenListener.Action.CONTINUE;
+                try {
+                    sse.event(chat ? shapes.chatChunk(id, created, null, piece, null) : shapes.textChunk(id, created, piece, null));
+                    return TokenListener.Action.CONTINUE;
+                } catch (IOException e) {
+                    gone[0] = true;
+                    return TokenListener.Action.STOP;
+                }
+            });
+        } catch (RuntimeException e) { // the 200 status is sent: the error becomes the last event
+            ApiException err = e instanceof ApiException a ? a
+                    : new ApiException(500, e instanceof JllmException ? e.getMessage() : "internal error: " + e, "server_error", null, null);
+            failed.incrementAndGet();
+            outcome.note = "error: " + e.getMessage();
+            sse.event(shapes.error(err));
+            sse.done();
+            return;
+        }
+        if (gone[0]) {
+            clientGone(outcome, c);
+            return;
+        }
+        String finish = OpenAiJson.finishReason(c.finishReason());
+        try {
+            sse.event(chat ? shapes.chatChunk(id, created, null, null, finish) : shapes.textChunk(id, created, "", finish));
+            if (o.includeUsage()) sse.event(shapes.usageChunk(id, chat ? "chat.completion.chunk" : "text_completion", created, c));
+            sse.done();
+        } catch (IOException e) {
+            clientGone(outcome, c);
+            return;
+        }
+        served.incrementAndGet();
+        outcome.note = describe(c, true);
+    }
+
+    private void respond(HttpExchange ex, Outcome outcome, SlotPool.Ticket ticket, boolean chat, ChatPrompt chatPrompt, int[] ids,
+                         String echo, GenerationParams params, String id, long created) throws IOException, InterruptedException {
+        Session session = ticket.session();
+        Heartbeat beat = new Heartbeat(ex, outcome);
+        TokenListener hook = tokenHook;
+        Completion c = run(session, chat, chatPrompt, ids, params, (piece, tokenId) -> {
+            if (hook != null) hook.onToken(piece, tokenId);
+            return beat.beat() ? TokenListener.Action.CONTINUE : TokenListener.Action.STOP;
+        });
+        if (beat.gone) {
+            clientGone(outcome, c);
+            return;
+        }
+        String text = echo != null ? echo + c.text() : c.text();
+        ObjectNode body = chat ? shapes.chatCompletion(id, created, text, c) : shapes.textCompletion(id, created, text, c);
+        try {
+            if (outcome.headersSent) {
+                OutputStream out = ex.getResponseBody();
+                out.write(json.writeValueAsBytes(body));
+                out.flush();
+            } else {
+                sendJson(ex, 200, body, outcome);
+            }
+        } catch (IOException e) {
+            clientGone(outcome, c);
+            return;
+        }
+        served.incrementAndGet();
+        outcome.note = describe(c, false);
+    }
+
+    private void clientGone(Outcome outcome, Completion c) {
+        cancelled.incrementAndGet();
+        outcome.note = "client gone, generation cancelled" + (c == null ? " before it started" : " after " + c.generatedTokens() + " tokens");
+    }
+
+    private static String describe(Completion c, boolean stream) {
+        return String.format(Locale.ROOT, "%sprompt %d (cached %d), completion %d, finish %s, %.0f tok/s",
+                stream ? "stream, " : "", c.promptTokens(), c.promptTokens() - c.timings().promptTokens(), c.generatedTokens(),
+                c.finishReason().jsonName(), c.timings().generationTokensPerSecond());
+    }
+
+    /**
+     * Non-streaming responses: once the generation has taken {@code heartbeatAfterNanos}, commits
+     * a 200 response and writes a space every {@code heartbeatEveryNanos}, to learn whether the
+     * client is still there.
+     */
+    private final class Heartbeat {
+        private final HttpExchange ex;
+        private final Outcome outcome;
+        private final long start = System.nanoTime();
+        private final long after = heartbeatAfterNanos, every = heartbeatEveryNanos;
+        private long last;
+        boolean gone;
+
+        Heartbeat(HttpExchange ex, Outcome outcome) {
+            this.ex = ex;
+            this.outcome = outcome;
+        }
+
+        /** False when the client has gone. */
+        boolean beat() {
+            if (gone) return false;
+            long now = System.nanoTime();
+            if (now - start < after || (outcome.headersSent && now - last < every)) return true;
+            last = now;
+            try {
+                if (!outcome.headersSent) {
+                    ex.getResponseHeaders().set("Content-Type", "application/json");
+                    ex.sendResponseHeaders(200, 0);
+                    outcome.headersSent = true;
+                    outcome.status = 200;
+                }
+                OutputStream out = ex.getResponseBody();
+                out.write(' ');
+                out.flush();
+                return true;
+            } catch (IOException e) {
+                gone = true;
+                return false;
+            }
+        }
+    }
+
+    // ---- I/O helpers ----
+
+    private static byte[] readBody(HttpExchange ex) throws IOException {
+        try (InputStream in = ex.getRequestBody()) {
+            ByteArrayOutputStream buf = new ByteArrayOutputStream();
+            byte[] chunk = new byte[16384];
+            for (int n; (n = in.read(chunk)) > 0; ) {
+                if (buf.size() + n > MAX_BODY) {
+                    throw new ApiException(413, "The request body is larger than " + (MAX_BODY >> 20) + " MiB.", "invalid_request_error", null, "request_too_large");
+                }
+                buf.write(chunk, 0, n);
+            }
+            return buf.toByteArray();
+        }
+    }
+
+    private void sendJson(HttpExchange ex, int status, JsonNode body, Outcome outcome) throws IOException {
+        byte[] bytes = json.writeValueAsBytes(body);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(status, bytes.length);
+        outcome.headersSent = true;
+        outcome.status = status;
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    /** For tests and logs: the URI of an endpoint. */
+    URI uri(String path) {
+        return URI.create(baseUrl() + path);
+    }
+}

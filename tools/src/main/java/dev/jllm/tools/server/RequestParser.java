@@ -1,0 +1,292 @@
+package dev.jllm.tools.server;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.jllm.ChatMessage;
+
+/**
+ * Reads request bodies into validated records. Every problem is an {@link ApiException} (HTTP
+ * 400) naming the parameter, in OpenAI's words where it has them. Unknown fields are ignored (as
+ * clients send many optional ones), but known fields must have the right type and range, and
+ * features jllm does not implement ({@code n > 1}, tools, log-probabilities, ...) are refused
+ * rather than silently ignored.
+ */
+final class RequestParser {
+    static final int MAX_STOP = 4;
+
+    private final ObjectMapper json;
+    private final int vocabularySize;
+
+    RequestParser(ObjectMapper json, int vocabularySize) {
+        this.json = json;
+        this.vocabularySize = vocabularySize;
+    }
+
+    JsonNode parseBody(byte[] body) {
+        if (body.length == 0) throw ApiException.invalid("The request body is empty; send a JSON object.", null, null);
+        try {
+            JsonNode node = json.readTree(body);
+            if (node == null || node.isMissingNode()) throw ApiException.invalid("The request body is empty; send a JSON object.", null, null);
+            if (!node.isObject()) throw ApiException.invalid("The request body must be a JSON object, got " + kind(node) + ".", null, null);
+            return node;
+        } catch (JsonProcessingException e) {
+            throw ApiException.invalid("We could not parse the JSON body of your request: " + e.getOriginalMessage()
+                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ").", null, "invalid_json");
+        } catch (java.io.IOException e) {
+            throw ApiException.invalid("We could not read the request body: " + e.getMessage(), null, null);
+        }
+    }
+
+    ChatRequest chat(JsonNode body) {
+        JsonNode msgs = body.get("messages");
+        if (msgs == null || msgs.isNull()) throw ApiException.missing("messages");
+        if (!msgs.isArray()) throw ApiException.invalidType("messages", "an array", kind(msgs));
+        if (msgs.isEmpty()) throw ApiException.invalid("'messages' must contain at least one message.", "messages", "empty_array");
+        List<ChatMessage> messages = new ArrayList<>();
+        for (int i = 0; i < msgs.size(); i++) messages.add(message(msgs.get(i), "messages[" + i + "]"));
+        for (String unsupported : new String[]{"tools", "functions"}) {
+            JsonNode t = body.get(unsupported);
+            if (t != null && !t.isNull() && !(t.isArray() && t.isEmpty())) {
+                throw ApiException.unsupported(unsupported, "'" + unsupported + "' (function calling) is not supported by this server.");
+            }
+        }
+        JsonNode format = body.get("response_format");
+        if (format != null && !format.isNull()) {
+            if (!format.isObject()) throw ApiException.invalidType("response_format", "an object", kind(format));
+            String type = string(format, "type", "response_format.type");
+            if (type != null && !type.equals("text")) {
+                throw ApiException.unsupported("response_format", "response_format type '" + type + "' is not supported; only 'text'.");
+            }
+        }
+        if (bool(body, "logprobs", "logprobs", false)) throw ApiException.unsupported("logprobs", "'logprobs' is not supported by this server.");
+        Integer top = integer(body, "top_logprobs", 0, 20);
+        if (top != null && top > 0) throw ApiException.unsupported("top_logprobs", "'top_logprobs' is not supported by this server.");
+        Integer maxCompletion = integer(body, "max_completion_tokens", 0, Integer.MAX_VALUE);
+        return new ChatRequest(List.copyOf(messages), options(body, maxCompletion));
+    }
+
+    CompletionRequest completion(JsonNode body) {
+        JsonNode p = body.get("prompt");
+        if (p == null || p.isNull()) throw ApiException.missing("prompt");
+        String text = null;
+        int[] ids = null;
+        if (p.isTextual()) {
+            text = p.asText();
+        } else if (p.isArray()) {
+            if (p.isEmpty()) throw ApiException.invalid("'prompt' must not be an empty array.", "prompt", "empty_array");
+            if (p.get(0).isTextual() || p.get(0).isArray()) {
+                if (p.size() > 1) throw ApiException.unsupported("prompt", "Only one prompt per request is supported; got " + p.size() + ".");
+                JsonNode only = p.get(0);
+                if (only.isTextual()) text = only.asText();
+                else ids = tokenIds(only, "prompt[0]");
+            } else {
+                ids = tokenIds(p, "prompt");
+            }
+        } else {
+            throw ApiException.invalidType("prompt", "a string, an array of strings or an array of token ids", kind(p));
+        }
+        boolean echo = bool(body, "echo", "echo", false);
+        String suffix = string(body, "suffix", "suffix");
+        if (suffix != null && !suffix.isEmpty()) throw ApiException.unsupported("suffix", "'suffix' (insertion) is not supported by this server.");
+        Integer bestOf = integer(body, "best_of", 1, 20);
+        if (bestOf != null && bestOf != 1) throw ApiException.unsupported("best_of", "Only best_of=1 is supported.");
+        JsonNode lp = body.get("logprobs");
+        if (lp != null && !lp.isNull()) {
+            if (!lp.isIntegralNumber()) throw ApiException.invalidType("logprobs", "an integer", kind(lp));
+            if (lp.asInt() > 0) throw ApiException.unsupported("logprobs", "'logprobs' is not supported by this server.");
+        }
+        return new CompletionRequest(text, ids, echo, options(body, null));
+    }
+
+    private int[] tokenIds(JsonNode array, String param) {
+        if (array.isEmpty()) throw ApiException.invalid("'" + param + "' must not be empty.", "prompt", "empty_array");
+        int[] ids = new int[array.size()];
+        for (int i = 0; i < ids.length; i++) {
+            JsonNode n = array.get(i);
+            if (!n.isIntegralNumber()) throw ApiException.invalidType(param + "[" + i + "]", "a token id (integer)", kind(n));
+            long v = n.asLong();
+            if (v < 0 || v >= vocabularySize) {
+                throw ApiException.invalidValue("prompt", "token id " + v + " at " + param + "[" + i + "] is outside the vocabulary (0.." + (vocabularySize - 1) + ").");
+            }
+            ids[i] = (int) v;
+        }
+        return ids;
+    }
+
+    private ChatMessage message(JsonNode m, String param) {
+        if (!m.isObject()) throw ApiException.invalidType(param, "an object", kind(m));
+        String role = string(m, "role", param + ".role");
+        if (role == null) throw ApiException.missing(param + ".role");
+        switch (role) {
+            case "system", "user", "assistant" -> { }
+            case "developer" -> role = "system";
+            default -> throw ApiException.invalidValue(param + ".role",
+                    "'" + role + "' is not supported; use 'system', 'developer', 'user' or 'assistant'.");
+        }
+        JsonNode content = m.get("content");
+        String text;
+        if (content == null || content.isNull()) {
+            JsonNode calls = m.get("tool_calls");
+            if (calls != null && !calls.isNull()) throw ApiException.unsupported(param + ".tool_calls", "Tool calls are not supported by this server.");
+            throw ApiException.missing(param + ".content");
+        } else if (content.isTextual()) {
+            text = content.asText();
+        } else if (content.isArray()) {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < content.size(); i++) {
+                JsonNode part = content.get(i);
+                String where = param + ".content[" + i + "]";
+                if (!part.isObject()) throw ApiException.invalidType(where, "an object", kind(part));
+                String type = string(part, "type", where + ".type");
+                if (!"text".equals(type)) {
+                    throw ApiException.unsupported(where + ".type", "Content parts of type '" + type + "' are not supported; only 'text'.");
+                }
+                String t = string(part, "text", where + ".text");
+                if (t == null) throw ApiException.missing(where + ".text");
+                sb.append(t);
+            }
+            text = sb.toString();
+        } else {
+            throw ApiException.invalidType(param + ".content", "a string or an array of content parts", kind(content));
+        }
+        return new ChatMessage(role, text);
+    }
+
+    private RequestOptions options(JsonNode body, Integer maxCompletionTokens) {
+        String model = string(body, "model", "model");
+        boolean stream = bool(body, "stream", "stream", false);
+        boolean includeUsage = false;
+        JsonNode so = body.get("stream_options");
+        if (so != null && !so.isNull()) {
+            if (!so.isObject()) throw ApiException.invalidType("stream_options", "an object", kind(so));
+            includeUsage = bool(so, "include_usage", "stream_options.include_usage", false);
+        }
+        Integer n = integer(body, "n", 1, 128);
+        if (n != null && n != 1) throw ApiException.unsupported("n", "Only n=1 is supported (one choice per request); got n=" + n + ".");
+        Integer maxTokens = integer(body, "max_tokens", 0, Integer.MAX_VALUE);
+        if (maxTokens == null) maxTokens = maxCompletionTokens;
+        Double temperature = number(body, "temperature", 0, 2);
+        Double topP = number(body, "top_p", 0, 1);
+        Integer topK = integer(body, "top_k", 0, Integer.MAX_VALUE);
+        Double minP = number(body, "min_p", 0, 1);
+        Double repeatPenalty = number(body, "repeat_penalty", 0, 10);
+        Double presence = number(body, "presence_penalty", -2, 2);
+        Double frequency = number(body, "frequency_penalty", -2, 2);
+        Long seed = null;
+        JsonNode s = body.get("seed");
+        if (s != null && !s.isNull()) {
+            if (!s.isIntegralNumber() || !s.canConvertToLong()) throw ApiException.invalidType("seed", "an integer", kind(s));
+            seed = s.asLong();
+        }
+        return new RequestOptions(model, stream, includeUsage, maxTokens, temperature, topP, topK, minP, repeatPenalty, seed,
+                stop(body), presence, frequency, logitBias(body));
+    }
+
+    private static List<String> stop(JsonNode body) {
+        JsonNode s = body.get("stop");
+        if (s == null || s.isNull()) return List.of();
+        List<String> out = new ArrayList<>();
+        if (s.isTextual()) {
+            out.add(s.asText());
+        } else if (s.isArray()) {
+            if (s.size() > MAX_STOP) throw ApiException.invalidValue("stop", "at most " + MAX_STOP + " stop sequences are allowed, got " + s.size() + ".");
+            for (int i = 0; i < s.size(); i++) {
+                if (!s.get(i).isTextual()) throw ApiException.invalidType("stop[" + i + "]", "a string", kind(s.get(i)));
+                out.add(s.get(i).asText());
+            }
+        } else {
+            throw ApiException.invalidType("stop", "a string or an array of strings", kind(s));
+        }
+        for (String x : out) if (x.isEmpty()) throw ApiException.invalidValue("stop", "stop sequences must not be empty.");
+        return out;
+    }
+
+    private Map<Integer, Float> logitBias(JsonNode body) {
+        JsonNode b = body.get("logit_bias");
+        if (b == null || b.isNull()) return Map.of();
+        if (!b.isObject()) throw ApiException.invalidType("logit_bias", "an object mapping token ids to biases", kind(b));
+        Map<Integer, Float> out = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = b.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            int id;
+            try {
+                id = Integer.parseInt(e.getKey().trim());
+            } catch (NumberFormatException x) {
+                throw ApiException.invalidValue("logit_bias", "keys must be token ids, got '" + e.getKey() + "'.");
+            }
+            if (id < 0 || id >= vocabularySize) {
+                throw ApiException.invalidValue("logit_bias", "token id " + id + " is outside the vocabulary (0.." + (vocabularySize - 1) + ").");
+            }
+            JsonNode v = e.getValue();
+            if (!v.isNumber()) throw ApiException.invalidType("logit_bias." + e.getKey(), "a number", kind(v));
+            double bias = v.asDouble();
+            if (bias < -100 || bias > 100) throw ApiException.invalidValue("logit_bias", "biases must be between -100 and 100, got " + bias + " for token " + id + ".");
+            out.put(id, (float) bias);
+        }
+        return out;
+    }
+
+    // ---- typed field readers: absent or null → null (the default applies) ----
+
+    private static Double number(JsonNode body, String name, double min, double max) {
+        JsonNode v = body.get(name);
+        if (v == null || v.isNull()) return null;
+        if (!v.isNumber()) throw ApiException.invalidType(name, "a number", kind(v));
+        double d = v.asDouble();
+        if (!(d >= min && d <= max)) throw ApiException.invalidValue(name, "must be between " + fmt(min) + " and " + fmt(max) + ", got " + v + ".");
+        return d;
+    }
+
+    private static Integer integer(JsonNode body, String name, int min, int max) {
+        JsonNode v = body.get(name);
+        if (v == null || v.isNull()) return null;
+        if (!v.isIntegralNumber()) {
+            if (v.isNumber() && v.asDouble() == Math.rint(v.asDouble())) { /* 16.0 → 16 */ } else {
+                throw ApiException.invalidType(name, "an integer", kind(v));
+            }
+        }
+        double d = v.asDouble();
+        if (d < min || d > max) {
+            throw ApiException.invalidValue(name, "must be " + (max == Integer.MAX_VALUE ? "at least " + min : "between " + min + " and " + max) + ", got " + v + ".");
+        }
+        return (int) d;
+    }
+
+    private static boolean bool(JsonNode body, String name, String param, boolean dflt) {
+        JsonNode v = body.get(name);
+        if (v == null || v.isNull()) return dflt;
+        if (!v.isBoolean()) throw ApiException.invalidType(param, "a boolean", kind(v));
+        return v.asBoolean();
+    }
+
+    private static String string(JsonNode body, String name, String param) {
+        JsonNode v = body.get(name);
+        if (v == null || v.isNull()) return null;
+        if (!v.isTextual()) throw ApiException.invalidType(param, "a string", kind(v));
+        return v.asText();
+    }
+
+    private static String fmt(double d) {
+        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+    }
+
+    /** How OpenAI names a JSON value's type in its messages. */
+    static String kind(JsonNode v) {
+        if (v.isTextual()) return "a string";
+        if (v.isIntegralNumber()) return "an integer";
+        if (v.isNumber()) return "a decimal";
+        if (v.isBoolean()) return "a boolean";
+        if (v.isArray()) return "an array";
+        if (v.isObject()) return "an object";
+        if (v.isNull()) return "null";
+        return v.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

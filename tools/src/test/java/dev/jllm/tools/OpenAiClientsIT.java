@@ -1,0 +1,196 @@
+package dev.jllm.tools;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.jllm.ChatMessage;
+import dev.jllm.Completion;
+import dev.jllm.FinishReason;
+import dev.jllm.GenerationParams;
+import dev.jllm.Model;
+import dev.jllm.ModelOptions;
+import dev.jllm.TokenListener;
+import dev.jllm.testing.TestData;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import dev.langchain4j.model.openai.OpenAiChatModel;
+import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
+
+/**
+ * Real OpenAI clients against {@code jllm serve} (started from the jar on a random loopback port):
+ * LangChain4j's OpenAI chat models (plain and streaming) and the official {@code openai} npm
+ * package driven by Node. Greedy replies must equal what {@code Session.generate} returns for the
+ * same prompt.
+ */
+class OpenAiClientsIT {
+    /** The openai npm version .ci/run installs (no engines restriction: runs on Node 20). */
+    static final String OPENAI_NPM = "openai@6.30.1";
+    static final String PROMPT = "Tell me a story about a cat.";
+    static final int MAX_TOKENS = 40;
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static Path modelFile;
+    static ServerProcess server;
+    static Completion expectedChat, expectedCompletion;
+
+    @BeforeAll
+    static void start() throws Exception {
+        modelFile = TestData.require("models/stories260K-f32.gguf");
+        try (Model model = Model.load(modelFile, ModelOptions.builder().threads(2).build())) {
+            expectedChat = model.newSession().generate(model.chatPrompt(List.of(ChatMessage.user(PROMPT))),
+                    GenerationParams.greedy(MAX_TOKENS), TokenListener.NONE);
+            expectedCompletion = model.newSession().generate(PROMPT, GenerationParams.greedy(MAX_TOKENS));
+        }
+        assertTrue(expectedChat.text().length() > 20, "a non-trivial reply to compare: " + expectedChat.text());
+        server = ServerProcess.start("-m", modelFile.toString(), "--parallel", "2");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) server.close();
+    }
+
+    static String finish(Completion c) {
+        return c.finishReason() == FinishReason.LENGTH ? "length" : "stop";
+    }
+
+    @Test
+    void langchain4jChat() {
+        OpenAiChatModel chat = OpenAiChatModel.builder()
+                .baseUrl(server.baseUrl() + "/v1").apiKey("not-needed").modelName("stories260K-f32")
+                .temperature(0.0).maxTokens(MAX_TOKENS).maxRetries(0).timeout(Duration.ofSeconds(60)).build();
+        ChatResponse r = chat.chat(UserMessage.from(PROMPT));
+        assertEquals(expectedChat.text(), r.aiMessage().text());
+        assertEquals(expectedChat.promptTokens(), r.tokenUsage().inputTokenCount());
+        assertEquals(expectedChat.generatedTokens(), r.tokenUsage().outputTokenCount());
+        assertEquals(expectedChat.finishReason() == FinishReason.LENGTH ? "LENGTH" : "STOP", r.finishReason().name());
+        assertEquals("stories260K-f32", r.modelName());
+    }
+
+    @Test
+    void langchain4jStreamingChat() throws Exception {
+        OpenAiStreamingChatModel chat = OpenAiStreamingChatModel.builder()
+                .baseUrl(server.baseUrl() + "/v1").apiKey("not-needed").modelName("stories260K-f32")
+                .temperature(0.0).maxTokens(MAX_TOKENS).timeout(Duration.ofSeconds(60)).build();
+        List<String> partials = new ArrayList<>();
+        CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+        chat.chat(PROMPT, new StreamingChatResponseHandler() {
+            @Override public void onPartialResponse(String piece) { partials.add(piece); }
+            @Override public void onCompleteResponse(ChatResponse response) { done.complete(response); }
+            @Override public void onError(Throwable error) { done.completeExceptionally(error); }
+        });
+        ChatResponse r = done.get(60, TimeUnit.SECONDS);
+        assertTrue(partials.size() > 5, "streamed in pieces: " + partials);
+        assertEquals(expectedChat.text(), String.join("", partials));
+        assertEquals(expectedChat.text(), r.aiMessage().text());
+    }
+
+    @Test
+    void langchain4jSeesA400ForAPromptLongerThanTheContext() {
+        OpenAiChatModel chat = OpenAiChatModel.builder()
+                .baseUrl(server.baseUrl() + "/v1").apiKey("not-needed").modelName("stories260K-f32")
+                .maxRetries(0).timeout(Duration.ofSeconds(60)).build();
+        RuntimeException e = assertThrows(RuntimeException.class, () -> chat.chat("Once upon a time there was a cat. ".repeat(40)));
+        assertTrue(String.valueOf(e.getMessage()).contains("maximum context length is 128 tokens"), e.toString());
+    }
+
+    /** The official openai npm client under Node: chat and completions, plain and streaming, and a 400. */
+    @Test
+    void nodeOpenAiClient() throws Exception {
+        Path dir = nodeOpenAiDir();
+        Path script = dir.resolve("openai-client.mjs");
+        Files.copy(TestData.projectRoot().resolve("tools/src/test/node/openai-client.mjs"), script, StandardCopyOption.REPLACE_EXISTING);
+        Process p = new ProcessBuilder("node", script.toString(), server.baseUrl(), "stories260K-f32", PROMPT, Integer.toString(MAX_TOKENS))
+                .redirectError(ProcessBuilder.Redirect.PIPE).start();
+        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+        String out = read(p.getInputStream());
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "node finished");
+        assertEquals(0, p.exitValue(), "node failed:\n" + err.join() + "\n" + out);
+        JsonNode j = JSON.readTree(out);
+        assertEquals("stories260K-f32", j.get("models").get(0).asText());
+        assertEquals(expectedChat.text(), j.get("chat").get("text").asText());
+        assertEquals(finish(expectedChat), j.get("chat").get("finish").asText());
+        assertEquals(expectedChat.promptTokens(), j.get("chat").get("usage").get("prompt_tokens").asInt());
+        assertEquals(expectedChat.generatedTokens(), j.get("chat").get("usage").get("completion_tokens").asInt());
+        assertEquals(expectedChat.text(), j.get("chatStream").get("text").asText());
+        assertEquals(finish(expectedChat), j.get("chatStream").get("finish").asText());
+        assertEquals(expectedChat.generatedTokens(), j.get("chatStream").get("usage").get("completion_tokens").asInt());
+        assertEquals(expectedCompletion.text(), j.get("completion").get("text").asText());
+        assertEquals(expectedCompletion.text(), j.get("completionStream").get("text").asText());
+        assertEquals(400, j.get("badRequest").get("status").asInt(), j.get("badRequest").toString());
+        assertEquals("BadRequestError", j.get("badRequest").get("name").asText());
+    }
+
+    /**
+     * A folder whose node_modules has the openai package: {@code $JLLM_NODE_OPENAI_DIR} (set by
+     * .ci/run after installing it from the npm registry), else installed here with npm into
+     * target/. Without node or npm the test is skipped, except under CI=true where it fails.
+     */
+    static Path nodeOpenAiDir() throws Exception {
+        if (!commandWorks("node", "--version")) return missing("node is not installed");
+        String env = System.getenv("JLLM_NODE_OPENAI_DIR");
+        if (env != null && !env.isBlank()) {
+            Path dir = Path.of(env);
+            if (!Files.isDirectory(dir.resolve("node_modules/openai"))) throw new AssertionError("JLLM_NODE_OPENAI_DIR=" + env + " has no node_modules/openai");
+            return dir;
+        }
+        Path dir = TestData.projectRoot().resolve("tools/target/node-openai");
+        if (Files.isDirectory(dir.resolve("node_modules/openai"))) return dir;
+        if (!commandWorks("npm", "--version")) return missing("npm is not installed");
+        Files.createDirectories(dir);
+        Process p = new ProcessBuilder("npm", "install", "--no-audit", "--no-fund", "--silent", "--prefix", dir.toString(), OPENAI_NPM)
+                .redirectErrorStream(true).start();
+        String out = read(p.getInputStream());
+        if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) throw new AssertionError("npm install " + OPENAI_NPM + " failed:\n" + out);
+        return dir;
+    }
+
+    private static Path missing(String why) {
+        String msg = why + ": the openai npm client check needs Node and npm (.ci/run installs the package)";
+        if (TestData.isCi()) throw new AssertionError(msg + " — CI=true, so this is a failure, not a skip");
+        Assumptions.abort(msg);
+        return null;
+    }
+
+    private static boolean commandWorks(String... cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            read(p.getInputStream());
+            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static String read(java.io.InputStream in) {
+        try (in) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,414 @@
+package dev.jllm.tools.server;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.jllm.ChatMessage;
+import dev.jllm.Completion;
+import dev.jllm.GenerationParams;
+import dev.jllm.Model;
+import dev.jllm.ModelOptions;
+import dev.jllm.TokenListener;
+import dev.jllm.testing.TestData;
+
+/** The server in-process, over HTTP: shapes, parameters, errors, the queue and disconnects. */
+class OpenAiServerTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    static Model model;
+    static OpenAiServer server;
+    static final List<String> log = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        model = Model.load(TestData.require("models/stories260K-f32.gguf"), ModelOptions.builder().threads(2).build());
+        server = OpenAiServer.start(model, config(2, 8), log::add);
+    }
+
+    static OpenAiServer.Config config(int parallel, int queue) {
+        return new OpenAiServer.Config("127.0.0.1", 0, parallel, queue, "stories", GenerationParams.defaults(), null, 16);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) server.close();
+        if (model != null) model.close();
+    }
+
+    record Reply(int status, JsonNode json, String raw, HttpResponse<String> response) {}
+
+    static Reply post(OpenAiServer s, String path, String body) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(s.uri(path)).timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        JsonNode j = null;
+        try {
+            j = JSON.readTree(r.body());
+        } catch (Exception e) {
+            // not JSON (SSE)
+        }
+        return new Reply(r.statusCode(), j, r.body(), r);
+    }
+
+    static Reply post(String path, String body) throws Exception {
+        return post(server, path, body);
+    }
+
+    static Reply get(String path) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(server.uri(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        return new Reply(r.statusCode(), JSON.readTree(r.body()), r.body(), r);
+    }
+
+    /** The {@code data:} payloads of an SSE body, checking the framing; the last one must be [DONE]. */
+    static List<JsonNode> events(String body) throws Exception {
+        assertTrue(body.endsWith("data: [DONE]\n\n"), "ends with [DONE]: " + body);
+        List<JsonNode> out = new ArrayList<>();
+        for (String block : body.split("\n\n")) {
+            assertTrue(block.startsWith("data: "), "event block: " + block);
+            String data = block.substring(6);
+            if (!data.equals("[DONE]")) out.add(JSON.readTree(data));
+        }
+        return out;
+    }
+
+    static Completion expectedChat(List<ChatMessage> messages, GenerationParams p) {
+        return model.newSession().generate(model.chatPrompt(messages), p, TokenListener.NONE);
+    }
+
+    @Test
+    void healthAndModels() throws Exception {
+        Reply h = get("/health");
+        assertEquals(200, h.status());
+        assertEquals("ok", h.json().get("status").asText());
+        Reply m = get("/v1/models");
+        assertEquals("list", m.json().get("object").asText());
+        assertEquals("stories", m.json().get("data").get(0).get("id").asText());
+        assertEquals("model", m.json().get("data").get(0).get("object").asText());
+        assertEquals(200, get("/v1/models/stories").status());
+        assertEquals(404, get("/v1/models/gpt-4").status());
+    }
+
+    @Test
+    void chatCompletionEqualsSessionGenerate() throws Exception {
+        List<ChatMessage> msgs = List.of(ChatMessage.system("You tell stories."), ChatMessage.user("Tell me about a dog."));
+        Completion expected = expectedChat(msgs, GenerationParams.greedy(40));
+        Reply r = post("/v1/chat/completions", """
+                {"model":"stories","messages":[{"role":"system","content":"You tell stories."},
+                 {"role":"user","content":[{"type":"text","text":"Tell me about "},{"type":"text","text":"a dog."}]}],
+                 "temperature":0,"max_tokens":40}""");
+        assertEquals(200, r.status(), r.raw());
+        JsonNode j = r.json();
+        assertEquals("chat.completion", j.get("object").asText());
+        assertTrue(j.get("id").asText().startsWith("chatcmpl-"));
+        JsonNode choice = j.get("choices").get(0);
+        assertEquals("assistant", choice.get("message").get("role").asText());
+        assertEquals(expected.text(), choice.get("message").get("content").asText());
+        assertEquals(expected.finishReason().name().equals("LENGTH") ? "length" : "stop", choice.get("finish_reason").asText());
+        assertEquals(expected.promptTokens(), j.get("usage").get("prompt_tokens").asInt());
+        assertEquals(expected.generatedTokens(), j.get("usage").get("completion_tokens").asInt());
+        assertEquals(expected.promptTokens() + expected.generatedTokens(), j.get("usage").get("total_tokens").asInt());
+    }
+
+    @Test
+    void streamedChatHasRoleContentFinishUsageAndDone() throws Exception {
+        List<ChatMessage> msgs = List.of(ChatMessage.user("Once upon a time"));
+        Completion expected = expectedChat(msgs, GenerationParams.greedy(30));
+        Reply r = post("/v1/chat/completions", """
+                {"messages":[{"role":"user","content":"Once upon a time"}],"temperature":0,"max_tokens":30,
+                 "stream":true,"stream_options":{"include_usage":true}}""");
+        assertEquals(200, r.status());
+        assertTrue(r.response().headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
+        List<JsonNode> ev = events(r.raw());
+        assertEquals("assistant", ev.get(0).get("choices").get(0).get("delta").get("role").asText());
+        StringBuilder text = new StringBuilder();
+        for (JsonNode e : ev.subList(1, ev.size() - 2)) {
+            assertEquals("chat.completion.chunk", e.get("object").asText());
+            assertEquals(ev.get(0).get("id").asText(), e.get("id").asText());
+            assertTrue(e.get("choices").get(0).get("finish_reason").isNull());
+            text.append(e.get("choices").get(0).get("delta").get("content").asText());
+        }
+        assertEquals(expected.text(), text.toString());
+        JsonNode last = ev.get(ev.size() - 2).get("choices").get(0);
+        assertEquals("length", last.get("finish_reason").asText());
+        JsonNode usage = ev.get(ev.size() - 1);
+        assertEquals(0, usage.get("choices").size());
+        assertEquals(30, usage.get("usage").get("completion_tokens").asInt());
+        assertEquals(expected.promptTokens(), usage.get("usage").get("prompt_tokens").asInt());
+    }
+
+    @Test
+    void completionsPlainAndStreamedEqualSessionGenerate() throws Exception {
+        Completion expected = model.newSession().generate("Once upon a time", GenerationParams.greedy(16));
+        Reply r = post("/v1/completions", """
+                {"prompt":"Once upon a time","temperature":0}""");
+        assertEquals(200, r.status(), r.raw());
+        assertEquals("text_completion", r.json().get("object").asText());
+        assertEquals(expected.text(), r.json().get("choices").get(0).get("text").asText(), "max_tokens defaults to 16");
+        assertEquals(16, r.json().get("usage").get("completion_tokens").asInt());
+
+        Reply s = post("/v1/completions", """
+                {"prompt":["Once upon a time"],"temperature":0,"max_tokens":16,"stream":true}""");
+        StringBuilder text = new StringBuilder();
+        List<JsonNode> ev = events(s.raw());
+        for (JsonNode e : ev) text.append(e.get("choices").get(0).get("text").asText());
+        assertEquals(expected.text(), text.toString());
+        assertEquals("length", ev.get(ev.size() - 1).get("choices").get(0).get("finish_reason").asText());
+
+        // token ids as the prompt, and echo
+        Reply ids = post("/v1/completions", "{\"prompt\":" + java.util.Arrays.toString(expected.promptTokenIds()) + ",\"temperature\":0,\"echo\":true}");
+        assertEquals(model.detokenize(expected.promptTokenIds()) + expected.text(), ids.json().get("choices").get(0).get("text").asText());
+    }
+
+    @Test
+    void stopSequencesEndTheText() throws Exception {
+        Completion full = model.newSession().generate("Once upon a time", GenerationParams.greedy(40));
+        int cut = full.text().indexOf(" little");
+        assertTrue(cut > 0, full.text());
+        Reply r = post("/v1/completions", """
+                {"prompt":"Once upon a time","temperature":0,"max_tokens":40,"stop":[" little","zzz"]}""");
+        assertEquals(full.text().substring(0, cut), r.json().get("choices").get(0).get("text").asText());
+        assertEquals("stop", r.json().get("choices").get(0).get("finish_reason").asText());
+        Reply s = post("/v1/completions", """
+                {"prompt":"Once upon a time","temperature":0,"max_tokens":40,"stop":" little","stream":true}""");
+        StringBuilder text = new StringBuilder();
+        for (JsonNode e : events(s.raw())) text.append(e.get("choices").get(0).get("text").asText());
+        assertEquals(full.text().substring(0, cut), text.toString());
+    }
+
+    @Test
+    void samplingParametersMatchTheLibrary() throws Exception {
+        // seed + temperature + top_p + penalties + logit bias: the server gives what the library gives
+        GenerationParams p = GenerationParams.defaults().toBuilder().temperature(1.0).topP(0.9).seed(42).maxTokens(30)
+                .presencePenalty(0.5).frequencyPenalty(0.3).logitBias(Map.of(261, -100f, 403, 2.5f)).build();
+        Completion expected = model.newSession().generate("Once upon a time", p);
+        String body = """
+                {"prompt":"Once upon a time","temperature":1.0,"top_p":0.9,"seed":42,"max_tokens":30,
+                 "presence_penalty":0.5,"frequency_penalty":0.3,"logit_bias":{"261":-100,"403":2.5}}""";
+        Reply a = post("/v1/completions", body), b = post("/v1/completions", body);
+        assertEquals(expected.text(), a.json().get("choices").get(0).get("text").asText());
+        assertEquals(a.json().get("choices").get(0).get("text"), b.json().get("choices").get(0).get("text"), "same seed, same text");
+        // a strong bias forces a token
+        Reply forced = post("/v1/completions", """
+                {"prompt":"Once upon a time","temperature":0,"max_tokens":3,"logit_bias":{"403":100}}""");
+        Completion three = model.newSession().generate("Once upon a time",
+                GenerationParams.greedy(3).toBuilder().logitBias(Map.of(403, 100f)).build());
+        assertArrayEquals(new int[]{403, 403, 403}, three.tokenIds());
+        assertEquals(three.text(), forced.json().get("choices").get(0).get("text").asText());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "malformed JSON        | /v1/chat/completions | {\"messages\": [                                   | ",
+            "not an object         | /v1/chat/completions | [1,2]                                               | ",
+            "missing messages      | /v1/chat/completions | {\"model\":\"x\"}                                   | messages",
+            "messages not an array | /v1/chat/completions | {\"messages\":\"hi\"}                               | messages",
+            "content of wrong type | /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":5}]}  | messages[0].content",
+            "unknown role          | /v1/chat/completions | {\"messages\":[{\"role\":\"wizard\",\"content\":\"hi\"}]} | messages[0].role",
+            "temperature a string  | /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"temperature\":\"hot\"} | temperature",
+            "temperature too high  | /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"temperature\":3} | temperature",
+            "max_tokens a string   | /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":\"10\"} | max_tokens",
+            "stream not a boolean  | /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":\"yes\"} | stream",
+            "n = 2                 | /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"n\":2} | n",
+            "tools                 | /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"tools\":[{\"type\":\"function\"}]} | tools",
+            "stop of wrong type    | /v1/completions      | {\"prompt\":\"hi\",\"stop\":5}                      | stop",
+            "too many stops        | /v1/completions      | {\"prompt\":\"hi\",\"stop\":[\"a\",\"b\",\"c\",\"d\",\"e\"]} | stop",
+            "logit_bias bad key    | /v1/completions      | {\"prompt\":\"hi\",\"logit_bias\":{\"a\":1}}         | logit_bias",
+            "logit_bias bad id     | /v1/completions      | {\"prompt\":\"hi\",\"logit_bias\":{\"99999\":1}}     | logit_bias",
+            "logit_bias too big    | /v1/completions      | {\"prompt\":\"hi\",\"logit_bias\":{\"5\":101}}       | logit_bias",
+            "seed a decimal        | /v1/completions      | {\"prompt\":\"hi\",\"seed\":1.5}                    | seed",
+            "missing prompt        | /v1/completions      | {\"max_tokens\":5}                                  | prompt",
+            "two prompts           | /v1/completions      | {\"prompt\":[\"a\",\"b\"]}                          | prompt",
+            "prompt id out of vocab| /v1/completions      | {\"prompt\":[1,100000]}                             | prompt",
+    })
+    void invalidRequestsAre400WithAnOpenAiError(String what, String path, String body, String param) throws Exception {
+        Reply r = post(path, body);
+        assertEquals(400, r.status(), what + ": " + r.raw());
+        JsonNode err = r.json().get("error");
+        assertNotNull(err, r.raw());
+        assertFalse(err.get("message").asText().isBlank());
+        assertEquals("invalid_request_error", err.get("type").asText());
+        assertTrue(err.has("param") && err.has("code"), r.raw());
+        if (param == null) assertTrue(err.get("param").isNull(), r.raw());
+        else assertEquals(param, err.get("param").asText(), r.raw());
+    }
+
+    @Test
+    void promptLongerThanTheContextIs400() throws Exception {
+        String longText = "Once upon a time there was a little girl. ".repeat(40);
+        Reply r = post("/v1/completions", JSON.writeValueAsString(Map.of("prompt", longText)));
+        assertEquals(400, r.status(), r.raw());
+        assertEquals("context_length_exceeded", r.json().get("error").get("code").asText());
+        assertTrue(r.json().get("error").get("message").asText().contains("maximum context length is 128 tokens"), r.raw());
+        Reply c = post("/v1/chat/completions", JSON.writeValueAsString(Map.of("messages", List.of(Map.of("role", "user", "content", longText)))));
+        assertEquals(400, c.status(), c.raw());
+        assertEquals("messages", c.json().get("error").get("param").asText());
+    }
+
+    @Test
+    void unknownRoutesAndMethods() throws Exception {
+        Reply r = post("/v1/embeddings", "{}");
+        assertEquals(404, r.status());
+        assertEquals("invalid_request_error", r.json().get("error").get("type").asText());
+        Reply m = get("/v1/chat/completions");
+        assertEquals(405, m.status());
+        assertNotNull(m.json().get("error"));
+    }
+
+    /** parallel 1 + queue 1: the third concurrent request is refused with 429; the others complete. */
+    @Test
+    void fullQueueAnswers429() throws Exception {
+        try (OpenAiServer small = OpenAiServer.start(model, config(1, 1), null)) {
+            CountDownLatch release = new CountDownLatch(1);
+            small.tokenHook = (piece, id) -> {
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return TokenListener.Action.CONTINUE;
+            };
+            String body = "{\"prompt\":\"Once upon a time\",\"temperature\":0,\"max_tokens\":5}";
+            CompletableFuture<Reply> first = CompletableFuture.supplyAsync(() -> call(() -> post(small, "/v1/completions", body)));
+            awaitHealth(small, "slots", "busy", 1);
+            CompletableFuture<Reply> second = CompletableFuture.supplyAsync(() -> call(() -> post(small, "/v1/completions", body)));
+            awaitHealth(small, "queue", "waiting", 1);
+            Reply third = post(small, "/v1/completions", body);
+            assertEquals(429, third.status(), third.raw());
+            assertEquals("queue_full", third.json().get("error").get("code").asText());
+            assertEquals("1", third.response().headers().firstValue("Retry-After").orElse(null));
+            release.countDown();
+            String expected = model.newSession().generate("Once upon a time", GenerationParams.greedy(5)).text();
+            assertEquals(expected, first.get(60, TimeUnit.SECONDS).json().get("choices").get(0).get("text").asText());
+            assertEquals(expected, second.get(60, TimeUnit.SECONDS).json().get("choices").get(0).get("text").asText());
+            assertEquals(1, small.rejected.get());
+        }
+    }
+
+    /** A streaming client that disconnects: the generation stops at the next token it cannot send. */
+    @Test
+    void disconnectedStreamingClientCancelsItsGeneration() throws Exception {
+        List<String> lines = new CopyOnWriteArrayList<>();
+        try (OpenAiServer s = OpenAiServer.start(model, config(1, 4), lines::add)) {
+            s.tokenHook = (piece, id) -> {
+                sleep(5);
+                return TokenListener.Action.CONTINUE;
+            };
+            String body = "{\"prompt\":\"Once upon a time\",\"temperature\":0,\"max_tokens\":100,\"stream\":true}";
+            try (Socket socket = new Socket("127.0.0.1", s.port())) {
+                sendRaw(socket, body);
+                BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+                for (String line; (line = in.readLine()) != null; ) if (line.startsWith("data: ")) break; // first token arrived
+            } // closed: the client is gone
+            awaitTrue(() -> s.cancelled.get() == 1, "the server notices the disconnect");
+            String line = lines.stream().filter(l -> l.contains("client gone")).findFirst().orElseThrow();
+            int tokens = Integer.parseInt(line.replaceAll(".*after (\\d+) tokens.*", "$1"));
+            assertTrue(tokens < 20, line);
+            // the slot is free again
+            assertEquals(200, post(s, "/v1/completions", "{\"prompt\":\"Hi\",\"max_tokens\":2}").status());
+        }
+    }
+
+    /** A non-streaming client that disconnects during a long generation is noticed by the heartbeat. */
+    @Test
+    void disconnectedNonStreamingClientCancelsItsGeneration() throws Exception {
+        List<String> lines = new CopyOnWriteArrayList<>();
+        try (OpenAiServer s = OpenAiServer.start(model, config(1, 4), lines::add)) {
+            s.heartbeatAfterNanos = 50_000_000L;
+            s.heartbeatEveryNanos = 10_000_000L;
+            s.tokenHook = (piece, id) -> {
+                sleep(10);
+                return TokenListener.Action.CONTINUE;
+            };
+            try (Socket socket = new Socket("127.0.0.1", s.port())) {
+                sendRaw(socket, "{\"prompt\":\"Once upon a time\",\"temperature\":0,\"max_tokens\":100}");
+                sleep(200);
+            }
+            awaitTrue(() -> s.cancelled.get() == 1, "the server notices the disconnect");
+            String line = lines.stream().filter(l -> l.contains("client gone")).findFirst().orElseThrow();
+            int tokens = Integer.parseInt(line.replaceAll(".*after (\\d+) tokens.*", "$1"));
+            assertTrue(tokens < 60, line);
+
+            // a client that stays gets its JSON (after the heartbeat's leading spaces)
+            Reply r = post(s, "/v1/completions", "{\"prompt\":\"Once upon a time\",\"temperature\":0,\"max_tokens\":20}");
+            assertEquals(200, r.status());
+            assertTrue(r.raw().startsWith(" "), "heartbeat spaces precede the body");
+            assertEquals(model.newSession().generate("Once upon a time", GenerationParams.greedy(20)).text(),
+                    r.json().get("choices").get(0).get("text").asText());
+        }
+    }
+
+    // ---- helpers ----
+
+    interface ThrowingSupplier<T> { T get() throws Exception; }
+
+    static <T> T call(ThrowingSupplier<T> s) {
+        try {
+            return s.get();
+        } catch (Exception e) {
+            throw new RuntimeException(e);
+        }
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static void sendRaw(Socket socket, String body) throws Exception {
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        OutputStream out = socket.getOutputStream();
+        out.write(("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: " + b.length + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        out.write(b);
+        out.flush();
+    }
+
+    static void awaitHealth(OpenAiServer s, String group, String field, int value) throws Exception {
+        awaitTrue(() -> {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(s.uri("/health")).GET().build(), HttpResponse.BodyHandlers.ofString());
+            return JSON.readTree(r.body()).get(group).get(field).asInt() == value;
+        }, "/health " + group + "." + field + " = " + value);
+    }
+
+    static void awaitTrue(ThrowingSupplier<Boolean> condition, String what) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < end) {
+            if (condition.get()) return;
+            Thread.sleep(20);
+        }
+        throw new AssertionError("timed out waiting until " + what);
+    }
+}

@@ -1,0 +1,47 @@
+// Drives a jllm server with the official `openai` npm client and prints what it got as one JSON
+// object on stdout (the Java integration test OpenAiClientsIT compares it with the library).
+// Usage: node openai-client.mjs BASE_URL MODEL PROMPT MAX_TOKENS
+import OpenAI from 'openai';
+
+const [baseURL, model, prompt, maxTokensText] = process.argv.slice(2);
+const maxTokens = Number(maxTokensText);
+const client = new OpenAI({ baseURL: baseURL + '/v1', apiKey: 'not-needed', maxRetries: 0, timeout: 60_000 });
+const out = {};
+
+const models = await client.models.list();
+out.models = models.data.map((m) => m.id);
+
+const messages = [{ role: 'user', content: prompt }];
+const chat = await client.chat.completions.create({ model, messages, temperature: 0, max_tokens: maxTokens });
+out.chat = { text: chat.choices[0].message.content, finish: chat.choices[0].finish_reason, usage: chat.usage };
+
+const stream = await client.chat.completions.create({
+  model, messages, temperature: 0, max_tokens: maxTokens, stream: true, stream_options: { include_usage: true },
+});
+let text = '', finish = null, usage = null, chunks = 0;
+for await (const chunk of stream) {
+  chunks++;
+  if (chunk.usage) usage = chunk.usage;
+  for (const c of chunk.choices) {
+    if (c.delta?.content) text += c.delta.content;
+    if (c.finish_reason) finish = c.finish_reason;
+  }
+}
+out.chatStream = { text, finish, usage, chunks };
+
+const completion = await client.completions.create({ model, prompt, temperature: 0, max_tokens: maxTokens });
+out.completion = { text: completion.choices[0].text, finish: completion.choices[0].finish_reason, usage: completion.usage };
+
+const cstream = await client.completions.create({ model, prompt, temperature: 0, max_tokens: maxTokens, stream: true });
+let ctext = '';
+for await (const chunk of cstream) ctext += chunk.choices[0]?.text ?? '';
+out.completionStream = { text: ctext };
+
+try {
+  await client.chat.completions.create({ model, messages, n: 2 });
+  out.badRequest = { status: 200 };
+} catch (e) {
+  out.badRequest = { status: e.status, name: e.constructor.name, param: e.param ?? e.error?.param ?? null, message: e.message };
+}
+
+process.stdout.write(JSON.stringify(out) + '\n');
