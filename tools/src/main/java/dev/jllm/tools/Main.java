@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         description = "Pure-Java LLM inference on the CPU.",
         subcommands = {GenerateCommand.class, ChatCommand.class, ServeCommand.class, PullCommand.class, ListCommand.class,
                 RmCommand.class, ImportCommand.class, ConvertCommand.class, InfoCommand.class, TokenizeCommand.class,
-                TemplateCommand.class, SynthCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                TemplateCommand.class, SynthCommand.class, QuantizeCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() {
