@@ -78,6 +78,17 @@ class GGUFCorruptionTest {
     }
 
     @Test
+    void version2FilesAreRead() throws IOException {
+        Path p = dir.resolve("v2.gguf");
+        Files.write(p, patch(validFile(), 4, 2, 4)); // v2 and v3 share the layout (v3 added big-endian files)
+        try (GGUFFile f = GGUFFile.open(p)) {
+            org.junit.jupiter.api.Assertions.assertEquals(2, f.version());
+            org.junit.jupiter.api.Assertions.assertEquals(2, f.tensors().size());
+            org.junit.jupiter.api.Assertions.assertEquals("llama", f.metadata().getString("general.architecture"));
+        }
+    }
+
+    @Test
     void unsupportedVersions() throws IOException {
         assertRejected(patch(validFile(), 4, 1, 4), "version 1");
         assertRejected(patch(validFile(), 4, 99, 4), "version 99");
