@@ -111,7 +111,7 @@ final class Q6_KFormat implements TensorFormat {
             long sLo = data.get(LONG_LE, off + SCALES), sHi = data.get(LONG_LE, off + SCALES + 8);
             FloatVector d = FloatVector.broadcast(F, x.scales[xb + b] * Float.float16ToFloat(data.get(SHORT_LE, off + D)));
             for (int l = 0; l < 32; l += FLEN) {
-                FloatVector block = FloatVector.zero(F);
+                FloatVector block = FloatVector.zero(F), block2 = block; // two FMA chains
                 for (int h = 0; h < 2; h++) {
                     long sw = h == 0 ? sLo : sHi; // scales 8h … 8h+7: scale of group k, position l is byte 2k + l/16
                     IntVector qlA = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off + QL + 64 * h + l, LE).convertShape(VectorOperators.B2I, I_FOR_F, 0);
@@ -122,12 +122,13 @@ final class Q6_KFormat implements TensorFormat {
                     q = (FloatVector) qlA.and(15).or(qh.lanewise(VectorOperators.LSHL, 4).and(48)).sub(32).convert(VectorOperators.I2F, 0);
                     block = q.mul(FloatVector.broadcast(F, (float) (byte) (sw >>> 8 * (l >> 4)))).fma(FloatVector.fromArray(F, xq, v), block);
                     q = (FloatVector) qlB.and(15).or(qh.lanewise(VectorOperators.LSHL, 2).and(48)).sub(32).convert(VectorOperators.I2F, 0);
-                    block = q.mul(FloatVector.broadcast(F, (float) (byte) (sw >>> 8 * (2 + (l >> 4))))).fma(FloatVector.fromArray(F, xq, v + 32), block);
+                    block2 = q.mul(FloatVector.broadcast(F, (float) (byte) (sw >>> 8 * (2 + (l >> 4))))).fma(FloatVector.fromArray(F, xq, v + 32), block2);
                     q = (FloatVector) qlA.lanewise(VectorOperators.ASHR, 4).and(15).or(qh.and(48)).sub(32).convert(VectorOperators.I2F, 0);
                     block = q.mul(FloatVector.broadcast(F, (float) (byte) (sw >>> 8 * (4 + (l >> 4))))).fma(FloatVector.fromArray(F, xq, v + 64), block);
                     q = (FloatVector) qlB.lanewise(VectorOperators.ASHR, 4).and(15).or(qh.lanewise(VectorOperators.ASHR, 2).and(48)).sub(32).convert(VectorOperators.I2F, 0);
-                    block = q.mul(FloatVector.broadcast(F, (float) (byte) (sw >>> 8 * (6 + (l >> 4))))).fma(FloatVector.fromArray(F, xq, v + 96), block);
+                    block2 = q.mul(FloatVector.broadcast(F, (float) (byte) (sw >>> 8 * (6 + (l >> 4))))).fma(FloatVector.fromArray(F, xq, v + 96), block2);
                 }
+                block = block.add(block2);
                 block = block.add(block.rearrange(SWAP1));
                 block = block.add(block.rearrange(SWAP2));
                 switch (l / FLEN) {
