@@ -127,8 +127,13 @@ final class Q4_0Format implements TensorFormat {
     public void matmul(MemorySegment data, long rowBytes, int rowStart, int rowEnd, Activations x,
                        float[] out, int outStride) {
         int count = x.count();
-        for (int r = rowStart; r < rowEnd; r += 2) {
-            for (int t = 0; t < count; t += 8) tile(data, rowBytes, r, Math.min(r + 1, rowEnd - 1), x, t, out, outStride);
+        // 16 activation rows at a time: their activations (16 × cols floats, 512 KB for the FFN's
+        // 8192) stay in L2 while the chunk's weight rows are swept; a prompt chunk of 32 ran 10–30%
+        // slower end to end than two chunks of 16 without this
+        for (int t0 = 0; t0 < count; t0 += 16) {
+            for (int r = rowStart; r < rowEnd; r += 2) {
+                for (int t = t0; t < Math.min(count, t0 + 16); t += 8) tile(data, rowBytes, r, Math.min(r + 1, rowEnd - 1), x, t, out, outStride);
+            }
         }
     }
 
