@@ -34,6 +34,7 @@ public final class ActivationQuantizer {
             case Q8_K -> {
                 requireMultiple(cols, 256, type);
                 for (int b = 0; b < n / 256; b++) quantizeBlock256(x, offset + b * 256, out, b);
+                if (count > 1) transposeQ8K(out);
             }
             default -> throw new IllegalArgumentException(type + " is not an activation encoding");
         }
@@ -56,8 +57,29 @@ public final class ActivationQuantizer {
             out.quantsAsFloat[base + j] = q;
             sum += q;
         }
-        out.scales[block] = Half.roundToF16(d);
+        float dh = Half.roundToF16(d);
+        out.scales[block] = dh;
         out.sums[block] = Half.roundToF16(d * sum);
+        for (int j = 0; j < 32; j++) out.dequantized[base + j] = out.quantsAsFloat[base + j] * dh;
+    }
+
+    /** Fills the token-major copy of a Q8_K batch (see {@link Activations#quantsByToken}). */
+    private static void transposeQ8K(Activations a) {
+        int cols = a.cols, nb = cols / 256, lanes = Simd.FLEN;
+        for (int tile = 0; tile < a.tiles(); tile++) {
+            for (int lane = 0; lane < lanes; lane++) {
+                int t = tile * lanes + lane;
+                boolean real = t < a.count;
+                for (int c = 0; c < cols; c++) a.quantsByToken[(tile * cols + c) * lanes + lane] = real ? a.quantsAsFloat[t * cols + c] : 0;
+                for (int b = 0; b < nb; b++) {
+                    a.scalesByToken[(tile * nb + b) * lanes + lane] = real ? a.scales[t * nb + b] : 0;
+                    for (int j = 0; j < 8; j++) {
+                        int s16 = (t * nb + b) * 16 + 2 * j;
+                        a.sums32ByToken[((tile * nb + b) * 8 + j) * lanes + lane] = real ? a.blockSums16[s16] + a.blockSums16[s16 + 1] : 0;
+                    }
+                }
+            }
+        }
     }
 
     private static void quantizeBlock256(float[] x, int from, Activations out, int block) {
@@ -77,6 +99,7 @@ public final class ActivationQuantizer {
                 out.quantsAsFloat[base + j] = 0;
             }
             for (int g = 0; g < 16; g++) out.blockSums16[block * 16 + g] = 0;
+            for (int g = 0; g < 8; g++) out.blockSums32[block * 8 + g] = 0;
             return;
         }
         float iscale = -127.0f / max;
@@ -90,6 +113,7 @@ public final class ActivationQuantizer {
             for (int j = 0; j < 16; j++) s += out.quants[base + g * 16 + j];
             out.blockSums16[block * 16 + g] = (short) s;
         }
+        for (int g = 0; g < 8; g++) out.blockSums32[block * 8 + g] = out.blockSums16[block * 16 + 2 * g] + out.blockSums16[block * 16 + 2 * g + 1];
         out.scales[block] = 1 / iscale;
     }
 }

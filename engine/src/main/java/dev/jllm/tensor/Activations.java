@@ -13,7 +13,8 @@ package dev.jllm.tensor;
  *   <li>Q8_0 and Q8_1: {@link #quants} holds int8 quants, {@link #scales} one scale per block of
  *       32 (F16-rounded), and for Q8_1 {@link #sums} holds scale × Σquants per block (F16-rounded).
  *       {@link #quantsAsFloat} holds the same quants as floats for kernels that multiply in
- *       float (exact: products and 32-term sums of int8 values fit in a float's mantissa).</li>
+ *       float (exact: products and 32-term sums of int8 values fit in a float's mantissa), and
+ *       {@link #dequantized} the quants times their block's scale (also exact).</li>
  *   <li>Q8_K: {@link #quants}, one F32 scale per block of 256 in {@link #scales}, and the sums of
  *       each 16 quants in {@link #blockSums16} (16 per block).</li>
  * </ul>
@@ -27,9 +28,29 @@ public final class Activations {
     public float[] values = new float[0];
     public byte[] quants = new byte[0];
     public float[] quantsAsFloat = new float[0];
+    /** Q8_0 / Q8_1: each quant times its block's (F16-rounded) scale, exact in float (11 × 8 significant bits). */
+    public float[] dequantized = new float[0];
     public float[] scales = new float[0];
     public float[] sums = new float[0];
     public short[] blockSums16 = new short[0];
+    /** Q8_K: the sums of each 32 quants (8 per block), for the min terms of Q4_K and Q5_K. */
+    public int[] blockSums32 = new int[0];
+
+    /*
+     * Q8_K batches (count > 1) also keep a token-major copy for the batched K-quant kernels,
+     * which put tokens in vector lanes ("lanes = tokens"): the rows are split into tiles of
+     * Simd.FLEN tokens (the last tile padded with zeros) and within a tile value c of every token
+     * is stored contiguously.
+     */
+    /** quantsByToken[(tile·cols + c)·FLEN + lane] = quant c of token tile·FLEN + lane, as float. */
+    public float[] quantsByToken = new float[0];
+    /** scalesByToken[(tile·blocks + b)·FLEN + lane] = scale of block b of that token. */
+    public float[] scalesByToken = new float[0];
+    /** sums32ByToken[((tile·blocks + b)·8 + j)·FLEN + lane] = Σ of the 32 quants of sub-block j of block b, as float. */
+    public float[] sums32ByToken = new float[0];
+
+    /** Number of FLEN-token tiles of the token-major copy. */
+    int tiles() { return (count + Simd.FLEN - 1) / Simd.FLEN; }
 
     public GGMLType type() { return type; }
     public int cols() { return cols; }
@@ -46,6 +67,7 @@ public final class Activations {
             case Q8_0, Q8_1 -> {
                 quants = grow(quants, n);
                 quantsAsFloat = grow(quantsAsFloat, n);
+                dequantized = grow(dequantized, n);
                 scales = grow(scales, n / 32);
                 sums = grow(sums, n / 32);
             }
@@ -54,6 +76,13 @@ public final class Activations {
                 quantsAsFloat = grow(quantsAsFloat, n);
                 scales = grow(scales, n / 256);
                 blockSums16 = grow(blockSums16, n / 16);
+                blockSums32 = grow(blockSums32, n / 32);
+                if (count > 1) {
+                    int padded = Math.multiplyExact(tiles() * Simd.FLEN, cols);
+                    quantsByToken = grow(quantsByToken, padded);
+                    scalesByToken = grow(scalesByToken, padded / 256);
+                    sums32ByToken = grow(sums32ByToken, padded / 32);
+                }
             }
             default -> throw new IllegalArgumentException(type + " is not an activation encoding");
         }
@@ -61,5 +90,6 @@ public final class Activations {
 
     private static float[] grow(float[] a, int n) { return a.length >= n ? a : new float[n]; }
     private static byte[] grow(byte[] a, int n) { return a.length >= n ? a : new byte[n]; }
+    private static int[] grow(int[] a, int n) { return a.length >= n ? a : new int[n]; }
     private static short[] grow(short[] a, int n) { return a.length >= n ? a : new short[n]; }
 }

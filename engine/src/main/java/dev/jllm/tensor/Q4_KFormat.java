@@ -2,15 +2,20 @@ package dev.jllm.tensor;
 
 import static dev.jllm.tensor.Simd.BYTE;
 import static dev.jllm.tensor.Simd.B_FOR_F;
+import static dev.jllm.tensor.Simd.B_4F;
 import static dev.jllm.tensor.Simd.F;
 import static dev.jllm.tensor.Simd.FLEN;
 import static dev.jllm.tensor.Simd.LE;
 import static dev.jllm.tensor.Simd.f16;
+import static dev.jllm.tensor.Simd.I_FOR_F;
+import static dev.jllm.tensor.Simd.INT_LE;
+import static dev.jllm.tensor.Simd.SHORT_LE;
 
 import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -27,6 +32,8 @@ import jdk.incubator.vector.VectorOperators;
 final class Q4_KFormat implements TensorFormat {
     static final int BLOCK = 256, BYTES = 144;
     private static final int D = 0, DMIN = 2, SCALES = 4, QS = 16;
+    private static final float ROUNDER = 0x1.8p23f;
+    private static final int ROUNDER_BITS = Float.floatToRawIntBits(ROUNDER);
 
     @Override public GGMLType type() { return GGMLType.Q4_K; }
     @Override public GGMLType activationType() { return GGMLType.Q8_K; }
@@ -118,82 +125,163 @@ final class Q4_KFormat implements TensorFormat {
     /** The gemv order (a single activation row). */
     @Override
     public float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
-        return dot(data, rowOffset, x, xRow, cols, false);
+        return dot(data, rowOffset, x, xRow, cols, KernelScratch.ints(cols / BLOCK));
+    }
+
+    @Override
+    public void matvec(MemorySegment data, long rowBytes, int rowStart, int rowEnd, Activations x, int xRow,
+                       float[] out, int outOffset) {
+        int[] isums = KernelScratch.ints(x.cols() / BLOCK);
+        for (int r = rowStart; r < rowEnd; r++) out[outOffset + r - rowStart] = dot(data, r * rowBytes, x, xRow, x.cols(), isums);
     }
 
     /**
      * A batch as llama.cpp's repacked kernels take it: activation rows below
-     * count − count mod 4 in the gemm order, the rest in the gemv order.
+     * count − count mod 4 in the gemm order ({@link #gemmTile}, FLEN activation rows at a time),
+     * the rest in the gemv order.
      */
     @Override
     public void matmul(MemorySegment data, long rowBytes, int rowStart, int rowEnd, Activations x,
                        float[] out, int outStride) {
         int cols = x.cols();
         int gemmRows = x.count() - x.count() % 4;
-        for (int r = rowStart; r < rowEnd; r++) {
-            for (int t = 0; t < x.count(); t++) {
-                out[t * outStride + r] = dot(data, r * rowBytes, x, t, cols, t < gemmRows);
+        if (gemmRows > 0) {
+            float[] scratch = KernelScratch.floats(2 * (rowEnd - rowStart) * FLEN + BLOCK + FLEN);
+            for (int tile = 0; tile * FLEN < gemmRows; tile++) {
+                gemmTile(data, rowBytes, rowStart, rowEnd, x, tile, Math.min(FLEN, gemmRows - tile * FLEN), scratch, out, outStride);
             }
+        }
+        int[] isums = KernelScratch.ints(cols / BLOCK);
+        for (int t = gemmRows; t < x.count(); t++) {
+            for (int r = rowStart; r < rowEnd; r++) out[t * outStride + r] = dot(data, r * rowBytes, x, t, cols, isums);
         }
     }
 
-    /**
-     * Per super-block: the 8 scales and mins decoded at once ({@link KScales#decodeK4}), the
-     * min terms from the Q8_K 16-sums, then the hot loop {@link #pairSum} per pair of
-     * sub-blocks, folded in the gemv or gemm order.
+    /*
+     * The kernels call nothing but the Vector API, segment accessors and Math (all inlined by
+     * C2): a helper of our own may be left out of line once C2's node budget for the method is
+     * spent, and a call inside these loops would box vectors or spill every vector register.
+     * So the 6-bit scales are unpacked inline, as {@link KScales#decodeK4} does: with the 12
+     * scale bytes read as little-endian ints u0, u1, u2, for j < 4 scale j = (u0 >>> 8j) & 63
+     * and min j = (u1 >>> 8j) & 63; for j ≥ 4, with k = j − 4, scale j =
+     * ((u2 >>> 8k) & 15) | ((u0 >>> 8k + 6) & 3) << 4 and min j =
+     * ((u2 >>> 8k + 4) & 15) | ((u1 >>> 8k + 6) & 3) << 4.
      */
-    static float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols, boolean gemm) {
+
+    /**
+     * One weight row against activation row {@code xRow} in the gemv order (one FMA per
+     * super-block), in two passes so that the integer sums of all super-blocks are independent
+     * work (a single pass chained every super-block's lane reduction to the next one's FMA and
+     * ran at 2/3 of the speed). Pass 1, lanes = values: the 128 quant bytes are read 4·FLEN at a
+     * time and widened a quarter (FLEN bytes) at a time; low nibbles belong to sub-block 2c and
+     * high ones to 2c+1 (c = byte / 32), are multiplied by their scale and FMA'd with the
+     * activation quants into four lane accumulators. Every lane stays an integer of magnitude
+     * below 2^22 (at most 256/FLEN terms of 15·63·127), so exact; adding 1.5·2^23 puts it in
+     * the low mantissa bits, read as an int (cheaper than convert(F2I) and its saturation
+     * checks), and the lanes are added as ints into {@code isums[b]}. Pass 2, scalar: the min
+     * sums from the activations' 32-sums, and the two FMAs per super-block.
+     */
+    static float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols, int[] isums) {
         int nb = cols / BLOCK;
         int xb = xRow * nb;
         float[] xq = x.quantsAsFloat;
-        short[] bs = x.blockSums16;
-        float[] sc = new float[8];
-        int[] m = new int[8];
+        for (int b = 0; b < nb; b++) {
+            long off = rowOffset + (long) b * BYTES;
+            int u0 = data.get(INT_LE, off + SCALES), u2 = data.get(INT_LE, off + SCALES + 8);
+            int sLow = u0 & 0x3f3f3f3f, sHigh = (u2 & 0x0f0f0f0f) | ((u0 >>> 6) & 0x03030303) << 4;
+            int q8 = (xb + b) * BLOCK;
+            FloatVector i0 = FloatVector.zero(F), i1 = i0, i2 = i0, i3 = i0;
+            for (int k = 0; k < 128; k += 4 * FLEN) {
+                ByteVector chunk = ByteVector.fromMemorySegment(B_4F, data, off + QS + k, LE);
+                for (int p = 0; p < 4; p += 2) {
+                    // quarters p and p + 1 of the chunk: 2·FLEN bytes of the same pair c
+                    int o = k + p * FLEN, c = o >> 5, v = q8 + 64 * c + (o & 31);
+                    int sw = (c < 2 ? sLow : sHigh) >>> 16 * (c & 1);
+                    FloatVector s0 = FloatVector.broadcast(F, (float) (sw & 0xFF)), s1 = FloatVector.broadcast(F, (float) ((sw >>> 8) & 0xFF));
+                    IntVector q = (IntVector) chunk.convertShape(VectorOperators.B2I, I_FOR_F, p);
+                    i0 = ((FloatVector) q.and(15).convert(VectorOperators.I2F, 0)).mul(s0).fma(FloatVector.fromArray(F, xq, v), i0);
+                    i1 = ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(15).convert(VectorOperators.I2F, 0)).mul(s1).fma(FloatVector.fromArray(F, xq, v + 32), i1);
+                    q = (IntVector) chunk.convertShape(VectorOperators.B2I, I_FOR_F, p + 1);
+                    i2 = ((FloatVector) q.and(15).convert(VectorOperators.I2F, 0)).mul(s0).fma(FloatVector.fromArray(F, xq, v + FLEN), i2);
+                    i3 = ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(15).convert(VectorOperators.I2F, 0)).mul(s1).fma(FloatVector.fromArray(F, xq, v + 32 + FLEN), i3);
+                }
+            }
+            isums[b] = i0.add(i1).add(i2.add(i3)).add(ROUNDER).reinterpretAsInts().sub(ROUNDER_BITS).reduceLanes(VectorOperators.ADD);
+        }
+        int[] s32 = x.blockSums32;
         float acc = 0, accMin = 0;
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
-            KScales.decodeK4(data, off + SCALES, sc, m);
             float dx = x.scales[xb + b];
-            float dd = f16(data, off + D) * dx, dm = f16(data, off + DMIN) * dx;
-            int q8 = (xb + b) * BLOCK, s16 = (xb + b) * 16;
-            int isum = 0, mins = 0;
-            for (int c = 0; c < 4; c++) {
-                int ps = pairSum(data, off, sc, xq, q8, c);
-                int pm = m[2 * c] * (bs[s16 + 4 * c] + bs[s16 + 4 * c + 1]) + m[2 * c + 1] * (bs[s16 + 4 * c + 2] + bs[s16 + 4 * c + 3]);
-                if (gemm) {
-                    acc = Math.fma((float) ps, dd, acc);
-                    accMin = Math.fma((float) pm, dm, accMin);
-                } else {
-                    isum += ps;
-                    mins += pm;
-                }
-            }
-            if (!gemm) {
-                acc = Math.fma((float) isum, dd, acc);
-                accMin = Math.fma((float) mins, dm, accMin);
-            }
+            float dd = Float.float16ToFloat(data.get(SHORT_LE, off + D)) * dx, dm = Float.float16ToFloat(data.get(SHORT_LE, off + DMIN)) * dx;
+            int u0 = data.get(INT_LE, off + SCALES), u1 = data.get(INT_LE, off + SCALES + 4), u2 = data.get(INT_LE, off + SCALES + 8);
+            int mLow = u1 & 0x3f3f3f3f, mHigh = ((u2 >>> 4) & 0x0f0f0f0f) | ((u1 >>> 6) & 0x03030303) << 4;
+            int m8 = (xb + b) * 8;
+            int mins = (mLow & 0xFF) * s32[m8] + ((mLow >>> 8) & 0xFF) * s32[m8 + 1] + ((mLow >>> 16) & 0xFF) * s32[m8 + 2] + (mLow >>> 24) * s32[m8 + 3]
+                    + (mHigh & 0xFF) * s32[m8 + 4] + ((mHigh >>> 8) & 0xFF) * s32[m8 + 5] + ((mHigh >>> 16) & 0xFF) * s32[m8 + 6] + (mHigh >>> 24) * s32[m8 + 7];
+            acc = Math.fma((float) isums[b], dd, acc);
+            accMin = Math.fma((float) mins, dm, accMin);
         }
         return acc - accMin;
     }
 
     /**
-     * The hot loop, sc_{2c}·Σ q·x + sc_{2c+1}·Σ q·x over sub-blocks 2c and 2c+1: FLEN packed
-     * bytes give FLEN low nibbles (sub-block 2c) and FLEN high nibbles (sub-block 2c+1), widened
-     * to float, multiplied by their scale and FMA'd with the activation quants. Lanes stay
-     * integers below 2^24 (≤ 8 terms of 15·63·127), so they are exact; the result is reduced here
-     * (as an int) so that no vector crosses a method boundary (a call that is not inlined would
-     * box it).
+     * The gemm order for weight rows [rowStart, rowEnd) and the {@code valid} activation rows of
+     * token tile {@code tile}, with lanes = tokens ({@link Activations#quantsByToken}): per
+     * super-block and row, the 256 values sc_j·q are decoded with SIMD into {@code scratch}, then
+     * each pair's sums for FLEN tokens at once are Σ_v broadcast(sc·q_v)·x_v — exact integers
+     * below 2^24 in any order — and acc = fma(pairSum, d·d_x, acc), accMin = fma(pairMin,
+     * dmin·d_x, accMin) run lane-wise exactly as the scalar twin runs them per token. Super-blocks
+     * are the outer loop so that the tile's activations for one (16 KB with 16 lanes) stay in L1;
+     * each row's two accumulators wait in {@code scratch} meanwhile.
      */
-    private static int pairSum(MemorySegment data, long off, float[] sc, float[] xq, int q8, int c) {
-        FloatVector block = FloatVector.zero(F);
-        for (int l = 0; l < 32; l += FLEN) {
-            ByteVector packed = ByteVector.fromMemorySegment(B_FOR_F, data, off + QS + 32 * c + l, LE);
-            FloatVector lo = (FloatVector) packed.and((byte) 0xF).convertShape(VectorOperators.B2F, F, 0);
-            FloatVector hi = (FloatVector) packed.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.B2F, F, 0);
-            block = lo.mul(sc[2 * c]).fma(FloatVector.fromArray(F, xq, q8 + 64 * c + l), block);
-            block = hi.mul(sc[2 * c + 1]).fma(FloatVector.fromArray(F, xq, q8 + 64 * c + 32 + l), block);
+    private static void gemmTile(MemorySegment data, long rowBytes, int rowStart, int rowEnd, Activations x, int tile, int valid,
+                                 float[] scratch, float[] out, int outStride) {
+        int cols = x.cols(), nb = cols / BLOCK, rows = rowEnd - rowStart;
+        float[] xt = x.quantsByToken, st = x.scalesByToken, bt = x.sums32ByToken;
+        int wq = 2 * rows * FLEN; // one row's decoded super-block: scratch[wq … wq + 256)
+        java.util.Arrays.fill(scratch, 0, wq, 0f);
+        for (int b = 0; b < nb; b++) {
+            FloatVector dx = FloatVector.fromArray(F, st, (tile * nb + b) * FLEN);
+            int xv = (tile * cols + b * BLOCK) * FLEN, xs = (tile * nb + b) * 8 * FLEN;
+            for (int r = 0; r < rows; r++) {
+                long off = (rowStart + r) * rowBytes + (long) b * BYTES;
+                FloatVector dd = dx.mul(FloatVector.broadcast(F, Float.float16ToFloat(data.get(SHORT_LE, off + D))));
+                FloatVector dm = dx.mul(FloatVector.broadcast(F, Float.float16ToFloat(data.get(SHORT_LE, off + DMIN))));
+                int u0 = data.get(INT_LE, off + SCALES), u1 = data.get(INT_LE, off + SCALES + 4), u2 = data.get(INT_LE, off + SCALES + 8);
+                FloatVector acc = FloatVector.fromArray(F, scratch, 2 * r * FLEN), accMin = FloatVector.fromArray(F, scratch, (2 * r + 1) * FLEN);
+                for (int c = 0; c < 4; c++) {
+                    int sh = 16 * (c & 1);
+                    int sc0, sc1, m0, m1;
+                    if (c < 2) {
+                        sc0 = (u0 >>> sh) & 63; sc1 = (u0 >>> sh + 8) & 63;
+                        m0 = (u1 >>> sh) & 63; m1 = (u1 >>> sh + 8) & 63;
+                    } else {
+                        sc0 = ((u2 >>> sh) & 15) | ((u0 >>> sh + 6) & 3) << 4; sc1 = ((u2 >>> sh + 8) & 15) | ((u0 >>> sh + 14) & 3) << 4;
+                        m0 = ((u2 >>> sh + 4) & 15) | ((u1 >>> sh + 6) & 3) << 4; m1 = ((u2 >>> sh + 12) & 15) | ((u1 >>> sh + 14) & 3) << 4;
+                    }
+                    for (int l = 0; l < 32; l += FLEN) {
+                        IntVector p = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off + QS + 32 * c + l, LE).convertShape(VectorOperators.B2I, I_FOR_F, 0);
+                        ((FloatVector) p.and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, (float) sc0)).intoArray(scratch, wq + l);
+                        ((FloatVector) p.lanewise(VectorOperators.ASHR, 4).and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, (float) sc1)).intoArray(scratch, wq + 32 + l);
+                    }
+                    FloatVector ps = FloatVector.zero(F);
+                    int xc = xv + 64 * c * FLEN;
+                    for (int v = 0; v < 64; v++) ps = FloatVector.broadcast(F, scratch[wq + v]).fma(FloatVector.fromArray(F, xt, xc + v * FLEN), ps);
+                    FloatVector pm = FloatVector.fromArray(F, bt, xs + 2 * c * FLEN).mul(FloatVector.broadcast(F, (float) m0))
+                            .add(FloatVector.fromArray(F, bt, xs + (2 * c + 1) * FLEN).mul(FloatVector.broadcast(F, (float) m1)));
+                    acc = ps.fma(dd, acc);
+                    accMin = pm.fma(dm, accMin);
+                }
+                acc.intoArray(scratch, 2 * r * FLEN);
+                accMin.intoArray(scratch, (2 * r + 1) * FLEN);
+            }
         }
-        return ((jdk.incubator.vector.IntVector) block.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
+        int res = wq + BLOCK;
+        for (int r = 0; r < rows; r++) {
+            FloatVector.fromArray(F, scratch, 2 * r * FLEN).sub(FloatVector.fromArray(F, scratch, (2 * r + 1) * FLEN)).intoArray(scratch, res);
+            for (int lane = 0; lane < valid; lane++) out[(tile * FLEN + lane) * outStride + rowStart + r] = scratch[res + lane];
+        }
     }
 
     /**

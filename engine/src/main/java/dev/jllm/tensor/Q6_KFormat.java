@@ -8,11 +8,14 @@ import static dev.jllm.tensor.Simd.LE;
 import static dev.jllm.tensor.Simd.LONG_LE;
 import static dev.jllm.tensor.Simd.SHORT_LE;
 import static dev.jllm.tensor.Simd.f16;
+import static dev.jllm.tensor.Simd.I_FOR_F;
 
 import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -84,53 +87,150 @@ final class Q6_KFormat implements TensorFormat {
         return QuantMath.hsumFloat8(acc);
     }
 
-    /** Per super-block: the 16 int8 scales read as two longs, the lanes from {@link #superBlock}. */
+    /**
+     * One weight row against activation row {@code xRow}, in the lanes and float order above.
+     * Lanes = positions: for FLEN positions l … l+FLEN−1 of the groups of 32 and each half h,
+     * two ql loads and one qh load give the quants of the four groups k = 0..3, assembled in int
+     * lanes (x86 has no byte shifts), converted to float, multiplied by their int8 scale and
+     * FMA'd with the activation quants. A lane collects 8 terms of |q·s·x| ≤ 32·128·127, an
+     * exact integer. Then adding the lanes that are 1 and 2 apart leaves in lane 4i the sum over
+     * positions 4i … 4i+3, i.e. the AVX2 kernel's int32 lane m = (l + 4i)/4, also exact (below
+     * 2^24), and acc = fma(d·d_x, lanes, acc) runs lane-wise: lanes 4i of the accumulators hold
+     * the 8 float accumulators of ggml (the other lanes are never read). The 16 scales are
+     * extracted inline from two little-endian longs (no helper calls here: see Q4_K).
+     */
     @Override
     public float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
         int nb = cols / BLOCK;
         int xb = xRow * nb;
         float[] xq = x.quantsAsFloat;
-        float[] sc = new float[16];
-        float[] pos = new float[32], lane = new float[8], acc = new float[8];
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0; // positions 0, FLEN, 2·FLEN, 3·FLEN (only 32/FLEN used)
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
-            for (int half = 0; half < 2; half++) {
-                long word = data.get(LONG_LE, off + SCALES + 8 * half);
-                for (int i = 0; i < 8; i++) sc[8 * half + i] = (byte) (word >>> (8 * i));
+            int q8 = (xb + b) * BLOCK;
+            long sLo = data.get(LONG_LE, off + SCALES), sHi = data.get(LONG_LE, off + SCALES + 8);
+            FloatVector d = FloatVector.broadcast(F, x.scales[xb + b] * Float.float16ToFloat(data.get(SHORT_LE, off + D)));
+            for (int l = 0; l < 32; l += FLEN) {
+                FloatVector block = FloatVector.zero(F), block2 = block; // two FMA chains
+                for (int h = 0; h < 2; h++) {
+                    long sw = h == 0 ? sLo : sHi; // scales 8h … 8h+7: scale of group k, position l is byte 2k + l/16
+                    IntVector qlA = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off + QL + 64 * h + l, LE).convertShape(VectorOperators.B2I, I_FOR_F, 0);
+                    IntVector qlB = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off + QL + 64 * h + 32 + l, LE).convertShape(VectorOperators.B2I, I_FOR_F, 0);
+                    IntVector qh = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off + QH + 32 * h + l, LE).convertShape(VectorOperators.B2I, I_FOR_F, 0);
+                    int v = q8 + 128 * h + l;
+                    FloatVector q;
+                    q = (FloatVector) qlA.and(15).or(qh.lanewise(VectorOperators.LSHL, 4).and(48)).sub(32).convert(VectorOperators.I2F, 0);
+                    block = q.mul(FloatVector.broadcast(F, (float) (byte) (sw >>> 8 * (l >> 4)))).fma(FloatVector.fromArray(F, xq, v), block);
+                    q = (FloatVector) qlB.and(15).or(qh.lanewise(VectorOperators.LSHL, 2).and(48)).sub(32).convert(VectorOperators.I2F, 0);
+                    block2 = q.mul(FloatVector.broadcast(F, (float) (byte) (sw >>> 8 * (2 + (l >> 4))))).fma(FloatVector.fromArray(F, xq, v + 32), block2);
+                    q = (FloatVector) qlA.lanewise(VectorOperators.ASHR, 4).and(15).or(qh.and(48)).sub(32).convert(VectorOperators.I2F, 0);
+                    block = q.mul(FloatVector.broadcast(F, (float) (byte) (sw >>> 8 * (4 + (l >> 4))))).fma(FloatVector.fromArray(F, xq, v + 64), block);
+                    q = (FloatVector) qlB.lanewise(VectorOperators.ASHR, 4).and(15).or(qh.lanewise(VectorOperators.ASHR, 2).and(48)).sub(32).convert(VectorOperators.I2F, 0);
+                    block2 = q.mul(FloatVector.broadcast(F, (float) (byte) (sw >>> 8 * (6 + (l >> 4))))).fma(FloatVector.fromArray(F, xq, v + 96), block2);
+                }
+                block = block.add(block2);
+                block = block.add(block.rearrange(SWAP1));
+                block = block.add(block.rearrange(SWAP2));
+                switch (l / FLEN) {
+                    case 0 -> acc0 = d.fma(block, acc0);
+                    case 1 -> acc1 = d.fma(block, acc1);
+                    case 2 -> acc2 = d.fma(block, acc2);
+                    default -> acc3 = d.fma(block, acc3);
+                }
             }
-            superBlock(data, off, sc, xq, (xb + b) * BLOCK, pos);
-            QuantMath.laneSums(pos, lane);
-            float d = x.scales[xb + b] * f16(data, off + D);
-            for (int k = 0; k < 8; k++) acc[k] = Math.fma(d, lane[k], acc[k]);
         }
-        return QuantMath.hsumFloat8(acc);
+        // the 8 accumulators: lanes 0, 4, 8, … of acc0, then of acc1, …
+        float[] lanes = KernelScratch.small();
+        acc0.intoArray(lanes, 0);
+        if (FLEN < 32) acc1.intoArray(lanes, FLEN);
+        if (FLEN < 16) {
+            acc2.intoArray(lanes, 2 * FLEN);
+            acc3.intoArray(lanes, 3 * FLEN);
+        }
+        float r0 = lanes[0] + lanes[16], r1 = lanes[4] + lanes[20], r2 = lanes[8] + lanes[24], r3 = lanes[12] + lanes[28];
+        return (r0 + r2) + (r1 + r3);
+    }
+
+    private static final VectorShuffle<Float> SWAP1 = VectorShuffle.fromOp(F, i -> i ^ 1), SWAP2 = VectorShuffle.fromOp(F, i -> i ^ 2);
+
+    @Override
+    public void matvec(MemorySegment data, long rowBytes, int rowStart, int rowEnd, Activations x, int xRow,
+                       float[] out, int outOffset) {
+        for (int r = rowStart; r < rowEnd; r++) out[outOffset + r - rowStart] = dot(data, r * rowBytes, x, xRow, x.cols());
     }
 
     /**
-     * The hot loop: pos[p] = Σ s_{v/16}·q_v·x_v over the 8 values v at position p (0–31) of
-     * the super-block's groups of 32. Per FLEN positions and half, two ql loads and one qh load
-     * give the 4·FLEN quants of k = 0..3, assembled in byte lanes, widened, multiplied by their
-     * int8 scale and FMA'd with the activation quants. A lane collects 8 terms of
-     * |q·s·x| ≤ 32·128·127, an exact integer in float. Stored to {@code pos} so that no vector
-     * crosses a method boundary.
+     * Batches with lanes = tokens ({@link Activations#quantsByToken}), FLEN activation rows at a
+     * time: per super-block and row the 256 values s·q are decoded with SIMD into scratch, then
+     * ggml's lane m for FLEN tokens at once is Σ over the 8 groups and positions 4m … 4m+3 of
+     * broadcast(s·q)·x (exact integers, any order), and acc_m = fma(d·d_x, lane_m, acc_m) runs
+     * lane-wise; hsum_float_8 of the 8 accumulators at the end, lane-wise too. Super-blocks are
+     * the outer loop so that a tile's activations for one stay in L1; each row's 8 accumulators
+     * wait in scratch meanwhile.
      */
-    private static void superBlock(MemorySegment data, long off, float[] sc, float[] xq, int q8, float[] pos) {
-        for (int l = 0; l < 32; l += FLEN) {
-            FloatVector block = FloatVector.zero(F);
-            for (int h = 0; h < 2; h++) {
-                ByteVector qlA = ByteVector.fromMemorySegment(B_FOR_F, data, off + QL + 64 * h + l, LE);
-                ByteVector qlB = ByteVector.fromMemorySegment(B_FOR_F, data, off + QL + 64 * h + 32 + l, LE);
-                ByteVector qh = ByteVector.fromMemorySegment(B_FOR_F, data, off + QH + 32 * h + l, LE);
-                for (int k = 0; k < 4; k++) {
-                    ByteVector ql = (k & 1) == 0 ? qlA : qlB;
-                    ByteVector low = k < 2 ? ql.and((byte) 0xF) : ql.lanewise(VectorOperators.LSHR, 4);
-                    ByteVector high = qh.lanewise(VectorOperators.LSHR, 2 * k).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
-                    FloatVector q = (FloatVector) low.or(high).sub((byte) 32).convertShape(VectorOperators.B2F, F, 0);
-                    int v = 128 * h + 32 * k + l;
-                    block = q.mul(sc[v / 16]).fma(FloatVector.fromArray(F, xq, q8 + v), block);
+    @Override
+    public void matmul(MemorySegment data, long rowBytes, int rowStart, int rowEnd, Activations x,
+                       float[] out, int outStride) {
+        int rows = rowEnd - rowStart;
+        float[] scratch = KernelScratch.floats(8 * rows * FLEN + BLOCK + FLEN);
+        for (int tile = 0; tile < x.tiles(); tile++) {
+            gemmTile(data, rowBytes, rowStart, rowEnd, x, tile, Math.min(FLEN, x.count() - tile * FLEN), scratch, out, outStride);
+        }
+    }
+
+    private static void gemmTile(MemorySegment data, long rowBytes, int rowStart, int rowEnd, Activations x, int tile, int valid,
+                                 float[] scratch, float[] out, int outStride) {
+        int cols = x.cols(), nb = cols / BLOCK, rows = rowEnd - rowStart;
+        float[] xt = x.quantsByToken, st = x.scalesByToken;
+        int wq = 8 * rows * FLEN; // one row's decoded super-block: scratch[wq … wq + 256)
+        java.util.Arrays.fill(scratch, 0, wq, 0f);
+        for (int b = 0; b < nb; b++) {
+            FloatVector dx = FloatVector.fromArray(F, st, (tile * nb + b) * FLEN);
+            int xv = (tile * cols + b * BLOCK) * FLEN;
+            for (int r = 0; r < rows; r++) {
+                long off = (rowStart + r) * rowBytes + (long) b * BYTES;
+                FloatVector d = dx.mul(FloatVector.broadcast(F, Float.float16ToFloat(data.get(SHORT_LE, off + D))));
+                long sLo = data.get(LONG_LE, off + SCALES), sHi = data.get(LONG_LE, off + SCALES + 8);
+                for (int h = 0; h < 2; h++) {
+                    long sw = h == 0 ? sLo : sHi;
+                    for (int l = 0; l < 32; l += FLEN) {
+                        IntVector qlA = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off + QL + 64 * h + l, LE).convertShape(VectorOperators.B2I, I_FOR_F, 0);
+                        IntVector qlB = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off + QL + 64 * h + 32 + l, LE).convertShape(VectorOperators.B2I, I_FOR_F, 0);
+                        IntVector qh = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off + QH + 32 * h + l, LE).convertShape(VectorOperators.B2I, I_FOR_F, 0);
+                        int v = wq + 128 * h + l;
+                        ((FloatVector) qlA.and(15).or(qh.lanewise(VectorOperators.LSHL, 4).and(48)).sub(32).convert(VectorOperators.I2F, 0))
+                                .mul(FloatVector.broadcast(F, (float) (byte) (sw >>> 8 * (l >> 4)))).intoArray(scratch, v);
+                        ((FloatVector) qlB.and(15).or(qh.lanewise(VectorOperators.LSHL, 2).and(48)).sub(32).convert(VectorOperators.I2F, 0))
+                                .mul(FloatVector.broadcast(F, (float) (byte) (sw >>> 8 * (2 + (l >> 4))))).intoArray(scratch, v + 32);
+                        ((FloatVector) qlA.lanewise(VectorOperators.ASHR, 4).and(15).or(qh.and(48)).sub(32).convert(VectorOperators.I2F, 0))
+                                .mul(FloatVector.broadcast(F, (float) (byte) (sw >>> 8 * (4 + (l >> 4))))).intoArray(scratch, v + 64);
+                        ((FloatVector) qlB.lanewise(VectorOperators.ASHR, 4).and(15).or(qh.lanewise(VectorOperators.ASHR, 2).and(48)).sub(32).convert(VectorOperators.I2F, 0))
+                                .mul(FloatVector.broadcast(F, (float) (byte) (sw >>> 8 * (6 + (l >> 4))))).intoArray(scratch, v + 96);
+                    }
+                }
+                int ar = 8 * r * FLEN;
+                for (int m = 0; m < 8; m++) {
+                    FloatVector lane = FloatVector.zero(F);
+                    for (int g = 0; g < 8; g++) {
+                        int v = 32 * g + 4 * m;
+                        lane = FloatVector.broadcast(F, scratch[wq + v]).fma(FloatVector.fromArray(F, xt, xv + v * FLEN), lane);
+                        lane = FloatVector.broadcast(F, scratch[wq + v + 1]).fma(FloatVector.fromArray(F, xt, xv + (v + 1) * FLEN), lane);
+                        lane = FloatVector.broadcast(F, scratch[wq + v + 2]).fma(FloatVector.fromArray(F, xt, xv + (v + 2) * FLEN), lane);
+                        lane = FloatVector.broadcast(F, scratch[wq + v + 3]).fma(FloatVector.fromArray(F, xt, xv + (v + 3) * FLEN), lane);
+                    }
+                    d.fma(lane, FloatVector.fromArray(F, scratch, ar + m * FLEN)).intoArray(scratch, ar + m * FLEN);
                 }
             }
-            block.intoArray(pos, l);
+        }
+        int res = wq + BLOCK;
+        for (int r = 0; r < rows; r++) {
+            int ar = 8 * r * FLEN;
+            FloatVector a0 = FloatVector.fromArray(F, scratch, ar), a1 = FloatVector.fromArray(F, scratch, ar + FLEN);
+            FloatVector a2 = FloatVector.fromArray(F, scratch, ar + 2 * FLEN), a3 = FloatVector.fromArray(F, scratch, ar + 3 * FLEN);
+            FloatVector a4 = FloatVector.fromArray(F, scratch, ar + 4 * FLEN), a5 = FloatVector.fromArray(F, scratch, ar + 5 * FLEN);
+            FloatVector a6 = FloatVector.fromArray(F, scratch, ar + 6 * FLEN), a7 = FloatVector.fromArray(F, scratch, ar + 7 * FLEN);
+            a0.add(a4).add(a2.add(a6)).add(a1.add(a5).add(a3.add(a7))).intoArray(scratch, res);
+            for (int lane = 0; lane < valid; lane++) out[(tile * FLEN + lane) * outStride + rowStart + r] = scratch[res + lane];
         }
     }
 

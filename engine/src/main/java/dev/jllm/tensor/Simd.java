@@ -22,6 +22,8 @@ final class Simd {
     static final int FLEN = F.length();
     static final VectorSpecies<Byte> B_FOR_F = ByteVector.SPECIES_128.length() == FLEN ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
     static final VectorSpecies<Short> S_FOR_F = VectorSpecies.of(short.class, VectorShape.forBitSize(FLEN * 16));
+    /** 4·FLEN bytes: one load, widened a quarter at a time ({@code convertShape(B2I, I_FOR_F, part)}). */
+    static final VectorSpecies<Byte> B_4F = VectorSpecies.of(byte.class, VectorShape.forBitSize(FLEN * 32));
     static final VectorSpecies<Integer> I_FOR_F = VectorSpecies.of(int.class, VectorShape.forBitSize(FLEN * 32));
 
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
@@ -35,6 +37,21 @@ final class Simd {
         if (B_FOR_F.length() != FLEN) {
             throw new IllegalStateException("unsupported vector width: " + FLEN + " float lanes");
         }
+    }
+
+    /**
+     * The sum of the FLEN floats in {@code a[0 …]} in a fixed order (halves folded onto each
+     * other down to 8 lanes, then x86's hsum_float_8 order). {@code reduceLanes(ADD)} leaves the
+     * order open, and C2's tree differs from the interpreter's sequential loop, so results would
+     * depend on which code ran.
+     */
+    static float hsum(float[] a) {
+        int n = FLEN;
+        float s0 = a[0], s1 = a[1], s2 = a[2], s3 = a[3], s4 = a[4], s5 = a[5], s6 = a[6], s7 = a[7];
+        if (n == 16) {
+            s0 += a[8]; s1 += a[9]; s2 += a[10]; s3 += a[11]; s4 += a[12]; s5 += a[13]; s6 += a[14]; s7 += a[15];
+        }
+        return ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7));
     }
 
     static float f16(java.lang.foreign.MemorySegment s, long off) {

@@ -169,6 +169,64 @@ class TensorFormatKernelTest {
         }
     }
 
+    static Stream<Arguments> batchShapes() {
+        List<Arguments> out = new ArrayList<>();
+        int[][] shapes = {{1, 2}, {2, 5}, {7, 8}, {13, 9}, {16, 17}, {33, 36}};
+        for (GGMLType t : GGMLType.values()) {
+            TensorFormat f = TensorFormats.ofOrNull(t);
+            if (f == null) continue;
+            for (int[] rt : shapes) out.add(Arguments.of(t, rt[0], rt[1]));
+        }
+        return out.stream();
+    }
+
+    /**
+     * The batched and multi-row paths with row and token counts around their tile sizes (2 rows
+     * × 8 tokens for Q4_0/Q8_0, FLEN-token tiles and the gemm/gemv split at count − count mod 4
+     * for the K-quants): matmul on a row sub-range and matvec of every activation row against
+     * the scalar twin, and the exact-order formats bit for bit.
+     */
+    @ParameterizedTest(name = "{0} rows={1} tokens={2}")
+    @MethodSource("batchShapes")
+    void batchedKernelsMatchScalarTwin(GGMLType type, int rows, int tokens) {
+        TensorFormat f = TensorFormats.ofOrNull(type);
+        int block = Math.max(type.blockSize, f.activationType().blockSize);
+        int cols = Math.max(2 * block, 512 / block * block);
+        Random rnd = new Random(type.ordinal() * 31L + rows * 7L + tokens);
+        boolean exact = type == GGMLType.Q4_K || type == GGMLType.Q5_K || type == GGMLType.Q6_K;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment w = randomWeights(arena, type, rows + 3, cols, rnd);
+            float[] x = randomActivations(cols * tokens, rnd);
+            Activations a = new Activations();
+            ActivationQuantizer.prepare(f.activationType(), x, 0, cols, tokens, a);
+            long rowBytes = f.rowBytes(cols);
+            int stride = rows + 3, r0 = 1, r1 = 1 + rows;
+            float[] mm = new float[tokens * stride];
+            java.util.Arrays.fill(mm, Float.NaN);
+            f.matmul(w, rowBytes, r0, r1, a, mm, stride);
+            int gemmRows = tokens - tokens % 4;
+            for (int t = 0; t < tokens; t++) {
+                float[] mv = new float[rows];
+                f.matvec(w, rowBytes, r0, r1, a, t, mv, 0);
+                for (int r = r0; r < r1; r++) {
+                    float expected = f.dotScalar(w, r * rowBytes, a, t, cols);
+                    float batch = type == GGMLType.Q4_K ? Q4_KFormat.dotScalar(w, r * rowBytes, a, t, cols, t < gemmRows) : expected;
+                    String where = " row " + r + " token " + t;
+                    if (exact) {
+                        assertEquals(expected, mv[r - r0], 0f, "matvec" + where);
+                        assertEquals(batch, mm[t * stride + r], 0f, "matmul" + where);
+                    } else {
+                        float scale = magnitude(f, w, r, rowBytes, cols, a, t);
+                        assertClose(expected, mv[r - r0], scale, "matvec" + where);
+                        assertClose(expected, mm[t * stride + r], scale, "matmul" + where);
+                    }
+                }
+                // the columns outside [r0, r1) are not written
+                assertTrue(Float.isNaN(mm[t * stride]) && Float.isNaN(mm[t * stride + r1]), "matmul wrote outside its rows, token " + t);
+            }
+        }
+    }
+
     /** Σ|w·x| of a row: the scale against which float rounding differences are judged. */
     private static float magnitude(TensorFormat f, MemorySegment w, int r, long rowBytes, int cols, Activations a, int t) {
         float[] deq = new float[cols];
