@@ -15,8 +15,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * Regenerates {@code jmh-results/README.md} and {@code jmh-results/kernels.svg} from the newest
- * JMH JSON file in the folder (files are named {@code DATE_CPU.json}, so the newest sorts last):
+ * Regenerates {@code jmh-results/README.md} and {@code jmh-results/kernels.svg} from the JMH
+ * JSON files in the folder (named {@code DATE_CPU.json}, so the newest sorts last), keeping the
+ * newest result of every benchmark and parameter set:
  * a table of every result with its auxiliary rate (GB/s, GMAC/s, values/s), and a hand-written
  * SVG bar chart of the matrix-vector kernels' GB/s against the measured single-thread read
  * bandwidth. Run by bench/run: {@code java -cp benchmarks.jar dev.jllm.bench.Report jmh-results}.
@@ -25,7 +26,7 @@ public final class Report {
     private Report() {}
 
     record Row(String benchmark, Map<String, String> params, double score, double error, String unit,
-               String auxName, double aux, double auxError, Map<String, Double> secondary) {}
+               String auxName, double aux, double auxError, Map<String, Double> secondary, String run) {}
 
     public static void main(String[] args) throws IOException {
         Path dir = Path.of(args.length > 0 ? args[0] : "jmh-results");
@@ -35,7 +36,13 @@ public final class Report {
         }
         if (runs.isEmpty()) throw new IllegalStateException("no JMH JSON files in " + dir);
         Path latest = runs.getLast();
-        List<Row> rows = read(latest);
+        // the newest result of every (benchmark, parameters): a run of a few benchmarks updates only those
+        Map<String, Row> newest = new LinkedHashMap<>();
+        for (Path run : runs) {
+            for (Row r : read(run)) newest.put(r.benchmark + r.params, r);
+        }
+        List<Row> rows = new ArrayList<>(newest.values());
+        rows.sort(Comparator.comparing(Row::benchmark));
         Files.writeString(dir.resolve("kernels.svg"), chart(rows));
         Files.writeString(dir.resolve("README.md"), readme(latest, runs, rows));
     }
@@ -61,7 +68,8 @@ public final class Report {
                 }
             }
             String name = r.path("benchmark").asText().replaceFirst("^dev\\.jllm\\.(bench|model)\\.", "");
-            out.add(new Row(name, params, pm.path("score").asDouble(), pm.path("scoreError").asDouble(), pm.path("scoreUnit").asText(), auxName, aux, auxErr, secondary));
+            String run = file.getFileName().toString().replaceFirst("^(\\d{4}-\\d{2}-\\d{2})_(\\d{2})(\\d{2})(\\d{2}).*", "$1 $2:$3");
+            out.add(new Row(name, params, pm.path("score").asDouble(), pm.path("scoreError").asDouble(), pm.path("scoreUnit").asText(), auxName, aux, auxErr, secondary, run));
         }
         return out;
     }
@@ -95,13 +103,14 @@ public final class Report {
         StringBuilder sb = new StringBuilder();
         sb.append("# jmh-results/\n\n");
         sb.append("Committed JMH results, one JSON file per run (named by date and CPU), written by `bench/run`,\n");
-        sb.append("which also regenerates this summary and `kernels.svg` from the newest file (`dev.jllm.bench.Report`).\n");
+        sb.append("which also regenerates this summary and `kernels.svg` (`dev.jllm.bench.Report`).\n");
         sb.append("All kernels run single-threaded. Rates come from JMH auxiliary counters (`@AuxCounters`):\n");
         sb.append("`weightBytes` is the matrix size × calls per second, `macs` rows × cols × tokens × calls per second.\n");
         sb.append("The machine these ran on has 2 cores shared with other jobs: see the load averages at the end.\n\n");
-        sb.append("Latest run: `").append(latest.getFileName()).append("` (").append(runs.size()).append(" run(s) recorded).\n\n");
+        sb.append("The table holds the newest result of every benchmark and parameter set over all runs (").append(runs.size())
+          .append(" recorded, the latest `").append(latest.getFileName()).append("`); the chart and its bandwidth line come from the same rows.\n\n");
         sb.append("![matrix-vector kernels against memory bandwidth](kernels.svg)\n\n");
-        sb.append("| benchmark | parameters | rate | score |\n|---|---|---|---|\n");
+        sb.append("| benchmark | parameters | rate | score | run |\n|---|---|---|---|---|\n");
         for (Row r : rows) {
             String params = String.join(", ", r.params.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
             String rate = rate(r.auxName, r.aux, r.auxError);
@@ -110,7 +119,7 @@ public final class Report {
                 rate += String.format(Locale.ROOT, " (= %.1f GB/s of weights × tokens)", r.secondary.get("weightBytes") * Integer.parseInt(r.params.get("tokens")) / 1e9);
             }
             sb.append("| ").append(r.benchmark).append(" | ").append(params).append(" | ").append(rate)
-              .append(" | ").append(String.format(Locale.ROOT, "%.4g ± %.2g %s", r.score, r.error, r.unit)).append(" |\n");
+              .append(" | ").append(String.format(Locale.ROOT, "%.4g ± %.2g %s", r.score, r.error, r.unit)).append(" | ").append(r.run).append(" |\n");
         }
         sb.append("\nAll runs (`runs.log`: profile, cores, load average before and after):\n\n```\n").append(runLog(latest.getParent())).append("```\n");
         return sb.toString();
@@ -127,7 +136,8 @@ public final class Report {
 
     /** Horizontal bars: matvec GB/s per type and shape, with the read bandwidth as a dashed line. */
     static String chart(List<Row> rows) {
-        List<Row> mv = rows.stream().filter(r -> r.benchmark.startsWith("MatVecBenchmark")).toList();
+        List<Row> mv = rows.stream().filter(r -> r.benchmark.startsWith("MatVecBenchmark"))
+                .sorted(Comparator.comparing((Row r) -> r.params.getOrDefault("type", "")).thenComparing(r -> r.params.getOrDefault("shape", ""))).toList();
         double bw = bandwidth(rows);
         double max = Math.max(bw, mv.stream().mapToDouble(r -> r.aux / 1e9).max().orElse(1));
         if (Double.isNaN(max) || max <= 0) max = 1;

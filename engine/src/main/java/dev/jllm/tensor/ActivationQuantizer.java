@@ -97,6 +97,7 @@ public final class ActivationQuantizer {
             for (int j = 0; j < 256; j++) {
                 out.quants[base + j] = 0;
                 out.quantsAsFloat[base + j] = 0;
+                out.quantsAsShort[base + j] = 0;
             }
             for (int g = 0; g < 16; g++) out.blockSums16[block * 16 + g] = 0;
             for (int g = 0; g < 8; g++) out.blockSums32[block * 8 + g] = 0;
@@ -107,6 +108,7 @@ public final class ActivationQuantizer {
             int q = Math.min(127, (int) Math.rint(iscale * x[from + j]));
             out.quants[base + j] = (byte) q;
             out.quantsAsFloat[base + j] = q;
+            out.quantsAsShort[base + j] = (short) q;
         }
         for (int g = 0; g < 16; g++) {
             int s = 0;

@@ -33,6 +33,8 @@ public final class Activations {
     public float[] scales = new float[0];
     public float[] sums = new float[0];
     public short[] blockSums16 = new short[0];
+    /** Q8_K: the quants widened to short, for kernels that multiply in 16-bit lanes. */
+    public short[] quantsAsShort = new short[0];
     /** Q8_K: the sums of each 32 quants (8 per block), for the min terms of Q4_K and Q5_K. */
     public int[] blockSums32 = new int[0];
 
@@ -77,6 +79,7 @@ public final class Activations {
                 scales = grow(scales, n / 256);
                 blockSums16 = grow(blockSums16, n / 16);
                 blockSums32 = grow(blockSums32, n / 32);
+                quantsAsShort = grow(quantsAsShort, n);
                 if (count > 1) {
                     int padded = Math.multiplyExact(tiles() * Simd.FLEN, cols);
                     quantsByToken = grow(quantsByToken, padded);

@@ -95,9 +95,12 @@ final class Q4_0Format implements TensorFormat {
             float d = Float.float16ToFloat(data.get(SHORT_LE, off));
             FloatVector block = FloatVector.zero(F);
             for (int j = 0; j < 16; j += FLEN) {
-                IntVector s = ((IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off + 2 + j, LE).lanewise(VectorOperators.XOR, (byte) 0x88).convertShape(VectorOperators.B2I, I_FOR_F, 0));
-                block = ((FloatVector) s.lanewise(VectorOperators.LSHL, 28).lanewise(VectorOperators.ASHR, 28).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xd, q + j), block);
-                block = ((FloatVector) s.lanewise(VectorOperators.ASHR, 4).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xd, q + 16 + j), block);
+                IntVector s = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off + 2 + j, LE)
+                        .lanewise(VectorOperators.XOR, (byte) 0x88).convertShape(VectorOperators.B2I, I_FOR_F, 0);
+                FloatVector lo = (FloatVector) s.lanewise(VectorOperators.LSHL, 28).lanewise(VectorOperators.ASHR, 28).convert(VectorOperators.I2F, 0);
+                FloatVector hi = (FloatVector) s.lanewise(VectorOperators.ASHR, 4).convert(VectorOperators.I2F, 0);
+                block = lo.fma(FloatVector.fromArray(F, xd, q + j), block);
+                block = hi.fma(FloatVector.fromArray(F, xd, q + 16 + j), block);
             }
             acc = block.fma(FloatVector.broadcast(F, d), acc);
         }
@@ -150,10 +153,15 @@ final class Q4_0Format implements TensorFormat {
             FloatVector v0 = FloatVector.broadcast(F, Float.float16ToFloat(data.get(SHORT_LE, p0)));
             FloatVector v1 = FloatVector.broadcast(F, Float.float16ToFloat(data.get(SHORT_LE, p1)));
             for (int j = 0; j < 16; j += FLEN) {
-                IntVector s0 = ((IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, p0 + 2 + j, LE).lanewise(VectorOperators.XOR, (byte) 0x88).convertShape(VectorOperators.B2I, I_FOR_F, 0));
-                IntVector s1 = ((IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, p1 + 2 + j, LE).lanewise(VectorOperators.XOR, (byte) 0x88).convertShape(VectorOperators.B2I, I_FOR_F, 0));
-                FloatVector w0l = ((FloatVector) s0.lanewise(VectorOperators.LSHL, 28).lanewise(VectorOperators.ASHR, 28).convert(VectorOperators.I2F, 0)), w0h = ((FloatVector) s0.lanewise(VectorOperators.ASHR, 4).convert(VectorOperators.I2F, 0));
-                FloatVector w1l = ((FloatVector) s1.lanewise(VectorOperators.LSHL, 28).lanewise(VectorOperators.ASHR, 28).convert(VectorOperators.I2F, 0)), w1h = ((FloatVector) s1.lanewise(VectorOperators.ASHR, 4).convert(VectorOperators.I2F, 0));
+                // the two rows' FLEN bytes, decoded as in dot: low halves (values j…) and high halves (16 + j…)
+                IntVector s0 = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, p0 + 2 + j, LE)
+                        .lanewise(VectorOperators.XOR, (byte) 0x88).convertShape(VectorOperators.B2I, I_FOR_F, 0);
+                IntVector s1 = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, p1 + 2 + j, LE)
+                        .lanewise(VectorOperators.XOR, (byte) 0x88).convertShape(VectorOperators.B2I, I_FOR_F, 0);
+                FloatVector w0l = (FloatVector) s0.lanewise(VectorOperators.LSHL, 28).lanewise(VectorOperators.ASHR, 28).convert(VectorOperators.I2F, 0);
+                FloatVector w0h = (FloatVector) s0.lanewise(VectorOperators.ASHR, 4).convert(VectorOperators.I2F, 0);
+                FloatVector w1l = (FloatVector) s1.lanewise(VectorOperators.LSHL, 28).lanewise(VectorOperators.ASHR, 28).convert(VectorOperators.I2F, 0);
+                FloatVector w1h = (FloatVector) s1.lanewise(VectorOperators.ASHR, 4).convert(VectorOperators.I2F, 0);
                 int c = b * BLOCK + j;
                 FloatVector xl, xh;
                 xl = FloatVector.fromArray(F, xd, x0 + c); xh = FloatVector.fromArray(F, xd, x0 + c + 16);

@@ -2,7 +2,8 @@ package dev.jllm.tensor;
 
 import static dev.jllm.tensor.Simd.BYTE;
 import static dev.jllm.tensor.Simd.B_FOR_F;
-import static dev.jllm.tensor.Simd.B_4F;
+import static dev.jllm.tensor.Simd.B_2F;
+import static dev.jllm.tensor.Simd.S_2F;
 import static dev.jllm.tensor.Simd.F;
 import static dev.jllm.tensor.Simd.FLEN;
 import static dev.jllm.tensor.Simd.LE;
@@ -16,6 +17,7 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -32,8 +34,6 @@ import jdk.incubator.vector.VectorOperators;
 final class Q4_KFormat implements TensorFormat {
     static final int BLOCK = 256, BYTES = 144;
     private static final int D = 0, DMIN = 2, SCALES = 4, QS = 16;
-    private static final float ROUNDER = 0x1.8p23f;
-    private static final int ROUNDER_BITS = Float.floatToRawIntBits(ROUNDER);
 
     @Override public GGMLType type() { return GGMLType.Q4_K; }
     @Override public GGMLType activationType() { return GGMLType.Q8_K; }
@@ -172,41 +172,37 @@ final class Q4_KFormat implements TensorFormat {
      * One weight row against activation row {@code xRow} in the gemv order (one FMA per
      * super-block), in two passes so that the integer sums of all super-blocks are independent
      * work (a single pass chained every super-block's lane reduction to the next one's FMA and
-     * ran at 2/3 of the speed). Pass 1, lanes = values: the 128 quant bytes are read 4·FLEN at a
-     * time and widened a quarter (FLEN bytes) at a time; low nibbles belong to sub-block 2c and
-     * high ones to 2c+1 (c = byte / 32), are multiplied by their scale and FMA'd with the
-     * activation quants into four lane accumulators. Every lane stays an integer of magnitude
-     * below 2^22 (at most 256/FLEN terms of 15·63·127), so exact; adding 1.5·2^23 puts it in
-     * the low mantissa bits, read as an int (cheaper than convert(F2I) and its saturation
-     * checks), and the lanes are added as ints into {@code isums[b]}. Pass 2, scalar: the min
-     * sums from the activations' 32-sums, and the two FMAs per super-block.
+     * ran at 2/3 of the speed). Pass 1, integer lanes: 2·FLEN quant bytes of pair c at a time
+     * are widened to shorts, their low nibbles (sub-block 2c) and high nibbles (2c+1) multiplied
+     * with the activation quants in 16-bit lanes (|q·x| ≤ 15·127 fits), adjacent products added
+     * as ints (the 16-bit halves of each int lane), multiplied by the sub-block's scale and
+     * summed into int lanes, added up into {@code isums[b]} — exact, as ggml's integer sums.
+     * (20% faster than the same in float lanes, which needs int→float conversions.) Pass 2,
+     * scalar: the min sums from the activations' 32-sums, and the two FMAs per super-block.
      */
     static float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols, int[] isums) {
         int nb = cols / BLOCK;
         int xb = xRow * nb;
-        float[] xq = x.quantsAsFloat;
+        short[] xs = x.quantsAsShort;
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
             int u0 = data.get(INT_LE, off + SCALES), u2 = data.get(INT_LE, off + SCALES + 8);
             int sLow = u0 & 0x3f3f3f3f, sHigh = (u2 & 0x0f0f0f0f) | ((u0 >>> 6) & 0x03030303) << 4;
             int q8 = (xb + b) * BLOCK;
-            FloatVector i0 = FloatVector.zero(F), i1 = i0, i2 = i0, i3 = i0;
-            for (int k = 0; k < 128; k += 4 * FLEN) {
-                ByteVector chunk = ByteVector.fromMemorySegment(B_4F, data, off + QS + k, LE);
-                for (int p = 0; p < 4; p += 2) {
-                    // quarters p and p + 1 of the chunk: 2·FLEN bytes of the same pair c
-                    int o = k + p * FLEN, c = o >> 5, v = q8 + 64 * c + (o & 31);
-                    int sw = (c < 2 ? sLow : sHigh) >>> 16 * (c & 1);
-                    FloatVector s0 = FloatVector.broadcast(F, (float) (sw & 0xFF)), s1 = FloatVector.broadcast(F, (float) ((sw >>> 8) & 0xFF));
-                    IntVector q = (IntVector) chunk.convertShape(VectorOperators.B2I, I_FOR_F, p);
-                    i0 = ((FloatVector) q.and(15).convert(VectorOperators.I2F, 0)).mul(s0).fma(FloatVector.fromArray(F, xq, v), i0);
-                    i1 = ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(15).convert(VectorOperators.I2F, 0)).mul(s1).fma(FloatVector.fromArray(F, xq, v + 32), i1);
-                    q = (IntVector) chunk.convertShape(VectorOperators.B2I, I_FOR_F, p + 1);
-                    i2 = ((FloatVector) q.and(15).convert(VectorOperators.I2F, 0)).mul(s0).fma(FloatVector.fromArray(F, xq, v + FLEN), i2);
-                    i3 = ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(15).convert(VectorOperators.I2F, 0)).mul(s1).fma(FloatVector.fromArray(F, xq, v + 32 + FLEN), i3);
+            IntVector acc = IntVector.zero(I_FOR_F);
+            for (int c = 0; c < 4; c++) {
+                int sw = (c < 2 ? sLow : sHigh) >>> 16 * (c & 1); // scales 2c and 2c+1 in its low two bytes
+                for (int l = 0; l < 32; l += 2 * FLEN) {
+                    ShortVector q = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS + 32 * c + l, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+                    IntVector lo = q.and((short) 15).mul(ShortVector.fromArray(S_2F, xs, q8 + 64 * c + l)).reinterpretAsInts();
+                    IntVector hi = q.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 64 * c + 32 + l)).reinterpretAsInts();
+                    lo = lo.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(lo.lanewise(VectorOperators.ASHR, 16));
+                    hi = hi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(hi.lanewise(VectorOperators.ASHR, 16));
+                    acc = acc.add(lo.mul(sw & 0xFF)).add(hi.mul((sw >>> 8) & 0xFF));
                 }
             }
-            isums[b] = i0.add(i1).add(i2.add(i3)).add(ROUNDER).reinterpretAsInts().sub(ROUNDER_BITS).reduceLanes(VectorOperators.ADD);
+            isums[b] = acc.reduceLanes(VectorOperators.ADD);
         }
         int[] s32 = x.blockSums32;
         float acc = 0, accMin = 0;

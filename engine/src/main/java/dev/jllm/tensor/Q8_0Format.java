@@ -133,10 +133,11 @@ final class Q8_0Format implements TensorFormat {
             long p0 = off0 + (long) b * BYTES, p1 = off1 + (long) b * BYTES;
             float d0 = Float.float16ToFloat(data.get(SHORT_LE, p0)), d1 = Float.float16ToFloat(data.get(SHORT_LE, p1));
             for (int j = 0; j < 16; j += FLEN) {
-                FloatVector w0 = ((FloatVector) ByteVector.fromMemorySegment(B_FOR_F, data, p0 + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0));
-                FloatVector w1 = ((FloatVector) ByteVector.fromMemorySegment(B_FOR_F, data, p1 + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0));
-                FloatVector w0b = ((FloatVector) ByteVector.fromMemorySegment(B_FOR_F, data, p0 + 2 + j + 16, LE).convertShape(VectorOperators.B2F, F, 0));
-                FloatVector w1b = ((FloatVector) ByteVector.fromMemorySegment(B_FOR_F, data, p1 + 2 + j + 16, LE).convertShape(VectorOperators.B2F, F, 0));
+                // the two rows' weights j… and 16 + j… of the block, widened
+                FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B_FOR_F, data, p0 + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0);
+                FloatVector w1 = (FloatVector) ByteVector.fromMemorySegment(B_FOR_F, data, p1 + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0);
+                FloatVector w0b = (FloatVector) ByteVector.fromMemorySegment(B_FOR_F, data, p0 + 2 + j + 16, LE).convertShape(VectorOperators.B2F, F, 0);
+                FloatVector w1b = (FloatVector) ByteVector.fromMemorySegment(B_FOR_F, data, p1 + 2 + j + 16, LE).convertShape(VectorOperators.B2F, F, 0);
                 int c = b * BLOCK + j;
                 FloatVector xl, xh;
                 float dx;

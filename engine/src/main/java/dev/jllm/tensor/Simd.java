@@ -22,8 +22,9 @@ final class Simd {
     static final int FLEN = F.length();
     static final VectorSpecies<Byte> B_FOR_F = ByteVector.SPECIES_128.length() == FLEN ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
     static final VectorSpecies<Short> S_FOR_F = VectorSpecies.of(short.class, VectorShape.forBitSize(FLEN * 16));
-    /** 4·FLEN bytes: one load, widened a quarter at a time ({@code convertShape(B2I, I_FOR_F, part)}). */
-    static final VectorSpecies<Byte> B_4F = VectorSpecies.of(byte.class, VectorShape.forBitSize(FLEN * 32));
+    /** 2·FLEN bytes widened to 2·FLEN shorts, which reinterpret as FLEN ints (pairs of shorts). */
+    static final VectorSpecies<Byte> B_2F = VectorSpecies.of(byte.class, VectorShape.forBitSize(FLEN * 16));
+    static final VectorSpecies<Short> S_2F = VectorSpecies.of(short.class, VectorShape.forBitSize(FLEN * 32));
     static final VectorSpecies<Integer> I_FOR_F = VectorSpecies.of(int.class, VectorShape.forBitSize(FLEN * 32));
 
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
