@@ -32,7 +32,10 @@ import dev.jllm.tokenizer.Tokenizer;
  * {@link FinishReason#CANCELLED}; the text so far is returned): return
  * {@link TokenListener.Action#STOP} from the listener, call {@link #cancel()} from another
  * thread (it affects the generation running at that moment, not later ones), or cancel or close
- * the {@link TokenStream} of {@link #stream}.
+ * the {@link TokenStream} of {@link #stream}. A cancel that arrives while the prompt is still
+ * being evaluated stops at the next prompt chunk ({@link ModelOptions#batchSize()} tokens),
+ * with no token generated; the part of the prompt already evaluated stays in the session's
+ * context and is reused by the next call.
  *
  * <p><b>Thread safety:</b> one generation at a time per session ({@code generate} is
  * synchronized: concurrent calls on one session wait for each other); {@link #cancel()} may be
@@ -159,7 +162,14 @@ public final class Session {
             int reuse = Math.min(commonPrefix(promptIds), promptIds.length - 1);
             inference.truncate(reuse);
             int[] rest = java.util.Arrays.copyOfRange(promptIds, reuse, promptIds.length);
-            logits = inference.feed(rest);
+            logits = inference.feed(rest, () -> cancelRequested);
+            if (logits == null) {
+                // Cancelled between prompt chunks: keep what was evaluated as reusable context.
+                int reached = inference.position();
+                setContext(promptIds, reached);
+                return new Completion("", new int[0], promptIds, FinishReason.CANCELLED,
+                        new Timings(reached - reuse, System.nanoTime() - t0, 0, 0), promptTop);
+            }
             evaluated = rest.length;
         }
         setContext(promptIds, promptIds.length);

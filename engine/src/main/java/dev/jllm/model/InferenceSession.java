@@ -54,21 +54,32 @@ public final class InferenceSession {
      * @throws IllegalStateException if the tokens do not fit in the context
      */
     public float[] feed(int[] tokens) {
-        run(tokens, lastLogits, false);
+        run(tokens, lastLogits, false, () -> false);
         return lastLogits;
+    }
+
+    /**
+     * As {@link #feed(int[])}, but asks {@code stop} before each chunk of the prompt after the
+     * first and returns {@code null} once it answers true: a long prompt can be abandoned within
+     * one chunk's time. The chunks already run stay in the context ({@link #position()} says how
+     * far it got).
+     */
+    public float[] feed(int[] tokens, java.util.function.BooleanSupplier stop) {
+        return run(tokens, lastLogits, false, stop) ? lastLogits : null;
     }
 
     /** Appends tokens and returns the logits after every one of them: {@code [tokens.length][vocab]}. */
     public float[][] feedAll(int[] tokens) {
         int vocab = model.vocabSize();
         float[] flat = new float[tokens.length * vocab];
-        run(tokens, flat, true);
+        run(tokens, flat, true, () -> false);
         float[][] out = new float[tokens.length][];
         for (int t = 0; t < tokens.length; t++) out[t] = java.util.Arrays.copyOfRange(flat, t * vocab, (t + 1) * vocab);
         return out;
     }
 
-    private void run(int[] tokens, float[] logits, boolean all) {
+    /** Runs the tokens chunk by chunk; false if {@code stop} ended it before the last chunk. */
+    private boolean run(int[] tokens, float[] logits, boolean all, java.util.function.BooleanSupplier stop) {
         if (tokens.length == 0) throw new IllegalArgumentException("no tokens to feed");
         if (position + tokens.length > cache.capacity()) {
             throw new IllegalStateException(tokens.length + " more tokens do not fit: " + position + " of " + cache.capacity() + " context positions are used");
@@ -76,10 +87,12 @@ public final class InferenceSession {
         int vocab = model.vocabSize();
         float[] chunkLogits = all ? new float[buffers.batch * vocab] : logits;
         for (int off = 0; off < tokens.length; off += buffers.batch) {
+            if (off > 0 && stop.getAsBoolean()) return false;
             int n = Math.min(buffers.batch, tokens.length - off);
             model.forward(tokens, off, n, position, cache, buffers, chunkLogits, all);
             if (all) System.arraycopy(chunkLogits, 0, logits, off * vocab, n * vocab);
             position += n;
         }
+        return true;
     }
 }

@@ -141,6 +141,47 @@ class StreamingAndCancellationTest {
         assertEquals(FinishReason.LENGTH, session.generate("Once upon a time", GenerationParams.greedy(8)).finishReason());
     }
 
+    /**
+     * {@link Session#cancel()} while the prompt is being evaluated stops between prompt chunks:
+     * no token is generated, part of the prompt was evaluated, and what was evaluated is reused
+     * correctly by the next call.
+     */
+    @Test
+    void cancelDuringPromptEvaluationStopsBetweenChunks() throws Exception {
+        try (Model oneTokenChunks = Model.load(TestData.require("models/stories260K-f32.gguf"),
+                ModelOptions.builder().threads(1).batchSize(1).build())) {
+            Session session = oneTokenChunks.newSession();
+            int[] prompt = session.generate("Once upon a time", GenerationParams.greedy(0)).promptTokenIds();
+            int[] longPrompt = new int[100]; // stories260K holds 128 positions
+            for (int i = 0; i < longPrompt.length; i++) longPrompt[i] = prompt[i % prompt.length];
+            session.generate(new int[]{1}, GenerationParams.greedy(0), TokenListener.NONE); // context no longer shares the prompt
+            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread canceller = new Thread(() -> {
+                while (!done.get()) {
+                    session.cancel();
+                    Thread.onSpinWait();
+                }
+            });
+            canceller.start();
+            Completion c;
+            try {
+                c = session.generate(longPrompt, GenerationParams.greedy(20), TokenListener.NONE);
+            } finally {
+                done.set(true);
+                canceller.join();
+            }
+            assertEquals(FinishReason.CANCELLED, c.finishReason());
+            assertEquals(0, c.generatedTokens());
+            assertTrue(c.timings().promptTokens() < longPrompt.length - 1,
+                    "evaluated " + c.timings().promptTokens() + " of " + longPrompt.length + " prompt tokens");
+            // the partly evaluated context is reused and gives what a fresh session gives
+            Completion resumed = session.generate(longPrompt, GenerationParams.greedy(10), TokenListener.NONE);
+            Completion fresh = oneTokenChunks.newSession().generate(longPrompt, GenerationParams.greedy(10), TokenListener.NONE);
+            assertArrayEquals(fresh.tokenIds(), resumed.tokenIds());
+            assertTrue(resumed.timings().promptTokens() < longPrompt.length, "the evaluated prefix was reused");
+        }
+    }
+
     @Test
     void tokenStreamCancelFromAnotherThread() throws Exception {
         TokenStream pieces = model.newSession().stream("Once upon a time", GenerationParams.greedy(100));
