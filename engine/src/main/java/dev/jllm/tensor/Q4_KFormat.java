@@ -19,6 +19,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q4_K: super-blocks of 256 values in 144 bytes ({@code block_q4_K}):
@@ -170,7 +171,79 @@ final class Q4_KFormat implements TensorFormat {
 
     /**
      * One weight row against activation row {@code xRow} in the gemv order (one FMA per
-     * super-block), in two passes so that the integer sums of all super-blocks are independent
+     * super-block for the quants, one for the mins). 512-bit vectors ({@link Simd#FLEN} = 16)
+     * take {@link #dotWide}; narrower ones the two-pass {@link #dotNarrow}.
+     */
+    static float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols, int[] isums) {
+        return 2 * FLEN == 32 ? dotWide(data, rowOffset, x, xRow, cols) : dotNarrow(data, rowOffset, x, xRow, cols, isums);
+    }
+
+    /**
+     * The gemv order with 32-lane short vectors: one pass per super-block, its 128 quant bytes
+     * in four 32-byte loads, no loop inside (a one-trip loop over positions cost 15%, and a
+     * helper method for the repeated steps boxes the vectors when C2 leaves it out of line).
+     * For each sub-block j, the 32 nibbles times the activation quants in 16-bit lanes
+     * (|q·x| ≤ 15·127), then (p + (p << 16)) >> 16 adds the two products of each int lane
+     * (their sum fits in 16 bits, so the carry out of the low half cannot corrupt it), times the
+     * sub-block's scale, summed in int lanes: exact, as ggml's integer sums. The min sum
+     * Σ_j m_j · (sum of sub-block j's activation quants) takes two 4-lane vectors instead of
+     * eight scalar products. All of it interleaves across super-blocks; the two float FMAs
+     * per super-block keep the order of the scalar twin. 1.7× the speed of the two-pass form
+     * on an 8192×2048 matrix (single thread, 10.2 vs 6.0 GB/s).
+     */
+    private static float dotWide(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
+        int nb = cols / BLOCK;
+        int xb = xRow * nb;
+        short[] xs = x.quantsAsShort;
+        int[] s32 = x.blockSums32;
+        float acc = 0, accMin = 0;
+        for (int b = 0; b < nb; b++) {
+            long off = rowOffset + (long) b * BYTES;
+            int u0 = data.get(INT_LE, off + SCALES), u1 = data.get(INT_LE, off + SCALES + 4), u2 = data.get(INT_LE, off + SCALES + 8);
+            int sLow = u0 & 0x3f3f3f3f, sHigh = (u2 & 0x0f0f0f0f) | ((u0 >>> 6) & 0x03030303) << 4;
+            int mLow = u1 & 0x3f3f3f3f, mHigh = ((u2 >>> 4) & 0x0f0f0f0f) | ((u1 >>> 6) & 0x03030303) << 4;
+            int q8 = (xb + b) * BLOCK;
+            ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+            ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+            ShortVector q2 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS + 64, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+            ShortVector q3 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS + 96, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+            IntVector p0 = q0.and((short) 15).mul(ShortVector.fromArray(S_2F, xs, q8)).reinterpretAsInts();
+            IntVector p1 = q0.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 32)).reinterpretAsInts();
+            IntVector p2 = q1.and((short) 15).mul(ShortVector.fromArray(S_2F, xs, q8 + 64)).reinterpretAsInts();
+            IntVector p3 = q1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 96)).reinterpretAsInts();
+            IntVector p4 = q2.and((short) 15).mul(ShortVector.fromArray(S_2F, xs, q8 + 128)).reinterpretAsInts();
+            IntVector p5 = q2.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 160)).reinterpretAsInts();
+            IntVector p6 = q3.and((short) 15).mul(ShortVector.fromArray(S_2F, xs, q8 + 192)).reinterpretAsInts();
+            IntVector p7 = q3.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 224)).reinterpretAsInts();
+            p0 = p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+            p1 = p1.add(p1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+            p2 = p2.add(p2.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+            p3 = p3.add(p3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+            p4 = p4.add(p4.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+            p5 = p5.add(p5.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+            p6 = p6.add(p6.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+            p7 = p7.add(p7.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+            IntVector sums = p0.mul(sLow & 0xFF).add(p1.mul((sLow >>> 8) & 0xFF)).add(p2.mul((sLow >>> 16) & 0xFF).add(p3.mul(sLow >>> 24)))
+                    .add(p4.mul(sHigh & 0xFF).add(p5.mul((sHigh >>> 8) & 0xFF)).add(p6.mul((sHigh >>> 16) & 0xFF).add(p7.mul(sHigh >>> 24))));
+            int m8 = (xb + b) * 8;
+            int mins = IntVector.broadcast(I4, mLow).lanewise(VectorOperators.LSHR, BYTE_SHIFTS).and(0xFF).mul(IntVector.fromArray(I4, s32, m8))
+                    .add(IntVector.broadcast(I4, mHigh).lanewise(VectorOperators.LSHR, BYTE_SHIFTS).and(0xFF).mul(IntVector.fromArray(I4, s32, m8 + 4)))
+                    .reduceLanes(VectorOperators.ADD);
+            int isum = sums.reduceLanes(VectorOperators.ADD);
+            float dx = x.scales[xb + b];
+            float dd = Float.float16ToFloat(data.get(SHORT_LE, off + D)) * dx, dm = Float.float16ToFloat(data.get(SHORT_LE, off + DMIN)) * dx;
+            acc = Math.fma((float) isum, dd, acc);
+            accMin = Math.fma((float) mins, dm, accMin);
+        }
+        return acc - accMin;
+    }
+
+    private static final VectorSpecies<Integer> I4 = IntVector.SPECIES_128;
+    /** Lane i shifts an int right by 8i: four packed bytes into four lanes. */
+    private static final IntVector BYTE_SHIFTS = IntVector.fromArray(I4, new int[]{0, 8, 16, 24}, 0);
+
+    /**
+     * The gemv order for vectors narrower than 512 bits (AVX2), in two passes so that the integer sums of all super-blocks are independent
      * work (a single pass chained every super-block's lane reduction to the next one's FMA and
      * ran at 2/3 of the speed). Pass 1, integer lanes: 2·FLEN quant bytes of pair c at a time
      * are widened to shorts, their low nibbles (sub-block 2c) and high nibbles (2c+1) multiplied
@@ -180,7 +253,7 @@ final class Q4_KFormat implements TensorFormat {
      * (20% faster than the same in float lanes, which needs int→float conversions.) Pass 2,
      * scalar: the min sums from the activations' 32-sums, and the two FMAs per super-block.
      */
-    static float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols, int[] isums) {
+    private static float dotNarrow(MemorySegment data, long rowOffset, Activations x, int xRow, int cols, int[] isums) {
         int nb = cols / BLOCK;
         int xb = xRow * nb;
         short[] xs = x.quantsAsShort;
