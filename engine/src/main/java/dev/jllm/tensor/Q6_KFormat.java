@@ -2,6 +2,8 @@ package dev.jllm.tensor;
 
 import static dev.jllm.tensor.Simd.BYTE;
 import static dev.jllm.tensor.Simd.B_FOR_F;
+import static dev.jllm.tensor.Simd.B_2F;
+import static dev.jllm.tensor.Simd.S_2F;
 import static dev.jllm.tensor.Simd.F;
 import static dev.jllm.tensor.Simd.FLEN;
 import static dev.jllm.tensor.Simd.LE;
@@ -15,6 +17,7 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorOperators;
 
@@ -88,8 +91,72 @@ final class Q6_KFormat implements TensorFormat {
     }
 
     /**
-     * One weight row against activation row {@code xRow}, in the lanes and float order above.
-     * Lanes = positions: for FLEN positions l … l+FLEN−1 of the groups of 32 and each half h,
+     * The same lanes and float order with 32-lane short vectors (512 bits), in integer lanes
+     * like llama.cpp's maddubs/madd: per super-block the six 32-byte loads of ql and qh give
+     * the 6-bit quants of the 8 groups of 32 (k = 0..3 in each half h) in 16-bit lanes;
+     * (q − 32)·x fits in 16 bits (|·| ≤ 4096); (p + (p << 16)) >> 16 adds the two products of
+     * each int lane (positions 2i, 2i+1 of the group); times the int8 scale of the lane's 16
+     * positions (lanes 0–7 scale 2k of the half, 8–15 scale 2k+1, by a constant shuffle of the
+     * 16 scales widened to ints); the 8 groups summed in int lanes. Adding neighbouring lanes
+     * leaves ggml's lane m (positions 4m … 4m+3) in lane 2m, exact, and acc = fma(lane, d·d_x,
+     * acc) runs lane-wise. No loop inside the super-block (see Q4_K). 2× the float-lane kernel
+     * on 8192×2048 and 1.8× on 128256×2048, single thread (11.0 vs 5.5, 14.3 vs 8.0 GB/s).
+     */
+    private static float dotWide(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
+        int nb = cols / BLOCK;
+        int xb = xRow * nb;
+        short[] xs = x.quantsAsShort;
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < nb; b++) {
+            long off = rowOffset + (long) b * BYTES;
+            int q8 = (xb + b) * BLOCK;
+            IntVector sc = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off + SCALES, LE).convertShape(VectorOperators.B2I, I_FOR_F, 0);
+            ShortVector qlA0 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QL, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+            ShortVector qlB0 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QL + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+            ShortVector qh0 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QH, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+            ShortVector qlA1 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QL + 64, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+            ShortVector qlB1 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QL + 96, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+            ShortVector qh1 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QH + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+            IntVector p00 = qlA0.and((short) 15).or(qh0.lanewise(VectorOperators.LSHL, 4).and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, q8 + 0)).reinterpretAsInts();
+            p00 = p00.add(p00.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(sc.rearrange(SCALE_00));
+            IntVector p01 = qlB0.and((short) 15).or(qh0.lanewise(VectorOperators.LSHL, 2).and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, q8 + 32)).reinterpretAsInts();
+            p01 = p01.add(p01.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(sc.rearrange(SCALE_01));
+            IntVector p02 = qlA0.lanewise(VectorOperators.LSHR, 4).or(qh0.and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, q8 + 64)).reinterpretAsInts();
+            p02 = p02.add(p02.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(sc.rearrange(SCALE_02));
+            IntVector p03 = qlB0.lanewise(VectorOperators.LSHR, 4).or(qh0.lanewise(VectorOperators.LSHR, 2).and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, q8 + 96)).reinterpretAsInts();
+            p03 = p03.add(p03.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(sc.rearrange(SCALE_03));
+            IntVector p10 = qlA1.and((short) 15).or(qh1.lanewise(VectorOperators.LSHL, 4).and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, q8 + 128)).reinterpretAsInts();
+            p10 = p10.add(p10.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(sc.rearrange(SCALE_10));
+            IntVector p11 = qlB1.and((short) 15).or(qh1.lanewise(VectorOperators.LSHL, 2).and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, q8 + 160)).reinterpretAsInts();
+            p11 = p11.add(p11.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(sc.rearrange(SCALE_11));
+            IntVector p12 = qlA1.lanewise(VectorOperators.LSHR, 4).or(qh1.and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, q8 + 192)).reinterpretAsInts();
+            p12 = p12.add(p12.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(sc.rearrange(SCALE_12));
+            IntVector p13 = qlB1.lanewise(VectorOperators.LSHR, 4).or(qh1.lanewise(VectorOperators.LSHR, 2).and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, q8 + 224)).reinterpretAsInts();
+            p13 = p13.add(p13.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(sc.rearrange(SCALE_13));
+            IntVector sum = p00.add(p01).add(p02.add(p03)).add(p10.add(p11).add(p12.add(p13)));
+            sum = sum.add(sum.rearrange(PAIR_SWAP)); // lane 2m: ggml's lane m
+            float d = x.scales[xb + b] * Float.float16ToFloat(data.get(SHORT_LE, off + D));
+            acc = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, d), acc);
+        }
+        float[] lanes = KernelScratch.small();
+        acc.intoArray(lanes, 0);
+        float r0 = lanes[0] + lanes[8], r1 = lanes[2] + lanes[10], r2 = lanes[4] + lanes[12], r3 = lanes[6] + lanes[14];
+        return (r0 + r2) + (r1 + r3);
+    }
+
+    /** Lane i of a group's scale vector: scale 8h + 2k for positions 0–15 (int lanes 0–7), 8h + 2k + 1 after. */
+    private static final VectorShuffle<Integer> SCALE_00 = VectorShuffle.fromOp(I_FOR_F, i -> 0 + (i < 8 ? 0 : 1));
+    private static final VectorShuffle<Integer> SCALE_01 = VectorShuffle.fromOp(I_FOR_F, i -> 2 + (i < 8 ? 0 : 1));
+    private static final VectorShuffle<Integer> SCALE_02 = VectorShuffle.fromOp(I_FOR_F, i -> 4 + (i < 8 ? 0 : 1));
+    private static final VectorShuffle<Integer> SCALE_03 = VectorShuffle.fromOp(I_FOR_F, i -> 6 + (i < 8 ? 0 : 1));
+    private static final VectorShuffle<Integer> SCALE_10 = VectorShuffle.fromOp(I_FOR_F, i -> 8 + (i < 8 ? 0 : 1));
+    private static final VectorShuffle<Integer> SCALE_11 = VectorShuffle.fromOp(I_FOR_F, i -> 10 + (i < 8 ? 0 : 1));
+    private static final VectorShuffle<Integer> SCALE_12 = VectorShuffle.fromOp(I_FOR_F, i -> 12 + (i < 8 ? 0 : 1));
+    private static final VectorShuffle<Integer> SCALE_13 = VectorShuffle.fromOp(I_FOR_F, i -> 14 + (i < 8 ? 0 : 1));
+    private static final VectorShuffle<Integer> PAIR_SWAP = VectorShuffle.fromOp(I_FOR_F, i -> i ^ 1);
+    /**
+     * One weight row against activation row {@code xRow}, in the lanes and float order above,
+     * for vectors narrower than 512 bits. Lanes = positions: for FLEN positions l … l+FLEN−1 of the groups of 32 and each half h,
      * two ql loads and one qh load give the quants of the four groups k = 0..3, assembled in int
      * lanes (x86 has no byte shifts), converted to float, multiplied by their int8 scale and
      * FMA'd with the activation quants. A lane collects 8 terms of |q·s·x| ≤ 32·128·127, an
@@ -101,6 +168,10 @@ final class Q6_KFormat implements TensorFormat {
      */
     @Override
     public float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
+        return FLEN == 16 ? dotWide(data, rowOffset, x, xRow, cols) : dotNarrow(data, rowOffset, x, xRow, cols);
+    }
+
+    private static float dotNarrow(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
         int nb = cols / BLOCK;
         int xb = xRow * nb;
         float[] xq = x.quantsAsFloat;
