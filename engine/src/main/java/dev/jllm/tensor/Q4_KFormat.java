@@ -334,9 +334,17 @@ final class Q4_KFormat implements TensorFormat {
                         ((FloatVector) p.and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, (float) sc0)).intoArray(scratch, wq + l);
                         ((FloatVector) p.lanewise(VectorOperators.ASHR, 4).and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, (float) sc1)).intoArray(scratch, wq + 32 + l);
                     }
-                    FloatVector ps = FloatVector.zero(F);
+                    // four independent FMA chains (one chain waited on the FMA latency at every
+                    // step); all partial sums are exact integers below 2^24, so any order is exact
+                    FloatVector ps0 = FloatVector.zero(F), ps1 = ps0, ps2 = ps0, ps3 = ps0;
                     int xc = xv + 64 * c * FLEN;
-                    for (int v = 0; v < 64; v++) ps = FloatVector.broadcast(F, scratch[wq + v]).fma(FloatVector.fromArray(F, xt, xc + v * FLEN), ps);
+                    for (int v = 0; v < 64; v += 4) {
+                        ps0 = FloatVector.broadcast(F, scratch[wq + v]).fma(FloatVector.fromArray(F, xt, xc + v * FLEN), ps0);
+                        ps1 = FloatVector.broadcast(F, scratch[wq + v + 1]).fma(FloatVector.fromArray(F, xt, xc + (v + 1) * FLEN), ps1);
+                        ps2 = FloatVector.broadcast(F, scratch[wq + v + 2]).fma(FloatVector.fromArray(F, xt, xc + (v + 2) * FLEN), ps2);
+                        ps3 = FloatVector.broadcast(F, scratch[wq + v + 3]).fma(FloatVector.fromArray(F, xt, xc + (v + 3) * FLEN), ps3);
+                    }
+                    FloatVector ps = ps0.add(ps1).add(ps2.add(ps3));
                     FloatVector pm = FloatVector.fromArray(F, bt, xs + 2 * c * FLEN).mul(FloatVector.broadcast(F, (float) m0))
                             .add(FloatVector.fromArray(F, bt, xs + (2 * c + 1) * FLEN).mul(FloatVector.broadcast(F, (float) m1)));
                     acc = ps.fma(dd, acc);

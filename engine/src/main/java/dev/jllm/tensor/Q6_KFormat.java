@@ -281,14 +281,17 @@ final class Q6_KFormat implements TensorFormat {
                 }
                 int ar = 8 * r * FLEN;
                 for (int m = 0; m < 8; m++) {
-                    FloatVector lane = FloatVector.zero(F);
+                    // four independent FMA chains (one waited on the FMA latency at every step);
+                    // every partial sum is an exact integer below 2^24, so any order is exact
+                    FloatVector l0 = FloatVector.zero(F), l1 = l0, l2 = l0, l3 = l0;
                     for (int g = 0; g < 8; g++) {
                         int v = 32 * g + 4 * m;
-                        lane = FloatVector.broadcast(F, scratch[wq + v]).fma(FloatVector.fromArray(F, xt, xv + v * FLEN), lane);
-                        lane = FloatVector.broadcast(F, scratch[wq + v + 1]).fma(FloatVector.fromArray(F, xt, xv + (v + 1) * FLEN), lane);
-                        lane = FloatVector.broadcast(F, scratch[wq + v + 2]).fma(FloatVector.fromArray(F, xt, xv + (v + 2) * FLEN), lane);
-                        lane = FloatVector.broadcast(F, scratch[wq + v + 3]).fma(FloatVector.fromArray(F, xt, xv + (v + 3) * FLEN), lane);
+                        l0 = FloatVector.broadcast(F, scratch[wq + v]).fma(FloatVector.fromArray(F, xt, xv + v * FLEN), l0);
+                        l1 = FloatVector.broadcast(F, scratch[wq + v + 1]).fma(FloatVector.fromArray(F, xt, xv + (v + 1) * FLEN), l1);
+                        l2 = FloatVector.broadcast(F, scratch[wq + v + 2]).fma(FloatVector.fromArray(F, xt, xv + (v + 2) * FLEN), l2);
+                        l3 = FloatVector.broadcast(F, scratch[wq + v + 3]).fma(FloatVector.fromArray(F, xt, xv + (v + 3) * FLEN), l3);
                     }
+                    FloatVector lane = l0.add(l1).add(l2.add(l3));
                     d.fma(lane, FloatVector.fromArray(F, scratch, ar + m * FLEN)).intoArray(scratch, ar + m * FLEN);
                 }
             }
