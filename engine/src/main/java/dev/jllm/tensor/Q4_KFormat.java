@@ -147,7 +147,7 @@ final class Q4_KFormat implements TensorFormat {
         int cols = x.cols();
         int gemmRows = x.count() - x.count() % 4;
         if (gemmRows > 0) {
-            float[] scratch = KernelScratch.floats(2 * (rowEnd - rowStart) * FLEN + BLOCK + FLEN);
+            float[] scratch = KernelScratch.floats(2 * (rowEnd - rowStart) * FLEN + 2 * BLOCK + FLEN);
             for (int tile = 0; tile * FLEN < gemmRows; tile++) {
                 gemmTile(data, rowBytes, rowStart, rowEnd, x, tile, Math.min(FLEN, gemmRows - tile * FLEN), scratch, out, outStride);
             }
@@ -297,8 +297,8 @@ final class Q4_KFormat implements TensorFormat {
     /**
      * The gemm order for weight rows [rowStart, rowEnd) and the {@code valid} activation rows of
      * token tile {@code tile}, with lanes = tokens ({@link Activations#quantsByToken}): per
-     * super-block and row, the 256 values sc_j·q are decoded with SIMD into {@code scratch}, then
-     * each pair's sums for FLEN tokens at once are Σ_v broadcast(sc·q_v)·x_v — exact integers
+     * super-block and pair of rows, the 2×256 values sc_j·q are decoded with SIMD into
+     * {@code scratch}, then each pair's sums for FLEN tokens at once are Σ_v broadcast(sc·q_v)·x_v — exact integers
      * below 2^24 in any order — and acc = fma(pairSum, d·d_x, acc), accMin = fma(pairMin,
      * dmin·d_x, accMin) run lane-wise exactly as the scalar twin runs them per token. Super-blocks
      * are the outer loop so that the tile's activations for one (16 KB with 16 lanes) stay in L1;
@@ -308,53 +308,69 @@ final class Q4_KFormat implements TensorFormat {
                                  float[] scratch, float[] out, int outStride) {
         int cols = x.cols(), nb = cols / BLOCK, rows = rowEnd - rowStart;
         float[] xt = x.quantsByToken, st = x.scalesByToken, bt = x.sums32ByToken;
-        int wq = 2 * rows * FLEN; // one row's decoded super-block: scratch[wq … wq + 256)
+        int wq = 2 * rows * FLEN; // the two rows' decoded super-blocks: scratch[wq … wq + 512)
         java.util.Arrays.fill(scratch, 0, wq, 0f);
         for (int b = 0; b < nb; b++) {
             FloatVector dx = FloatVector.fromArray(F, st, (tile * nb + b) * FLEN);
             int xv = (tile * cols + b * BLOCK) * FLEN, xs = (tile * nb + b) * 8 * FLEN;
-            for (int r = 0; r < rows; r++) {
-                long off = (rowStart + r) * rowBytes + (long) b * BYTES;
-                FloatVector dd = dx.mul(FloatVector.broadcast(F, Float.float16ToFloat(data.get(SHORT_LE, off + D))));
-                FloatVector dm = dx.mul(FloatVector.broadcast(F, Float.float16ToFloat(data.get(SHORT_LE, off + DMIN))));
-                int u0 = data.get(INT_LE, off + SCALES), u1 = data.get(INT_LE, off + SCALES + 4), u2 = data.get(INT_LE, off + SCALES + 8);
-                FloatVector acc = FloatVector.fromArray(F, scratch, 2 * r * FLEN), accMin = FloatVector.fromArray(F, scratch, (2 * r + 1) * FLEN);
+            // rows in pairs, sharing each activation load between two FMAs (an odd last row
+            // pairs with itself and its duplicate result is dropped)
+            for (int r = 0; r < rows; r += 2) {
+                int r1 = Math.min(r + 1, rows - 1);
+                long off0 = (rowStart + r) * rowBytes + (long) b * BYTES, off1 = (rowStart + r1) * rowBytes + (long) b * BYTES;
+                FloatVector dd0 = dx.mul(FloatVector.broadcast(F, Float.float16ToFloat(data.get(SHORT_LE, off0 + D))));
+                FloatVector dm0 = dx.mul(FloatVector.broadcast(F, Float.float16ToFloat(data.get(SHORT_LE, off0 + DMIN))));
+                FloatVector dd1 = dx.mul(FloatVector.broadcast(F, Float.float16ToFloat(data.get(SHORT_LE, off1 + D))));
+                FloatVector dm1 = dx.mul(FloatVector.broadcast(F, Float.float16ToFloat(data.get(SHORT_LE, off1 + DMIN))));
+                int a0 = data.get(INT_LE, off0 + SCALES), a1 = data.get(INT_LE, off0 + SCALES + 4), a2 = data.get(INT_LE, off0 + SCALES + 8);
+                int c0 = data.get(INT_LE, off1 + SCALES), c1 = data.get(INT_LE, off1 + SCALES + 4), c2 = data.get(INT_LE, off1 + SCALES + 8);
+                // sub-block j's scale in byte j of sc*, its min in byte j of mn* (j < 4: *Lo, else *Hi)
+                int scLo0 = a0 & 0x3f3f3f3f, scHi0 = (a2 & 0x0f0f0f0f) | ((a0 >>> 6) & 0x03030303) << 4;
+                int mnLo0 = a1 & 0x3f3f3f3f, mnHi0 = ((a2 >>> 4) & 0x0f0f0f0f) | ((a1 >>> 6) & 0x03030303) << 4;
+                int scLo1 = c0 & 0x3f3f3f3f, scHi1 = (c2 & 0x0f0f0f0f) | ((c0 >>> 6) & 0x03030303) << 4;
+                int mnLo1 = c1 & 0x3f3f3f3f, mnHi1 = ((c2 >>> 4) & 0x0f0f0f0f) | ((c1 >>> 6) & 0x03030303) << 4;
+                FloatVector acc0 = FloatVector.fromArray(F, scratch, 2 * r * FLEN), accMin0 = FloatVector.fromArray(F, scratch, (2 * r + 1) * FLEN);
+                FloatVector acc1 = FloatVector.fromArray(F, scratch, 2 * r1 * FLEN), accMin1 = FloatVector.fromArray(F, scratch, (2 * r1 + 1) * FLEN);
                 for (int c = 0; c < 4; c++) {
-                    int sh = 16 * (c & 1);
-                    int sc0, sc1, m0, m1;
-                    if (c < 2) {
-                        sc0 = (u0 >>> sh) & 63; sc1 = (u0 >>> sh + 8) & 63;
-                        m0 = (u1 >>> sh) & 63; m1 = (u1 >>> sh + 8) & 63;
-                    } else {
-                        sc0 = ((u2 >>> sh) & 15) | ((u0 >>> sh + 6) & 3) << 4; sc1 = ((u2 >>> sh + 8) & 15) | ((u0 >>> sh + 14) & 3) << 4;
-                        m0 = ((u2 >>> sh + 4) & 15) | ((u1 >>> sh + 6) & 3) << 4; m1 = ((u2 >>> sh + 12) & 15) | ((u1 >>> sh + 14) & 3) << 4;
-                    }
+                    int shift = 16 * (c & 1);
+                    int sw0 = (c < 2 ? scLo0 : scHi0) >>> shift, mw0 = (c < 2 ? mnLo0 : mnHi0) >>> shift;
+                    int sw1 = (c < 2 ? scLo1 : scHi1) >>> shift, mw1 = (c < 2 ? mnLo1 : mnHi1) >>> shift;
                     for (int l = 0; l < 32; l += FLEN) {
-                        IntVector p = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off + QS + 32 * c + l, LE).convertShape(VectorOperators.B2I, I_FOR_F, 0);
-                        ((FloatVector) p.and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, (float) sc0)).intoArray(scratch, wq + l);
-                        ((FloatVector) p.lanewise(VectorOperators.ASHR, 4).and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, (float) sc1)).intoArray(scratch, wq + 32 + l);
+                        IntVector p = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off0 + QS + 32 * c + l, LE).convertShape(VectorOperators.B2I, I_FOR_F, 0);
+                        ((FloatVector) p.and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, (float) (sw0 & 0xFF))).intoArray(scratch, wq + l);
+                        ((FloatVector) p.lanewise(VectorOperators.ASHR, 4).and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, (float) ((sw0 >>> 8) & 0xFF))).intoArray(scratch, wq + 32 + l);
+                        p = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off1 + QS + 32 * c + l, LE).convertShape(VectorOperators.B2I, I_FOR_F, 0);
+                        ((FloatVector) p.and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, (float) (sw1 & 0xFF))).intoArray(scratch, wq + BLOCK + l);
+                        ((FloatVector) p.lanewise(VectorOperators.ASHR, 4).and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, (float) ((sw1 >>> 8) & 0xFF))).intoArray(scratch, wq + BLOCK + 32 + l);
                     }
-                    // four independent FMA chains (one chain waited on the FMA latency at every
-                    // step); all partial sums are exact integers below 2^24, so any order is exact
-                    FloatVector ps0 = FloatVector.zero(F), ps1 = ps0, ps2 = ps0, ps3 = ps0;
+                    // two independent FMA chains per row (one chain waited on the FMA latency at
+                    // every step); all partial sums are exact integers below 2^24, so any order is exact
+                    FloatVector s00 = FloatVector.zero(F), s01 = s00, s10 = s00, s11 = s00;
                     int xc = xv + 64 * c * FLEN;
-                    for (int v = 0; v < 64; v += 4) {
-                        ps0 = FloatVector.broadcast(F, scratch[wq + v]).fma(FloatVector.fromArray(F, xt, xc + v * FLEN), ps0);
-                        ps1 = FloatVector.broadcast(F, scratch[wq + v + 1]).fma(FloatVector.fromArray(F, xt, xc + (v + 1) * FLEN), ps1);
-                        ps2 = FloatVector.broadcast(F, scratch[wq + v + 2]).fma(FloatVector.fromArray(F, xt, xc + (v + 2) * FLEN), ps2);
-                        ps3 = FloatVector.broadcast(F, scratch[wq + v + 3]).fma(FloatVector.fromArray(F, xt, xc + (v + 3) * FLEN), ps3);
+                    for (int v = 0; v < 64; v += 2) {
+                        FloatVector xa = FloatVector.fromArray(F, xt, xc + v * FLEN), xb = FloatVector.fromArray(F, xt, xc + (v + 1) * FLEN);
+                        s00 = FloatVector.broadcast(F, scratch[wq + v]).fma(xa, s00);
+                        s10 = FloatVector.broadcast(F, scratch[wq + BLOCK + v]).fma(xa, s10);
+                        s01 = FloatVector.broadcast(F, scratch[wq + v + 1]).fma(xb, s01);
+                        s11 = FloatVector.broadcast(F, scratch[wq + BLOCK + v + 1]).fma(xb, s11);
                     }
-                    FloatVector ps = ps0.add(ps1).add(ps2.add(ps3));
-                    FloatVector pm = FloatVector.fromArray(F, bt, xs + 2 * c * FLEN).mul(FloatVector.broadcast(F, (float) m0))
-                            .add(FloatVector.fromArray(F, bt, xs + (2 * c + 1) * FLEN).mul(FloatVector.broadcast(F, (float) m1)));
-                    acc = ps.fma(dd, acc);
-                    accMin = pm.fma(dm, accMin);
+                    FloatVector bsA = FloatVector.fromArray(F, bt, xs + 2 * c * FLEN), bsB = FloatVector.fromArray(F, bt, xs + (2 * c + 1) * FLEN);
+                    FloatVector pm0 = bsA.mul(FloatVector.broadcast(F, (float) (mw0 & 0xFF))).add(bsB.mul(FloatVector.broadcast(F, (float) ((mw0 >>> 8) & 0xFF))));
+                    FloatVector pm1 = bsA.mul(FloatVector.broadcast(F, (float) (mw1 & 0xFF))).add(bsB.mul(FloatVector.broadcast(F, (float) ((mw1 >>> 8) & 0xFF))));
+                    acc0 = s00.add(s01).fma(dd0, acc0);
+                    accMin0 = pm0.fma(dm0, accMin0);
+                    acc1 = s10.add(s11).fma(dd1, acc1);
+                    accMin1 = pm1.fma(dm1, accMin1);
                 }
-                acc.intoArray(scratch, 2 * r * FLEN);
-                accMin.intoArray(scratch, (2 * r + 1) * FLEN);
+                acc0.intoArray(scratch, 2 * r * FLEN);
+                accMin0.intoArray(scratch, (2 * r + 1) * FLEN);
+                if (r1 != r) {
+                    acc1.intoArray(scratch, 2 * r1 * FLEN);
+                    accMin1.intoArray(scratch, (2 * r1 + 1) * FLEN);
+                }
             }
         }
-        int res = wq + BLOCK;
+        int res = wq + 2 * BLOCK;
         for (int r = 0; r < rows; r++) {
             FloatVector.fromArray(F, scratch, 2 * r * FLEN).sub(FloatVector.fromArray(F, scratch, (2 * r + 1) * FLEN)).intoArray(scratch, res);
             for (int lane = 0; lane < valid; lane++) out[(tile * FLEN + lane) * outStride + rowStart + r] = scratch[res + lane];
