@@ -147,7 +147,7 @@ final class Q4_KFormat implements TensorFormat {
         int cols = x.cols();
         int gemmRows = x.count() - x.count() % 4;
         if (gemmRows > 0) {
-            float[] scratch = KernelScratch.floats(2 * (rowEnd - rowStart) * FLEN + 2 * BLOCK + FLEN);
+            float[] scratch = KernelScratch.floats(2 * (rowEnd - rowStart) * FLEN + 4 * BLOCK + FLEN);
             for (int tile = 0; tile * FLEN < gemmRows; tile++) {
                 gemmTile(data, rowBytes, rowStart, rowEnd, x, tile, Math.min(FLEN, gemmRows - tile * FLEN), scratch, out, outStride);
             }
@@ -297,7 +297,7 @@ final class Q4_KFormat implements TensorFormat {
     /**
      * The gemm order for weight rows [rowStart, rowEnd) and the {@code valid} activation rows of
      * token tile {@code tile}, with lanes = tokens ({@link Activations#quantsByToken}): per
-     * super-block and pair of rows, the 2×256 values sc_j·q are decoded with SIMD into
+     * super-block and group of four rows, the 4×256 values sc_j·q are decoded with SIMD into
      * {@code scratch}, then each pair's sums for FLEN tokens at once are Σ_v broadcast(sc·q_v)·x_v — exact integers
      * below 2^24 in any order — and acc = fma(pairSum, d·d_x, acc), accMin = fma(pairMin,
      * dmin·d_x, accMin) run lane-wise exactly as the scalar twin runs them per token. Super-blocks
@@ -308,69 +308,104 @@ final class Q4_KFormat implements TensorFormat {
                                  float[] scratch, float[] out, int outStride) {
         int cols = x.cols(), nb = cols / BLOCK, rows = rowEnd - rowStart;
         float[] xt = x.quantsByToken, st = x.scalesByToken, bt = x.sums32ByToken;
-        int wq = 2 * rows * FLEN; // the two rows' decoded super-blocks: scratch[wq … wq + 512)
+        int wq = 2 * rows * FLEN; // the four rows' decoded super-blocks: scratch[wq … wq + 4·256)
         java.util.Arrays.fill(scratch, 0, wq, 0f);
         for (int b = 0; b < nb; b++) {
             FloatVector dx = FloatVector.fromArray(F, st, (tile * nb + b) * FLEN);
             int xv = (tile * cols + b * BLOCK) * FLEN, xs = (tile * nb + b) * 8 * FLEN;
-            // rows in pairs, sharing each activation load between two FMAs (an odd last row
-            // pairs with itself and its duplicate result is dropped)
-            for (int r = 0; r < rows; r += 2) {
-                int r1 = Math.min(r + 1, rows - 1);
-                long off0 = (rowStart + r) * rowBytes + (long) b * BYTES, off1 = (rowStart + r1) * rowBytes + (long) b * BYTES;
+            // rows in fours, sharing each activation load between four FMAs (the last rows of
+            // a range that is not a multiple of 4 repeat its last row; duplicates are dropped)
+            for (int r0 = 0; r0 < rows; r0 += 4) {
+                int r1 = Math.min(r0 + 1, rows - 1);
+                int r2 = Math.min(r0 + 2, rows - 1);
+                int r3 = Math.min(r0 + 3, rows - 1);
+                long off0 = (rowStart + r0) * rowBytes + (long) b * BYTES;
                 FloatVector dd0 = dx.mul(FloatVector.broadcast(F, Float.float16ToFloat(data.get(SHORT_LE, off0 + D))));
                 FloatVector dm0 = dx.mul(FloatVector.broadcast(F, Float.float16ToFloat(data.get(SHORT_LE, off0 + DMIN))));
+                int u00 = data.get(INT_LE, off0 + SCALES), u10 = data.get(INT_LE, off0 + SCALES + 4), u20 = data.get(INT_LE, off0 + SCALES + 8);
+                long off1 = (rowStart + r1) * rowBytes + (long) b * BYTES;
                 FloatVector dd1 = dx.mul(FloatVector.broadcast(F, Float.float16ToFloat(data.get(SHORT_LE, off1 + D))));
                 FloatVector dm1 = dx.mul(FloatVector.broadcast(F, Float.float16ToFloat(data.get(SHORT_LE, off1 + DMIN))));
-                int a0 = data.get(INT_LE, off0 + SCALES), a1 = data.get(INT_LE, off0 + SCALES + 4), a2 = data.get(INT_LE, off0 + SCALES + 8);
-                int c0 = data.get(INT_LE, off1 + SCALES), c1 = data.get(INT_LE, off1 + SCALES + 4), c2 = data.get(INT_LE, off1 + SCALES + 8);
+                int u01 = data.get(INT_LE, off1 + SCALES), u11 = data.get(INT_LE, off1 + SCALES + 4), u21 = data.get(INT_LE, off1 + SCALES + 8);
+                long off2 = (rowStart + r2) * rowBytes + (long) b * BYTES;
+                FloatVector dd2 = dx.mul(FloatVector.broadcast(F, Float.float16ToFloat(data.get(SHORT_LE, off2 + D))));
+                FloatVector dm2 = dx.mul(FloatVector.broadcast(F, Float.float16ToFloat(data.get(SHORT_LE, off2 + DMIN))));
+                int u02 = data.get(INT_LE, off2 + SCALES), u12 = data.get(INT_LE, off2 + SCALES + 4), u22 = data.get(INT_LE, off2 + SCALES + 8);
+                long off3 = (rowStart + r3) * rowBytes + (long) b * BYTES;
+                FloatVector dd3 = dx.mul(FloatVector.broadcast(F, Float.float16ToFloat(data.get(SHORT_LE, off3 + D))));
+                FloatVector dm3 = dx.mul(FloatVector.broadcast(F, Float.float16ToFloat(data.get(SHORT_LE, off3 + DMIN))));
+                int u03 = data.get(INT_LE, off3 + SCALES), u13 = data.get(INT_LE, off3 + SCALES + 4), u23 = data.get(INT_LE, off3 + SCALES + 8);
                 // sub-block j's scale in byte j of sc*, its min in byte j of mn* (j < 4: *Lo, else *Hi)
-                int scLo0 = a0 & 0x3f3f3f3f, scHi0 = (a2 & 0x0f0f0f0f) | ((a0 >>> 6) & 0x03030303) << 4;
-                int mnLo0 = a1 & 0x3f3f3f3f, mnHi0 = ((a2 >>> 4) & 0x0f0f0f0f) | ((a1 >>> 6) & 0x03030303) << 4;
-                int scLo1 = c0 & 0x3f3f3f3f, scHi1 = (c2 & 0x0f0f0f0f) | ((c0 >>> 6) & 0x03030303) << 4;
-                int mnLo1 = c1 & 0x3f3f3f3f, mnHi1 = ((c2 >>> 4) & 0x0f0f0f0f) | ((c1 >>> 6) & 0x03030303) << 4;
-                FloatVector acc0 = FloatVector.fromArray(F, scratch, 2 * r * FLEN), accMin0 = FloatVector.fromArray(F, scratch, (2 * r + 1) * FLEN);
+                int scLo0 = u00 & 0x3f3f3f3f, scHi0 = (u20 & 0x0f0f0f0f) | ((u00 >>> 6) & 0x03030303) << 4;
+                int mnLo0 = u10 & 0x3f3f3f3f, mnHi0 = ((u20 >>> 4) & 0x0f0f0f0f) | ((u10 >>> 6) & 0x03030303) << 4;
+                FloatVector acc0 = FloatVector.fromArray(F, scratch, 2 * r0 * FLEN), accMin0 = FloatVector.fromArray(F, scratch, (2 * r0 + 1) * FLEN);
+                int scLo1 = u01 & 0x3f3f3f3f, scHi1 = (u21 & 0x0f0f0f0f) | ((u01 >>> 6) & 0x03030303) << 4;
+                int mnLo1 = u11 & 0x3f3f3f3f, mnHi1 = ((u21 >>> 4) & 0x0f0f0f0f) | ((u11 >>> 6) & 0x03030303) << 4;
                 FloatVector acc1 = FloatVector.fromArray(F, scratch, 2 * r1 * FLEN), accMin1 = FloatVector.fromArray(F, scratch, (2 * r1 + 1) * FLEN);
+                int scLo2 = u02 & 0x3f3f3f3f, scHi2 = (u22 & 0x0f0f0f0f) | ((u02 >>> 6) & 0x03030303) << 4;
+                int mnLo2 = u12 & 0x3f3f3f3f, mnHi2 = ((u22 >>> 4) & 0x0f0f0f0f) | ((u12 >>> 6) & 0x03030303) << 4;
+                FloatVector acc2 = FloatVector.fromArray(F, scratch, 2 * r2 * FLEN), accMin2 = FloatVector.fromArray(F, scratch, (2 * r2 + 1) * FLEN);
+                int scLo3 = u03 & 0x3f3f3f3f, scHi3 = (u23 & 0x0f0f0f0f) | ((u03 >>> 6) & 0x03030303) << 4;
+                int mnLo3 = u13 & 0x3f3f3f3f, mnHi3 = ((u23 >>> 4) & 0x0f0f0f0f) | ((u13 >>> 6) & 0x03030303) << 4;
+                FloatVector acc3 = FloatVector.fromArray(F, scratch, 2 * r3 * FLEN), accMin3 = FloatVector.fromArray(F, scratch, (2 * r3 + 1) * FLEN);
                 for (int c = 0; c < 4; c++) {
                     int shift = 16 * (c & 1);
                     int sw0 = (c < 2 ? scLo0 : scHi0) >>> shift, mw0 = (c < 2 ? mnLo0 : mnHi0) >>> shift;
                     int sw1 = (c < 2 ? scLo1 : scHi1) >>> shift, mw1 = (c < 2 ? mnLo1 : mnHi1) >>> shift;
+                    int sw2 = (c < 2 ? scLo2 : scHi2) >>> shift, mw2 = (c < 2 ? mnLo2 : mnHi2) >>> shift;
+                    int sw3 = (c < 2 ? scLo3 : scHi3) >>> shift, mw3 = (c < 2 ? mnLo3 : mnHi3) >>> shift;
                     for (int l = 0; l < 32; l += FLEN) {
-                        IntVector p = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off0 + QS + 32 * c + l, LE).convertShape(VectorOperators.B2I, I_FOR_F, 0);
-                        ((FloatVector) p.and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, (float) (sw0 & 0xFF))).intoArray(scratch, wq + l);
-                        ((FloatVector) p.lanewise(VectorOperators.ASHR, 4).and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, (float) ((sw0 >>> 8) & 0xFF))).intoArray(scratch, wq + 32 + l);
+                        IntVector p;
+                        p = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off0 + QS + 32 * c + l, LE).convertShape(VectorOperators.B2I, I_FOR_F, 0);
+                        ((FloatVector) p.and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, (float) (sw0 & 0xFF))).intoArray(scratch, wq + 0 * BLOCK + l);
+                        ((FloatVector) p.lanewise(VectorOperators.ASHR, 4).and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, (float) ((sw0 >>> 8) & 0xFF))).intoArray(scratch, wq + 0 * BLOCK + 32 + l);
                         p = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off1 + QS + 32 * c + l, LE).convertShape(VectorOperators.B2I, I_FOR_F, 0);
-                        ((FloatVector) p.and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, (float) (sw1 & 0xFF))).intoArray(scratch, wq + BLOCK + l);
-                        ((FloatVector) p.lanewise(VectorOperators.ASHR, 4).and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, (float) ((sw1 >>> 8) & 0xFF))).intoArray(scratch, wq + BLOCK + 32 + l);
+                        ((FloatVector) p.and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, (float) (sw1 & 0xFF))).intoArray(scratch, wq + 1 * BLOCK + l);
+                        ((FloatVector) p.lanewise(VectorOperators.ASHR, 4).and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, (float) ((sw1 >>> 8) & 0xFF))).intoArray(scratch, wq + 1 * BLOCK + 32 + l);
+                        p = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off2 + QS + 32 * c + l, LE).convertShape(VectorOperators.B2I, I_FOR_F, 0);
+                        ((FloatVector) p.and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, (float) (sw2 & 0xFF))).intoArray(scratch, wq + 2 * BLOCK + l);
+                        ((FloatVector) p.lanewise(VectorOperators.ASHR, 4).and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, (float) ((sw2 >>> 8) & 0xFF))).intoArray(scratch, wq + 2 * BLOCK + 32 + l);
+                        p = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off3 + QS + 32 * c + l, LE).convertShape(VectorOperators.B2I, I_FOR_F, 0);
+                        ((FloatVector) p.and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, (float) (sw3 & 0xFF))).intoArray(scratch, wq + 3 * BLOCK + l);
+                        ((FloatVector) p.lanewise(VectorOperators.ASHR, 4).and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, (float) ((sw3 >>> 8) & 0xFF))).intoArray(scratch, wq + 3 * BLOCK + 32 + l);
                     }
                     // two independent FMA chains per row (one chain waited on the FMA latency at
                     // every step); all partial sums are exact integers below 2^24, so any order is exact
-                    FloatVector s00 = FloatVector.zero(F), s01 = s00, s10 = s00, s11 = s00;
+                    FloatVector s0a = FloatVector.zero(F), s0b = s0a, s1a = FloatVector.zero(F), s1b = s0a, s2a = FloatVector.zero(F), s2b = s0a, s3a = FloatVector.zero(F), s3b = s0a;
                     int xc = xv + 64 * c * FLEN;
                     for (int v = 0; v < 64; v += 2) {
                         FloatVector xa = FloatVector.fromArray(F, xt, xc + v * FLEN), xb = FloatVector.fromArray(F, xt, xc + (v + 1) * FLEN);
-                        s00 = FloatVector.broadcast(F, scratch[wq + v]).fma(xa, s00);
-                        s10 = FloatVector.broadcast(F, scratch[wq + BLOCK + v]).fma(xa, s10);
-                        s01 = FloatVector.broadcast(F, scratch[wq + v + 1]).fma(xb, s01);
-                        s11 = FloatVector.broadcast(F, scratch[wq + BLOCK + v + 1]).fma(xb, s11);
+                        s0a = FloatVector.broadcast(F, scratch[wq + 0 * BLOCK + v]).fma(xa, s0a);
+                        s1a = FloatVector.broadcast(F, scratch[wq + 1 * BLOCK + v]).fma(xa, s1a);
+                        s2a = FloatVector.broadcast(F, scratch[wq + 2 * BLOCK + v]).fma(xa, s2a);
+                        s3a = FloatVector.broadcast(F, scratch[wq + 3 * BLOCK + v]).fma(xa, s3a);
+                        s0b = FloatVector.broadcast(F, scratch[wq + 0 * BLOCK + v + 1]).fma(xb, s0b);
+                        s1b = FloatVector.broadcast(F, scratch[wq + 1 * BLOCK + v + 1]).fma(xb, s1b);
+                        s2b = FloatVector.broadcast(F, scratch[wq + 2 * BLOCK + v + 1]).fma(xb, s2b);
+                        s3b = FloatVector.broadcast(F, scratch[wq + 3 * BLOCK + v + 1]).fma(xb, s3b);
                     }
                     FloatVector bsA = FloatVector.fromArray(F, bt, xs + 2 * c * FLEN), bsB = FloatVector.fromArray(F, bt, xs + (2 * c + 1) * FLEN);
-                    FloatVector pm0 = bsA.mul(FloatVector.broadcast(F, (float) (mw0 & 0xFF))).add(bsB.mul(FloatVector.broadcast(F, (float) ((mw0 >>> 8) & 0xFF))));
-                    FloatVector pm1 = bsA.mul(FloatVector.broadcast(F, (float) (mw1 & 0xFF))).add(bsB.mul(FloatVector.broadcast(F, (float) ((mw1 >>> 8) & 0xFF))));
-                    acc0 = s00.add(s01).fma(dd0, acc0);
-                    accMin0 = pm0.fma(dm0, accMin0);
-                    acc1 = s10.add(s11).fma(dd1, acc1);
-                    accMin1 = pm1.fma(dm1, accMin1);
+                    acc0 = s0a.add(s0b).fma(dd0, acc0);
+                    accMin0 = bsA.mul(FloatVector.broadcast(F, (float) (mw0 & 0xFF))).add(bsB.mul(FloatVector.broadcast(F, (float) ((mw0 >>> 8) & 0xFF)))).fma(dm0, accMin0);
+                    acc1 = s1a.add(s1b).fma(dd1, acc1);
+                    accMin1 = bsA.mul(FloatVector.broadcast(F, (float) (mw1 & 0xFF))).add(bsB.mul(FloatVector.broadcast(F, (float) ((mw1 >>> 8) & 0xFF)))).fma(dm1, accMin1);
+                    acc2 = s2a.add(s2b).fma(dd2, acc2);
+                    accMin2 = bsA.mul(FloatVector.broadcast(F, (float) (mw2 & 0xFF))).add(bsB.mul(FloatVector.broadcast(F, (float) ((mw2 >>> 8) & 0xFF)))).fma(dm2, accMin2);
+                    acc3 = s3a.add(s3b).fma(dd3, acc3);
+                    accMin3 = bsA.mul(FloatVector.broadcast(F, (float) (mw3 & 0xFF))).add(bsB.mul(FloatVector.broadcast(F, (float) ((mw3 >>> 8) & 0xFF)))).fma(dm3, accMin3);
                 }
-                acc0.intoArray(scratch, 2 * r * FLEN);
-                accMin0.intoArray(scratch, (2 * r + 1) * FLEN);
-                if (r1 != r) {
-                    acc1.intoArray(scratch, 2 * r1 * FLEN);
-                    accMin1.intoArray(scratch, (2 * r1 + 1) * FLEN);
-                }
+                // stored last row first: a duplicated row's results are overwritten by the same values
+                acc3.intoArray(scratch, 2 * r3 * FLEN);
+                accMin3.intoArray(scratch, (2 * r3 + 1) * FLEN);
+                acc2.intoArray(scratch, 2 * r2 * FLEN);
+                accMin2.intoArray(scratch, (2 * r2 + 1) * FLEN);
+                acc1.intoArray(scratch, 2 * r1 * FLEN);
+                accMin1.intoArray(scratch, (2 * r1 + 1) * FLEN);
+                acc0.intoArray(scratch, 2 * r0 * FLEN);
+                accMin0.intoArray(scratch, (2 * r0 + 1) * FLEN);
             }
         }
-        int res = wq + 2 * BLOCK;
+        int res = wq + 4 * BLOCK;
         for (int r = 0; r < rows; r++) {
             FloatVector.fromArray(F, scratch, 2 * r * FLEN).sub(FloatVector.fromArray(F, scratch, (2 * r + 1) * FLEN)).intoArray(scratch, res);
             for (int lane = 0; lane < valid; lane++) out[(tile * FLEN + lane) * outStride + rowStart + r] = scratch[res + lane];
