@@ -54,6 +54,7 @@ public final class ActivationQuantizer {
         for (int j = 0; j < 32; j++) {
             int q = (int) Math.rint(x[from + j] * id);
             out.quants[base + j] = (byte) q;
+            out.quantsAsShort[base + j] = (short) q;
             out.quantsAsFloat[base + j] = q;
             sum += q;
         }
@@ -107,6 +108,7 @@ public final class ActivationQuantizer {
         for (int j = 0; j < 256; j++) {
             int q = Math.min(127, (int) Math.rint(iscale * x[from + j]));
             out.quants[base + j] = (byte) q;
+            out.quantsAsShort[base + j] = (short) q;
             out.quantsAsFloat[base + j] = q;
             out.quantsAsShort[base + j] = (short) q;
         }

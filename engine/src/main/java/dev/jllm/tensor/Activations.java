@@ -33,7 +33,7 @@ public final class Activations {
     public float[] scales = new float[0];
     public float[] sums = new float[0];
     public short[] blockSums16 = new short[0];
-    /** Q8_K: the quants widened to short, for kernels that multiply in 16-bit lanes. */
+    /** Q8_0, Q8_1, Q8_K: the quants widened to short, for kernels that multiply in 16-bit lanes. */
     public short[] quantsAsShort = new short[0];
     /** Q8_K: the sums of each 32 quants (8 per block), for the min terms of Q4_K and Q5_K. */
     public int[] blockSums32 = new int[0];
@@ -68,6 +68,7 @@ public final class Activations {
             case F32, F16, BF16 -> values = grow(values, n);
             case Q8_0, Q8_1 -> {
                 quants = grow(quants, n);
+                quantsAsShort = grow(quantsAsShort, n);
                 quantsAsFloat = grow(quantsAsFloat, n);
                 dequantized = grow(dequantized, n);
                 scales = grow(scales, n / 32);

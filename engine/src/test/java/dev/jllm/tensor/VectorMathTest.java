@@ -46,7 +46,7 @@ class VectorMathTest {
         Random rnd = new Random(5);
         float[] x = new float[N], y = new float[N];
         int mismatches = 0, checked = 0;
-        for (int it = 0; it < 100000; it++) {
+        for (int it = 0; it < 1_600_000 / N; it++) { // the same number of values at any vector width
             for (int i = 0; i < N; i++) {
                 float v = switch (it % 4) {
                     case 0 -> (float) (rnd.nextGaussian() * 10);
