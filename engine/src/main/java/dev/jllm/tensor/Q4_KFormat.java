@@ -175,7 +175,7 @@ final class Q4_KFormat implements TensorFormat {
      * take {@link #dotWide}; narrower ones the two-pass {@link #dotNarrow}.
      */
     static float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols, int[] isums) {
-        return 2 * FLEN == 32 ? dotWide(data, rowOffset, x, xRow, cols) : dotNarrow(data, rowOffset, x, xRow, cols, isums);
+        return FLEN == 16 ? dotWide(data, rowOffset, x, xRow, cols) : dotNarrow(data, rowOffset, x, xRow, cols, isums);
     }
 
     /**

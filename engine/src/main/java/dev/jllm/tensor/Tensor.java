@@ -21,11 +21,4 @@ public record Tensor(String name, TensorFormat format, MemorySegment data, int r
     public void dequantizeRow(int r, float[] out, int offset) {
         format.dequantize(data, (long) r * cols, out, offset, cols);
     }
-
-    /** Decodes the whole tensor (meant for small tensors: norms, biases). */
-    public float[] toFloatArray() {
-        float[] out = new float[Math.multiplyExact(rows, cols)];
-        format.dequantize(data, 0, out, 0, out.length);
-        return out;
-    }
 }

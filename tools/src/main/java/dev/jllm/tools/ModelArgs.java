@@ -81,14 +81,8 @@ final class ModelArgs {
             if (Files.isDirectory(p)) throw new CliException(spec + " is a directory, not a model file");
             return p;
         }
-        String lower = spec.toLowerCase(Locale.ROOT);
-        if (lower.startsWith("http://") || lower.startsWith("https://")) {
-            URI url;
-            try {
-                url = URI.create(spec);
-            } catch (IllegalArgumentException e) {
-                throw new CliException("bad URL: " + spec);
-            }
+        URI url = httpUrl(spec);
+        if (url != null) {
             return pullUrl(url, store, allowPull);
         }
         ModelRegistry registry = ModelRegistry.load();
@@ -96,11 +90,27 @@ final class ModelArgs {
         if (entry.isPresent()) return ensureLocal(entry.get(), store, allowPull, false);
         var local = store.find(spec);
         if (local.isPresent()) return local.get();
+        String lower = spec.toLowerCase(Locale.ROOT);
         if (spec.contains("/") || spec.contains("\\") || lower.endsWith(".gguf") || lower.endsWith(".bin")) {
             throw new CliException("model file not found: " + spec + " (pass a .gguf file, or a model name: jllm list --registry)");
         }
         throw new CliException("unknown model '" + spec + "': not a file, not in " + store.folder() + ", not in the registry (known: "
                 + registry.entries().stream().map(ModelRegistry.Entry::name).collect(Collectors.joining(", ")) + ")");
+    }
+
+    /**
+     * {@code spec} as an http(s) URL, or null when it does not start with http:// or https://.
+     *
+     * @throws CliException if it starts like a URL but is not a valid one
+     */
+    static URI httpUrl(String spec) {
+        String lower = spec.toLowerCase(Locale.ROOT);
+        if (!lower.startsWith("http://") && !lower.startsWith("https://")) return null;
+        try {
+            return URI.create(spec);
+        } catch (IllegalArgumentException e) {
+            throw new CliException("bad URL: " + spec);
+        }
     }
 
     private static Path ensureLocal(ModelRegistry.Entry e, ModelStore store, boolean allowPull, boolean isDefault) {

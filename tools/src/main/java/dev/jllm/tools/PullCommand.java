@@ -2,7 +2,6 @@ package dev.jllm.tools;
 
 import java.net.URI;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
@@ -41,18 +40,12 @@ final class PullCommand implements Callable<Integer> {
         ModelStore store = ModelStore.fromEnvironment();
         Downloader downloader = new Downloader().retries(retries).retryDelay(Duration.ofMillis((long) (retryDelay * 1000)));
         ModelPuller puller = new ModelPuller(store, downloader);
-        String lower = what == null ? "" : what.toLowerCase(Locale.ROOT);
         ModelPuller.Result result;
         String label;
         DownloadProgress progress;
         try {
-            if (lower.startsWith("http://") || lower.startsWith("https://")) {
-                URI url;
-                try {
-                    url = URI.create(what);
-                } catch (IllegalArgumentException e) {
-                    throw new CliException("bad URL: " + what);
-                }
+            URI url = what == null ? null : ModelArgs.httpUrl(what);
+            if (url != null) {
                 String name = file != null ? file : Downloader.fileNameOf(url);
                 label = name != null ? name : what;
                 progress = new DownloadProgress(label);

@@ -88,16 +88,12 @@ final class OpenAiJson {
     }
 
     ObjectNode textCompletion(String id, long created, String text, Completion c) {
-        ObjectNode o = envelope(id, "text_completion", created);
-        ObjectNode choice = o.putArray("choices").addObject();
-        choice.put("text", text);
-        choice.put("index", 0);
-        choice.putNull("logprobs");
-        choice.put("finish_reason", finishReason(c.finishReason()));
+        ObjectNode o = textChunk(id, created, text, finishReason(c.finishReason()));
         o.set("usage", usage(c));
         return o;
     }
 
+    /** A text_completion object with one choice; a null finish reason is written as null (stream chunks). */
     ObjectNode textChunk(String id, long created, String text, String finishReason) {
         ObjectNode o = envelope(id, "text_completion", created);
         ObjectNode choice = o.putArray("choices").addObject();
