@@ -30,11 +30,15 @@ public final class ActivationQuantizer {
             case Q8_0, Q8_1 -> {
                 requireMultiple(cols, 32, type);
                 for (int b = 0; b < n / 32; b++) quantizeBlock32(x, offset + b * 32, out, b);
+                if (type == GGMLType.Q8_0 && count > 1) transpose(out, 32);
             }
             case Q8_K -> {
                 requireMultiple(cols, 256, type);
                 for (int b = 0; b < n / 256; b++) quantizeBlock256(x, offset + b * 256, out, b);
-                if (count > 1) transposeQ8K(out);
+                if (count > 1) {
+                    transpose(out, 256);
+                    transposeSums32(out);
+                }
             }
             default -> throw new IllegalArgumentException(type + " is not an activation encoding");
         }
@@ -64,16 +68,27 @@ public final class ActivationQuantizer {
         for (int j = 0; j < 32; j++) out.dequantized[base + j] = out.quantsAsFloat[base + j] * dh;
     }
 
-    /** Fills the token-major copy of a Q8_K batch (see {@link Activations#quantsByToken}). */
-    private static void transposeQ8K(Activations a) {
-        int cols = a.cols, nb = cols / 256, lanes = Simd.FLEN;
+    /** Fills the token-major quants and scales of a batch (see {@link Activations#quantsByToken}). */
+    private static void transpose(Activations a, int block) {
+        int cols = a.cols, nb = cols / block, lanes = Simd.FLEN;
         for (int tile = 0; tile < a.tiles(); tile++) {
             for (int lane = 0; lane < lanes; lane++) {
                 int t = tile * lanes + lane;
                 boolean real = t < a.count;
                 for (int c = 0; c < cols; c++) a.quantsByToken[(tile * cols + c) * lanes + lane] = real ? a.quantsAsFloat[t * cols + c] : 0;
+                for (int b = 0; b < nb; b++) a.scalesByToken[(tile * nb + b) * lanes + lane] = real ? a.scales[t * nb + b] : 0;
+            }
+        }
+    }
+
+    /** Q8_K batches: the token-major sums of each 32 quants, for the min terms of Q4_K. */
+    private static void transposeSums32(Activations a) {
+        int nb = a.cols / 256, lanes = Simd.FLEN;
+        for (int tile = 0; tile < a.tiles(); tile++) {
+            for (int lane = 0; lane < lanes; lane++) {
+                int t = tile * lanes + lane;
+                boolean real = t < a.count;
                 for (int b = 0; b < nb; b++) {
-                    a.scalesByToken[(tile * nb + b) * lanes + lane] = real ? a.scales[t * nb + b] : 0;
                     for (int j = 0; j < 8; j++) {
                         int s16 = (t * nb + b) * 16 + 2 * j;
                         a.sums32ByToken[((tile * nb + b) * 8 + j) * lanes + lane] = real ? a.blockSums16[s16] + a.blockSums16[s16 + 1] : 0;

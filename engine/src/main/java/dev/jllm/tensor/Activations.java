@@ -39,7 +39,7 @@ public final class Activations {
     public int[] blockSums32 = new int[0];
 
     /*
-     * Q8_K batches (count > 1) also keep a token-major copy for the batched K-quant kernels,
+     * Q8_0 and Q8_K batches (count > 1) also keep a token-major copy for the batched kernels,
      * which put tokens in vector lanes ("lanes = tokens"): the rows are split into tiles of
      * Simd.FLEN tokens (the last tile padded with zeros) and within a tile value c of every token
      * is stored contiguously.
@@ -53,6 +53,17 @@ public final class Activations {
 
     /** Number of FLEN-token tiles of the token-major copy. */
     int tiles() { return (count + Simd.FLEN - 1) / Simd.FLEN; }
+
+    /**
+     * The tokens a lanes = tokens kernel should take, the first ones of the batch: every full
+     * tile, and the last tile if at least half of it is real tokens. A tile costs the same
+     * however many of its lanes are padding, and below half full the per-token kernel is
+     * faster; the tokens after these go through it.
+     */
+    int laneTiledTokens() {
+        int full = count - count % Simd.FLEN;
+        return count - full >= Simd.FLEN / 2 ? count : full;
+    }
 
     public GGMLType type() { return type; }
     public int cols() { return cols; }
@@ -73,6 +84,11 @@ public final class Activations {
                 dequantized = grow(dequantized, n);
                 scales = grow(scales, n / 32);
                 sums = grow(sums, n / 32);
+                if (type == GGMLType.Q8_0 && count > 1) {
+                    int padded = Math.multiplyExact(tiles() * Simd.FLEN, cols);
+                    quantsByToken = grow(quantsByToken, padded);
+                    scalesByToken = grow(scalesByToken, padded / 32);
+                }
             }
             case Q8_K -> {
                 quants = grow(quants, n);

@@ -66,9 +66,10 @@ final class Q4_0Format implements TensorFormat {
      * signed 4-bit values, so (s << 28) >> 28 and s >> 4 give the two halves' (q − 8) exactly,
      * converted to float. Activations are used dequantized (x̂ = d_x · q_x, exact), so that a
      * block's Σ (q − 8)·x̂ is exact in every lane (d_x times an integer below 2^15).
-     * Every path (dot, matvec, matmul) folds each block's lane sums into the lane accumulators
-     * with fma(blockSum, d_w, acc) — the same rounding as fma(Σ q·q_x, d_w·d_x, acc) — and adds
-     * the lanes at the end of the row in a fixed order ({@link Simd#hsum}). (Scaling the decoded
+     * One row (dot, matvec) folds each block's lane sums into the lane accumulators with
+     * fma(blockSum, d_w, acc) — the same rounding as fma(Σ q·q_x, d_w·d_x, acc) — and adds the
+     * lanes at the end of the row in a fixed order ({@link Simd#hsum}). Batches (matmul) put
+     * tokens in lanes and round as the scalar twin does. (Scaling the decoded
      * weights by d_w and FMA'ing them straight into the row accumulators saves a third of the
      * batched FMAs, but rounds at every element and moved logits measurably.)
      *
@@ -121,80 +122,89 @@ final class Q4_0Format implements TensorFormat {
     }
 
     /**
-     * Tiles of 2 weight rows × 8 activation rows (16 lane accumulators): each block of the two
-     * weight rows is decoded once and used for the 8 activation rows, whose loads are shared by
-     * the two weight rows. Partial tiles repeat their last row / activation row and drop the
-     * duplicate results.
+     * Batches with lanes = tokens ({@link Activations#quantsByToken}), FLEN tokens per tile,
+     * for the tokens {@link Activations#laneTiledTokens} gives; the rest one at a time through
+     * {@link #dot}.
      */
     @Override
     public void matmul(MemorySegment data, long rowBytes, int rowStart, int rowEnd, Activations x,
                        float[] out, int outStride) {
-        int count = x.count();
-        // 16 activation rows at a time: their activations (16 × cols floats, 512 KB for the FFN's
-        // 8192) stay in L2 while the chunk's weight rows are swept; a prompt chunk of 32 ran 10–30%
-        // slower end to end than two chunks of 16 without this
-        for (int t0 = 0; t0 < count; t0 += 16) {
-            for (int r = rowStart; r < rowEnd; r += 2) {
-                for (int t = t0; t < Math.min(count, t0 + 16); t += 8) tile(data, rowBytes, r, Math.min(r + 1, rowEnd - 1), x, t, out, outStride);
-            }
+        int tiled = x.laneTiledTokens();
+        float[] scratch = KernelScratch.floats(4 * BLOCK + FLEN);
+        for (int tile = 0; tile * FLEN < tiled; tile++) {
+            gemmTile(data, rowBytes, rowStart, rowEnd, x, tile, Math.min(FLEN, tiled - tile * FLEN), scratch, out, outStride);
+        }
+        float[] lanes = KernelScratch.small();
+        for (int t = tiled; t < x.count(); t++) {
+            for (int r = rowStart; r < rowEnd; r++) out[t * outStride + r] = dot(data, r * rowBytes, x, t, x.cols(), lanes);
         }
     }
 
-    private static void tile(MemorySegment data, long rowBytes, int r0, int r1, Activations x, int t0, float[] out, int outStride) {
-        int cols = x.cols(), nb = cols / BLOCK, last = x.count() - 1;
-        float[] xd = x.dequantized;
-        long off0 = r0 * rowBytes, off1 = r1 * rowBytes;
-        int x0 = t0 * cols, x1 = Math.min(t0 + 1, last) * cols, x2 = Math.min(t0 + 2, last) * cols, x3 = Math.min(t0 + 3, last) * cols;
-        int x4 = Math.min(t0 + 4, last) * cols, x5 = Math.min(t0 + 5, last) * cols, x6 = Math.min(t0 + 6, last) * cols, x7 = Math.min(t0 + 7, last) * cols;
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a04 = a00, a05 = a00, a06 = a00, a07 = a00;
-        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00, a14 = a00, a15 = a00, a16 = a00, a17 = a00;
-        for (int b = 0; b < nb; b++) {
-            long p0 = off0 + (long) b * BYTES, p1 = off1 + (long) b * BYTES;
-            FloatVector v0 = FloatVector.broadcast(F, Float.float16ToFloat(data.get(SHORT_LE, p0)));
-            FloatVector v1 = FloatVector.broadcast(F, Float.float16ToFloat(data.get(SHORT_LE, p1)));
-            for (int j = 0; j < 16; j += FLEN) {
-                // the two rows' FLEN bytes, decoded as in dot: low halves (values j…) and high halves (16 + j…)
-                IntVector s0 = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, p0 + 2 + j, LE)
-                        .lanewise(VectorOperators.XOR, (byte) 0x88).convertShape(VectorOperators.B2I, I_FOR_F, 0);
-                IntVector s1 = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, p1 + 2 + j, LE)
-                        .lanewise(VectorOperators.XOR, (byte) 0x88).convertShape(VectorOperators.B2I, I_FOR_F, 0);
-                FloatVector w0l = (FloatVector) s0.lanewise(VectorOperators.LSHL, 28).lanewise(VectorOperators.ASHR, 28).convert(VectorOperators.I2F, 0);
-                FloatVector w0h = (FloatVector) s0.lanewise(VectorOperators.ASHR, 4).convert(VectorOperators.I2F, 0);
-                FloatVector w1l = (FloatVector) s1.lanewise(VectorOperators.LSHL, 28).lanewise(VectorOperators.ASHR, 28).convert(VectorOperators.I2F, 0);
-                FloatVector w1h = (FloatVector) s1.lanewise(VectorOperators.ASHR, 4).convert(VectorOperators.I2F, 0);
-                int c = b * BLOCK + j;
-                FloatVector xl, xh;
-                xl = FloatVector.fromArray(F, xd, x0 + c); xh = FloatVector.fromArray(F, xd, x0 + c + 16);
-                a00 = w0h.fma(xh, w0l.mul(xl)).fma(v0, a00); a10 = w1h.fma(xh, w1l.mul(xl)).fma(v1, a10);
-                xl = FloatVector.fromArray(F, xd, x1 + c); xh = FloatVector.fromArray(F, xd, x1 + c + 16);
-                a01 = w0h.fma(xh, w0l.mul(xl)).fma(v0, a01); a11 = w1h.fma(xh, w1l.mul(xl)).fma(v1, a11);
-                xl = FloatVector.fromArray(F, xd, x2 + c); xh = FloatVector.fromArray(F, xd, x2 + c + 16);
-                a02 = w0h.fma(xh, w0l.mul(xl)).fma(v0, a02); a12 = w1h.fma(xh, w1l.mul(xl)).fma(v1, a12);
-                xl = FloatVector.fromArray(F, xd, x3 + c); xh = FloatVector.fromArray(F, xd, x3 + c + 16);
-                a03 = w0h.fma(xh, w0l.mul(xl)).fma(v0, a03); a13 = w1h.fma(xh, w1l.mul(xl)).fma(v1, a13);
-                xl = FloatVector.fromArray(F, xd, x4 + c); xh = FloatVector.fromArray(F, xd, x4 + c + 16);
-                a04 = w0h.fma(xh, w0l.mul(xl)).fma(v0, a04); a14 = w1h.fma(xh, w1l.mul(xl)).fma(v1, a14);
-                xl = FloatVector.fromArray(F, xd, x5 + c); xh = FloatVector.fromArray(F, xd, x5 + c + 16);
-                a05 = w0h.fma(xh, w0l.mul(xl)).fma(v0, a05); a15 = w1h.fma(xh, w1l.mul(xl)).fma(v1, a15);
-                xl = FloatVector.fromArray(F, xd, x6 + c); xh = FloatVector.fromArray(F, xd, x6 + c + 16);
-                a06 = w0h.fma(xh, w0l.mul(xl)).fma(v0, a06); a16 = w1h.fma(xh, w1l.mul(xl)).fma(v1, a16);
-                xl = FloatVector.fromArray(F, xd, x7 + c); xh = FloatVector.fromArray(F, xd, x7 + c + 16);
-                a07 = w0h.fma(xh, w0l.mul(xl)).fma(v0, a07); a17 = w1h.fma(xh, w1l.mul(xl)).fma(v1, a17);
+    /**
+     * Weight rows [rowStart, rowEnd) times the {@code valid} tokens of token tile {@code tile},
+     * as {@link Q8_0Format}'s batched kernel does it: rows in fours, each block of the four rows
+     * decoded to the integers q − 8 as floats into {@code scratch} (scratch[32i + j] = value j
+     * of row i), every value broadcast and FMA'd with the tile's activation quants of its
+     * column, two chains per row; acc += blockSum · (d_w · d_x) per block, so every token's
+     * result is bit for bit {@link #dotScalar}'s. Only the decoding differs from Q8_0's kernel;
+     * the rest is written out in both on purpose: with the FMA loop in a shared helper, prompt
+     * processing ran 20% slower end to end (Q4_0 and Q8_0 alike, 3 interleaved rounds).
+     */
+    private static void gemmTile(MemorySegment data, long rowBytes, int rowStart, int rowEnd, Activations x, int tile, int valid,
+                                 float[] scratch, float[] out, int outStride) {
+        int cols = x.cols(), nb = cols / BLOCK, rows = rowEnd - rowStart, res = 4 * BLOCK;
+        float[] xt = x.quantsByToken, st = x.scalesByToken;
+        for (int r0 = 0; r0 < rows; r0 += 4) {
+            // a range that is not a multiple of 4 repeats its last row; the duplicates are dropped
+            int r1 = Math.min(r0 + 1, rows - 1), r2 = Math.min(r0 + 2, rows - 1), r3 = Math.min(r0 + 3, rows - 1);
+            long off0 = (rowStart + r0) * rowBytes, off1 = (rowStart + r1) * rowBytes, off2 = (rowStart + r2) * rowBytes, off3 = (rowStart + r3) * rowBytes;
+            FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+            for (int b = 0; b < nb; b++) {
+                long p0 = off0 + (long) b * BYTES, p1 = off1 + (long) b * BYTES, p2 = off2 + (long) b * BYTES, p3 = off3 + (long) b * BYTES;
+                for (int j = 0; j < 16; j += FLEN) {
+                    IntVector q;
+                    q = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, p0 + 2 + j, LE).lanewise(VectorOperators.XOR, (byte) 0x88).convertShape(VectorOperators.B2I, I_FOR_F, 0);
+                    ((FloatVector) q.lanewise(VectorOperators.LSHL, 28).lanewise(VectorOperators.ASHR, 28).convert(VectorOperators.I2F, 0)).intoArray(scratch, j);
+                    ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).convert(VectorOperators.I2F, 0)).intoArray(scratch, 16 + j);
+                    q = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, p1 + 2 + j, LE).lanewise(VectorOperators.XOR, (byte) 0x88).convertShape(VectorOperators.B2I, I_FOR_F, 0);
+                    ((FloatVector) q.lanewise(VectorOperators.LSHL, 28).lanewise(VectorOperators.ASHR, 28).convert(VectorOperators.I2F, 0)).intoArray(scratch, BLOCK + j);
+                    ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).convert(VectorOperators.I2F, 0)).intoArray(scratch, BLOCK + 16 + j);
+                    q = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, p2 + 2 + j, LE).lanewise(VectorOperators.XOR, (byte) 0x88).convertShape(VectorOperators.B2I, I_FOR_F, 0);
+                    ((FloatVector) q.lanewise(VectorOperators.LSHL, 28).lanewise(VectorOperators.ASHR, 28).convert(VectorOperators.I2F, 0)).intoArray(scratch, 2 * BLOCK + j);
+                    ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).convert(VectorOperators.I2F, 0)).intoArray(scratch, 2 * BLOCK + 16 + j);
+                    q = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, p3 + 2 + j, LE).lanewise(VectorOperators.XOR, (byte) 0x88).convertShape(VectorOperators.B2I, I_FOR_F, 0);
+                    ((FloatVector) q.lanewise(VectorOperators.LSHL, 28).lanewise(VectorOperators.ASHR, 28).convert(VectorOperators.I2F, 0)).intoArray(scratch, 3 * BLOCK + j);
+                    ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).convert(VectorOperators.I2F, 0)).intoArray(scratch, 3 * BLOCK + 16 + j);
+                }
+                FloatVector s0a = FloatVector.zero(F), s0b = s0a, s1a = s0a, s1b = s0a, s2a = s0a, s2b = s0a, s3a = s0a, s3b = s0a;
+                int xc = (tile * cols + b * BLOCK) * FLEN;
+                for (int v = 0; v < BLOCK; v += 2) {
+                    FloatVector xa = FloatVector.fromArray(F, xt, xc + v * FLEN), xb = FloatVector.fromArray(F, xt, xc + (v + 1) * FLEN);
+                    s0a = FloatVector.broadcast(F, scratch[v]).fma(xa, s0a);
+                    s1a = FloatVector.broadcast(F, scratch[BLOCK + v]).fma(xa, s1a);
+                    s2a = FloatVector.broadcast(F, scratch[2 * BLOCK + v]).fma(xa, s2a);
+                    s3a = FloatVector.broadcast(F, scratch[3 * BLOCK + v]).fma(xa, s3a);
+                    s0b = FloatVector.broadcast(F, scratch[v + 1]).fma(xb, s0b);
+                    s1b = FloatVector.broadcast(F, scratch[BLOCK + v + 1]).fma(xb, s1b);
+                    s2b = FloatVector.broadcast(F, scratch[2 * BLOCK + v + 1]).fma(xb, s2b);
+                    s3b = FloatVector.broadcast(F, scratch[3 * BLOCK + v + 1]).fma(xb, s3b);
+                }
+                FloatVector dx = FloatVector.fromArray(F, st, (tile * nb + b) * FLEN);
+                acc0 = acc0.add(s0a.add(s0b).mul(dx.mul(Float.float16ToFloat(data.get(SHORT_LE, p0)))));
+                acc1 = acc1.add(s1a.add(s1b).mul(dx.mul(Float.float16ToFloat(data.get(SHORT_LE, p1)))));
+                acc2 = acc2.add(s2a.add(s2b).mul(dx.mul(Float.float16ToFloat(data.get(SHORT_LE, p2)))));
+                acc3 = acc3.add(s3a.add(s3b).mul(dx.mul(Float.float16ToFloat(data.get(SHORT_LE, p3)))));
             }
+            int o = tile * FLEN * outStride + rowStart;
+            acc0.intoArray(scratch, res);
+            for (int lane = 0; lane < valid; lane++) out[o + lane * outStride + r0] = scratch[res + lane];
+            acc1.intoArray(scratch, res);
+            for (int lane = 0; lane < valid; lane++) out[o + lane * outStride + r1] = scratch[res + lane];
+            acc2.intoArray(scratch, res);
+            for (int lane = 0; lane < valid; lane++) out[o + lane * outStride + r2] = scratch[res + lane];
+            acc3.intoArray(scratch, res);
+            for (int lane = 0; lane < valid; lane++) out[o + lane * outStride + r3] = scratch[res + lane];
         }
-        // results of the tile: out[t * outStride + r], the duplicated rows and activation rows dropped
-        int n = Math.min(8, last + 1 - t0);
-        int o0 = t0 * outStride + r0, o1 = t0 * outStride + r1;
-        float[] lanes = KernelScratch.small();
-        a00.intoArray(lanes, 0); out[o0] = Simd.hsum(lanes);
-        a10.intoArray(lanes, 0); out[o1] = Simd.hsum(lanes);
-        if (n > 1) { a01.intoArray(lanes, 0); out[o0 + outStride] = Simd.hsum(lanes); a11.intoArray(lanes, 0); out[o1 + outStride] = Simd.hsum(lanes); }
-        if (n > 2) { a02.intoArray(lanes, 0); out[o0 + 2 * outStride] = Simd.hsum(lanes); a12.intoArray(lanes, 0); out[o1 + 2 * outStride] = Simd.hsum(lanes); }
-        if (n > 3) { a03.intoArray(lanes, 0); out[o0 + 3 * outStride] = Simd.hsum(lanes); a13.intoArray(lanes, 0); out[o1 + 3 * outStride] = Simd.hsum(lanes); }
-        if (n > 4) { a04.intoArray(lanes, 0); out[o0 + 4 * outStride] = Simd.hsum(lanes); a14.intoArray(lanes, 0); out[o1 + 4 * outStride] = Simd.hsum(lanes); }
-        if (n > 5) { a05.intoArray(lanes, 0); out[o0 + 5 * outStride] = Simd.hsum(lanes); a15.intoArray(lanes, 0); out[o1 + 5 * outStride] = Simd.hsum(lanes); }
-        if (n > 6) { a06.intoArray(lanes, 0); out[o0 + 6 * outStride] = Simd.hsum(lanes); a16.intoArray(lanes, 0); out[o1 + 6 * outStride] = Simd.hsum(lanes); }
-        if (n > 7) { a07.intoArray(lanes, 0); out[o0 + 7 * outStride] = Simd.hsum(lanes); a17.intoArray(lanes, 0); out[o1 + 7 * outStride] = Simd.hsum(lanes); }
     }
 
     /** ggml's quantize_row_q4_0_ref: the value m of largest magnitude sets d = m / −8. */

@@ -181,10 +181,10 @@ class TensorFormatKernelTest {
     }
 
     /**
-     * The batched and multi-row paths with row and token counts around their tile sizes (2 rows
-     * × 8 tokens for Q4_0/Q8_0, FLEN-token tiles and the gemm/gemv split at count − count mod 4
-     * for the K-quants): matmul on a row sub-range and matvec of every activation row against
-     * the scalar twin, and the exact-order formats bit for bit.
+     * The batched and multi-row paths with row and token counts around their tile sizes (4 rows
+     * × FLEN tokens and the per-token rest for Q4_0/Q8_0, FLEN-token tiles and the gemm/gemv
+     * split at count − count mod 4 for the K-quants): matmul on a row sub-range and matvec of
+     * every activation row against the scalar twin, and the exact-order paths bit for bit.
      */
     @ParameterizedTest(name = "{0} rows={1} tokens={2}")
     @MethodSource("batchShapes")
@@ -205,6 +205,11 @@ class TensorFormatKernelTest {
             java.util.Arrays.fill(mm, Float.NaN);
             f.matmul(w, rowBytes, r0, r1, a, mm, stride);
             int gemmRows = tokens - tokens % 4;
+            boolean tokenLanes = type == GGMLType.Q4_0 || type == GGMLType.Q8_0;
+            if (tokenLanes && tokens > 1) {
+                int full = tokens - tokens % Simd.FLEN;
+                assertEquals(tokens - full >= Simd.FLEN / 2 ? tokens : full, a.laneTiledTokens(), "tokens in lane tiles");
+            }
             for (int t = 0; t < tokens; t++) {
                 float[] mv = new float[rows];
                 f.matvec(w, rowBytes, r0, r1, a, t, mv, 0);
@@ -215,6 +220,9 @@ class TensorFormatKernelTest {
                     if (exact) {
                         assertEquals(expected, mv[r - r0], 0f, "matvec" + where);
                         assertEquals(batch, mm[t * stride + r], 0f, "matmul" + where);
+                    } else if (tokenLanes && tokens > 1 && t < a.laneTiledTokens()) {
+                        assertClose(expected, mv[r - r0], magnitude(f, w, r, rowBytes, cols, a, t), "matvec" + where);
+                        assertEquals(expected, mm[t * stride + r], 0f, "matmul (token lanes)" + where);
                     } else {
                         float scale = magnitude(f, w, r, rowBytes, cols, a, t);
                         assertClose(expected, mv[r - r0], scale, "matvec" + where);
