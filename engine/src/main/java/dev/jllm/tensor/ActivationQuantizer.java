@@ -71,7 +71,7 @@ public final class ActivationQuantizer {
     /** Fills the token-major quants and scales of a batch (see {@link Activations#quantsByToken}). */
     private static void transpose(Activations a, int block) {
         int cols = a.cols, nb = cols / block, lanes = Simd.FLEN;
-        for (int tile = 0; tile < a.tiles(); tile++) {
+        for (int tile = 0; tile < a.paddedTiles(); tile++) {
             for (int lane = 0; lane < lanes; lane++) {
                 int t = tile * lanes + lane;
                 boolean real = t < a.count;
@@ -84,7 +84,7 @@ public final class ActivationQuantizer {
     /** Q8_K batches: the token-major sums of each 32 quants, for the min terms of Q4_K. */
     private static void transposeSums32(Activations a) {
         int nb = a.cols / 256, lanes = Simd.FLEN;
-        for (int tile = 0; tile < a.tiles(); tile++) {
+        for (int tile = 0; tile < a.paddedTiles(); tile++) {
             for (int lane = 0; lane < lanes; lane++) {
                 int t = tile * lanes + lane;
                 boolean real = t < a.count;

@@ -41,8 +41,8 @@ public final class Activations {
     /*
      * Q8_0 and Q8_K batches (count > 1) also keep a token-major copy for the batched kernels,
      * which put tokens in vector lanes ("lanes = tokens"): the rows are split into tiles of
-     * Simd.FLEN tokens (the last tile padded with zeros) and within a tile value c of every token
-     * is stored contiguously.
+     * Simd.FLEN tokens (the last tile padded with zeros, and an all-zero tile added to make the
+     * count even) and within a tile value c of every token is stored contiguously.
      */
     /** quantsByToken[(tile·cols + c)·FLEN + lane] = quant c of token tile·FLEN + lane, as float. */
     public float[] quantsByToken = new float[0];
@@ -51,8 +51,14 @@ public final class Activations {
     /** sums32ByToken[((tile·blocks + b)·8 + j)·FLEN + lane] = Σ of the 32 quants of sub-block j of block b, as float. */
     public float[] sums32ByToken = new float[0];
 
-    /** Number of FLEN-token tiles of the token-major copy. */
+    /** Number of FLEN-token tiles holding the batch's tokens. */
     int tiles() { return (count + Simd.FLEN - 1) / Simd.FLEN; }
+
+    /**
+     * Number of tiles in the token-major copy: {@link #tiles} rounded up to even, so that
+     * kernels taking tiles in pairs always find a second one (all zeros if the batch has none).
+     */
+    int paddedTiles() { return (tiles() + 1) & ~1; }
 
     /**
      * The tokens a lanes = tokens kernel should take, the first ones of the batch: every full
@@ -85,7 +91,7 @@ public final class Activations {
                 scales = grow(scales, n / 32);
                 sums = grow(sums, n / 32);
                 if (type == GGMLType.Q8_0 && count > 1) {
-                    int padded = Math.multiplyExact(tiles() * Simd.FLEN, cols);
+                    int padded = Math.multiplyExact(paddedTiles() * Simd.FLEN, cols);
                     quantsByToken = grow(quantsByToken, padded);
                     scalesByToken = grow(scalesByToken, padded / 32);
                 }
@@ -98,7 +104,7 @@ public final class Activations {
                 blockSums32 = grow(blockSums32, n / 32);
                 quantsAsShort = grow(quantsAsShort, n);
                 if (count > 1) {
-                    int padded = Math.multiplyExact(tiles() * Simd.FLEN, cols);
+                    int padded = Math.multiplyExact(paddedTiles() * Simd.FLEN, cols);
                     quantsByToken = grow(quantsByToken, padded);
                     scalesByToken = grow(scalesByToken, padded / 256);
                     sums32ByToken = grow(sums32ByToken, padded / 32);
