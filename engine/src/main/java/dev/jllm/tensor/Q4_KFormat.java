@@ -138,8 +138,8 @@ final class Q4_KFormat implements TensorFormat {
 
     /**
      * A batch as llama.cpp's repacked kernels take it: activation rows below
-     * count − count mod 4 in the gemm order ({@link #gemmTile}, FLEN activation rows at a time),
-     * the rest in the gemv order.
+     * count − count mod 4 in the gemm order ({@link #gemmTilePair}, two tiles of FLEN activation
+     * rows at a time), the rest in the gemv order.
      */
     @Override
     public void matmul(MemorySegment data, long rowBytes, int rowStart, int rowEnd, Activations x,
@@ -147,9 +147,10 @@ final class Q4_KFormat implements TensorFormat {
         int cols = x.cols();
         int gemmRows = x.count() - x.count() % 4;
         if (gemmRows > 0) {
-            float[] scratch = KernelScratch.floats(2 * (rowEnd - rowStart) * FLEN + 4 * BLOCK + FLEN);
-            for (int tile = 0; tile * FLEN < gemmRows; tile++) {
-                gemmTile(data, rowBytes, rowStart, rowEnd, x, tile, Math.min(FLEN, gemmRows - tile * FLEN), scratch, out, outStride);
+            float[] scratch = KernelScratch.floats(4 * (rowEnd - rowStart) * FLEN + 4 * BLOCK + FLEN);
+            for (int tile = 0; tile * FLEN < gemmRows; tile += 2) {
+                int valid = Math.min(FLEN, gemmRows - tile * FLEN), valid2 = Math.max(0, Math.min(FLEN, gemmRows - (tile + 1) * FLEN));
+                gemmTilePair(data, rowBytes, rowStart, rowEnd, x, tile, valid, valid2, scratch, out, outStride);
             }
         }
         int[] isums = KernelScratch.ints(cols / BLOCK);
@@ -295,24 +296,29 @@ final class Q4_KFormat implements TensorFormat {
     }
 
     /**
-     * The gemm order for weight rows [rowStart, rowEnd) and the {@code valid} activation rows of
-     * token tile {@code tile}, with lanes = tokens ({@link Activations#quantsByToken}): per
-     * super-block and group of four rows, the 4×256 values sc_j·q are decoded with SIMD into
-     * {@code scratch}, then each pair's sums for FLEN tokens at once are Σ_v broadcast(sc·q_v)·x_v — exact integers
-     * below 2^24 in any order — and acc = fma(pairSum, d·d_x, acc), accMin = fma(pairMin,
-     * dmin·d_x, accMin) run lane-wise exactly as the scalar twin runs them per token. Super-blocks
-     * are the outer loop so that the tile's activations for one (16 KB with 16 lanes) stay in L1;
-     * each row's two accumulators wait in {@code scratch} meanwhile.
+     * The gemm order for weight rows [rowStart, rowEnd) and token tiles {@code tile} and
+     * {@code tile + 1} ({@code valid} and {@code valid2} of whose activation rows are wanted),
+     * with lanes = tokens ({@link Activations#quantsByToken}): per super-block and group of four
+     * rows, the 4×64 values sc_j·q of each pair of sub-blocks are decoded with SIMD into
+     * {@code scratch}, then each pair's sums for the two tiles' tokens are Σ_v broadcast(sc·q_v)·x_v
+     * (each broadcast feeding an FMA per tile) — exact integers below 2^24 in any order — and
+     * acc = fma(pairSum, d·d_x, acc), accMin = fma(pairMin, dmin·d_x, accMin) run lane-wise
+     * exactly as the scalar twin runs them per token. Super-blocks are the outer loop so that
+     * the tiles' activations for one (32 KB with 16 lanes) stay in L1; each row's four
+     * accumulators (acc and accMin per tile) wait in {@code scratch} meanwhile. Two tiles per
+     * broadcast rather than one: 0.75 loads per FMA instead of 1.25, which were the limit.
      */
-    private static void gemmTile(MemorySegment data, long rowBytes, int rowStart, int rowEnd, Activations x, int tile, int valid,
-                                 float[] scratch, float[] out, int outStride) {
+    private static void gemmTilePair(MemorySegment data, long rowBytes, int rowStart, int rowEnd, Activations x, int tile, int valid, int valid2,
+                                     float[] scratch, float[] out, int outStride) {
         int cols = x.cols(), nb = cols / BLOCK, rows = rowEnd - rowStart;
         float[] xt = x.quantsByToken, st = x.scalesByToken, bt = x.sums32ByToken;
-        int wq = 2 * rows * FLEN; // the four rows' decoded super-blocks: scratch[wq … wq + 4·256)
+        // scratch[4·r·FLEN …]: row r's acc and accMin for the first tile, then for the second
+        int wq = 4 * rows * FLEN; // the four rows' decoded sub-block pair: scratch[wq + 256·i …]
         java.util.Arrays.fill(scratch, 0, wq, 0f);
         for (int b = 0; b < nb; b++) {
-            FloatVector dx = FloatVector.fromArray(F, st, (tile * nb + b) * FLEN);
-            int xv = (tile * cols + b * BLOCK) * FLEN, xs = (tile * nb + b) * 8 * FLEN;
+            FloatVector dxA = FloatVector.fromArray(F, st, (tile * nb + b) * FLEN), dxB = FloatVector.fromArray(F, st, ((tile + 1) * nb + b) * FLEN);
+            int xvA = (tile * cols + b * BLOCK) * FLEN, xvB = xvA + cols * FLEN;
+            int xsA = (tile * nb + b) * 8 * FLEN, xsB = ((tile + 1) * nb + b) * 8 * FLEN;
             // rows in fours, sharing each activation load between four FMAs (the last rows of
             // a range that is not a multiple of 4 repeat its last row; duplicates are dropped)
             for (int r0 = 0; r0 < rows; r0 += 4) {
@@ -320,34 +326,26 @@ final class Q4_KFormat implements TensorFormat {
                 int r2 = Math.min(r0 + 2, rows - 1);
                 int r3 = Math.min(r0 + 3, rows - 1);
                 long off0 = (rowStart + r0) * rowBytes + (long) b * BYTES;
-                FloatVector dd0 = dx.mul(FloatVector.broadcast(F, Float.float16ToFloat(data.get(SHORT_LE, off0 + D))));
-                FloatVector dm0 = dx.mul(FloatVector.broadcast(F, Float.float16ToFloat(data.get(SHORT_LE, off0 + DMIN))));
+                float d0 = Float.float16ToFloat(data.get(SHORT_LE, off0 + D)), dm0 = Float.float16ToFloat(data.get(SHORT_LE, off0 + DMIN));
                 int u00 = data.get(INT_LE, off0 + SCALES), u10 = data.get(INT_LE, off0 + SCALES + 4), u20 = data.get(INT_LE, off0 + SCALES + 8);
                 long off1 = (rowStart + r1) * rowBytes + (long) b * BYTES;
-                FloatVector dd1 = dx.mul(FloatVector.broadcast(F, Float.float16ToFloat(data.get(SHORT_LE, off1 + D))));
-                FloatVector dm1 = dx.mul(FloatVector.broadcast(F, Float.float16ToFloat(data.get(SHORT_LE, off1 + DMIN))));
+                float d1 = Float.float16ToFloat(data.get(SHORT_LE, off1 + D)), dm1 = Float.float16ToFloat(data.get(SHORT_LE, off1 + DMIN));
                 int u01 = data.get(INT_LE, off1 + SCALES), u11 = data.get(INT_LE, off1 + SCALES + 4), u21 = data.get(INT_LE, off1 + SCALES + 8);
                 long off2 = (rowStart + r2) * rowBytes + (long) b * BYTES;
-                FloatVector dd2 = dx.mul(FloatVector.broadcast(F, Float.float16ToFloat(data.get(SHORT_LE, off2 + D))));
-                FloatVector dm2 = dx.mul(FloatVector.broadcast(F, Float.float16ToFloat(data.get(SHORT_LE, off2 + DMIN))));
+                float d2 = Float.float16ToFloat(data.get(SHORT_LE, off2 + D)), dm2 = Float.float16ToFloat(data.get(SHORT_LE, off2 + DMIN));
                 int u02 = data.get(INT_LE, off2 + SCALES), u12 = data.get(INT_LE, off2 + SCALES + 4), u22 = data.get(INT_LE, off2 + SCALES + 8);
                 long off3 = (rowStart + r3) * rowBytes + (long) b * BYTES;
-                FloatVector dd3 = dx.mul(FloatVector.broadcast(F, Float.float16ToFloat(data.get(SHORT_LE, off3 + D))));
-                FloatVector dm3 = dx.mul(FloatVector.broadcast(F, Float.float16ToFloat(data.get(SHORT_LE, off3 + DMIN))));
+                float d3 = Float.float16ToFloat(data.get(SHORT_LE, off3 + D)), dm3 = Float.float16ToFloat(data.get(SHORT_LE, off3 + DMIN));
                 int u03 = data.get(INT_LE, off3 + SCALES), u13 = data.get(INT_LE, off3 + SCALES + 4), u23 = data.get(INT_LE, off3 + SCALES + 8);
                 // sub-block j's scale in byte j of sc*, its min in byte j of mn* (j < 4: *Lo, else *Hi)
                 int scLo0 = u00 & 0x3f3f3f3f, scHi0 = (u20 & 0x0f0f0f0f) | ((u00 >>> 6) & 0x03030303) << 4;
                 int mnLo0 = u10 & 0x3f3f3f3f, mnHi0 = ((u20 >>> 4) & 0x0f0f0f0f) | ((u10 >>> 6) & 0x03030303) << 4;
-                FloatVector acc0 = FloatVector.fromArray(F, scratch, 2 * r0 * FLEN), accMin0 = FloatVector.fromArray(F, scratch, (2 * r0 + 1) * FLEN);
                 int scLo1 = u01 & 0x3f3f3f3f, scHi1 = (u21 & 0x0f0f0f0f) | ((u01 >>> 6) & 0x03030303) << 4;
                 int mnLo1 = u11 & 0x3f3f3f3f, mnHi1 = ((u21 >>> 4) & 0x0f0f0f0f) | ((u11 >>> 6) & 0x03030303) << 4;
-                FloatVector acc1 = FloatVector.fromArray(F, scratch, 2 * r1 * FLEN), accMin1 = FloatVector.fromArray(F, scratch, (2 * r1 + 1) * FLEN);
                 int scLo2 = u02 & 0x3f3f3f3f, scHi2 = (u22 & 0x0f0f0f0f) | ((u02 >>> 6) & 0x03030303) << 4;
                 int mnLo2 = u12 & 0x3f3f3f3f, mnHi2 = ((u22 >>> 4) & 0x0f0f0f0f) | ((u12 >>> 6) & 0x03030303) << 4;
-                FloatVector acc2 = FloatVector.fromArray(F, scratch, 2 * r2 * FLEN), accMin2 = FloatVector.fromArray(F, scratch, (2 * r2 + 1) * FLEN);
                 int scLo3 = u03 & 0x3f3f3f3f, scHi3 = (u23 & 0x0f0f0f0f) | ((u03 >>> 6) & 0x03030303) << 4;
                 int mnLo3 = u13 & 0x3f3f3f3f, mnHi3 = ((u23 >>> 4) & 0x0f0f0f0f) | ((u13 >>> 6) & 0x03030303) << 4;
-                FloatVector acc3 = FloatVector.fromArray(F, scratch, 2 * r3 * FLEN), accMin3 = FloatVector.fromArray(F, scratch, (2 * r3 + 1) * FLEN);
                 for (int c = 0; c < 4; c++) {
                     int shift = 16 * (c & 1);
                     int sw0 = (c < 2 ? scLo0 : scHi0) >>> shift, mw0 = (c < 2 ? mnLo0 : mnHi0) >>> shift;
@@ -369,46 +367,62 @@ final class Q4_KFormat implements TensorFormat {
                         ((FloatVector) p.and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, (float) (sw3 & 0xFF))).intoArray(scratch, wq + 3 * BLOCK + l);
                         ((FloatVector) p.lanewise(VectorOperators.ASHR, 4).and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, (float) ((sw3 >>> 8) & 0xFF))).intoArray(scratch, wq + 3 * BLOCK + 32 + l);
                     }
-                    // two independent FMA chains per row (one chain waited on the FMA latency at
-                    // every step); all partial sums are exact integers below 2^24, so any order is exact
-                    FloatVector s0a = FloatVector.zero(F), s0b = s0a, s1a = FloatVector.zero(F), s1b = s0a, s2a = FloatVector.zero(F), s2b = s0a, s3a = FloatVector.zero(F), s3b = s0a;
-                    int xc = xv + 64 * c * FLEN;
-                    for (int v = 0; v < 64; v += 2) {
-                        FloatVector xa = FloatVector.fromArray(F, xt, xc + v * FLEN), xb = FloatVector.fromArray(F, xt, xc + (v + 1) * FLEN);
-                        s0a = FloatVector.broadcast(F, scratch[wq + 0 * BLOCK + v]).fma(xa, s0a);
-                        s1a = FloatVector.broadcast(F, scratch[wq + 1 * BLOCK + v]).fma(xa, s1a);
-                        s2a = FloatVector.broadcast(F, scratch[wq + 2 * BLOCK + v]).fma(xa, s2a);
-                        s3a = FloatVector.broadcast(F, scratch[wq + 3 * BLOCK + v]).fma(xa, s3a);
-                        s0b = FloatVector.broadcast(F, scratch[wq + 0 * BLOCK + v + 1]).fma(xb, s0b);
-                        s1b = FloatVector.broadcast(F, scratch[wq + 1 * BLOCK + v + 1]).fma(xb, s1b);
-                        s2b = FloatVector.broadcast(F, scratch[wq + 2 * BLOCK + v + 1]).fma(xb, s2b);
-                        s3b = FloatVector.broadcast(F, scratch[wq + 3 * BLOCK + v + 1]).fma(xb, s3b);
+                    // one chain per row and tile (8 in all); every partial sum is an exact integer below 2^24
+                    FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0, u0 = s0, u1 = s0, u2 = s0, u3 = s0;
+                    int xa0 = xvA + 64 * c * FLEN, xb0 = xvB + 64 * c * FLEN;
+                    for (int v = 0; v < 64; v++) {
+                        FloatVector xa = FloatVector.fromArray(F, xt, xa0 + v * FLEN), xb = FloatVector.fromArray(F, xt, xb0 + v * FLEN);
+                        FloatVector w0 = FloatVector.broadcast(F, scratch[wq + v]), w1 = FloatVector.broadcast(F, scratch[wq + BLOCK + v]);
+                        FloatVector w2 = FloatVector.broadcast(F, scratch[wq + 2 * BLOCK + v]), w3 = FloatVector.broadcast(F, scratch[wq + 3 * BLOCK + v]);
+                        s0 = w0.fma(xa, s0);
+                        u0 = w0.fma(xb, u0);
+                        s1 = w1.fma(xa, s1);
+                        u1 = w1.fma(xb, u1);
+                        s2 = w2.fma(xa, s2);
+                        u2 = w2.fma(xb, u2);
+                        s3 = w3.fma(xa, s3);
+                        u3 = w3.fma(xb, u3);
                     }
-                    FloatVector bsA = FloatVector.fromArray(F, bt, xs + 2 * c * FLEN), bsB = FloatVector.fromArray(F, bt, xs + (2 * c + 1) * FLEN);
-                    acc0 = s0a.add(s0b).fma(dd0, acc0);
-                    accMin0 = bsA.mul(FloatVector.broadcast(F, (float) (mw0 & 0xFF))).add(bsB.mul(FloatVector.broadcast(F, (float) ((mw0 >>> 8) & 0xFF)))).fma(dm0, accMin0);
-                    acc1 = s1a.add(s1b).fma(dd1, acc1);
-                    accMin1 = bsA.mul(FloatVector.broadcast(F, (float) (mw1 & 0xFF))).add(bsB.mul(FloatVector.broadcast(F, (float) ((mw1 >>> 8) & 0xFF)))).fma(dm1, accMin1);
-                    acc2 = s2a.add(s2b).fma(dd2, acc2);
-                    accMin2 = bsA.mul(FloatVector.broadcast(F, (float) (mw2 & 0xFF))).add(bsB.mul(FloatVector.broadcast(F, (float) ((mw2 >>> 8) & 0xFF)))).fma(dm2, accMin2);
-                    acc3 = s3a.add(s3b).fma(dd3, acc3);
-                    accMin3 = bsA.mul(FloatVector.broadcast(F, (float) (mw3 & 0xFF))).add(bsB.mul(FloatVector.broadcast(F, (float) ((mw3 >>> 8) & 0xFF)))).fma(dm3, accMin3);
+                    // the four rows' accumulators (a repeated last row is added once)
+                    FloatVector bsAA = FloatVector.fromArray(F, bt, xsA + 2 * c * FLEN), bsBA = FloatVector.fromArray(F, bt, xsA + (2 * c + 1) * FLEN);
+                    FloatVector bsAB = FloatVector.fromArray(F, bt, xsB + 2 * c * FLEN), bsBB = FloatVector.fromArray(F, bt, xsB + (2 * c + 1) * FLEN);
+                    int a;
+                    if (r0 + 3 < rows) {
+                        a = 4 * r3 * FLEN;
+                        s3.fma(dxA.mul(d3), FloatVector.fromArray(F, scratch, a)).intoArray(scratch, a);
+                        bsAA.mul((float) (mw3 & 0xFF)).add(bsBA.mul((float) ((mw3 >>> 8) & 0xFF))).fma(dxA.mul(dm3), FloatVector.fromArray(F, scratch, a + FLEN)).intoArray(scratch, a + FLEN);
+                        u3.fma(dxB.mul(d3), FloatVector.fromArray(F, scratch, a + 2 * FLEN)).intoArray(scratch, a + 2 * FLEN);
+                        bsAB.mul((float) (mw3 & 0xFF)).add(bsBB.mul((float) ((mw3 >>> 8) & 0xFF))).fma(dxB.mul(dm3), FloatVector.fromArray(F, scratch, a + 3 * FLEN)).intoArray(scratch, a + 3 * FLEN);
+                    }
+                    if (r0 + 2 < rows) {
+                        a = 4 * r2 * FLEN;
+                        s2.fma(dxA.mul(d2), FloatVector.fromArray(F, scratch, a)).intoArray(scratch, a);
+                        bsAA.mul((float) (mw2 & 0xFF)).add(bsBA.mul((float) ((mw2 >>> 8) & 0xFF))).fma(dxA.mul(dm2), FloatVector.fromArray(F, scratch, a + FLEN)).intoArray(scratch, a + FLEN);
+                        u2.fma(dxB.mul(d2), FloatVector.fromArray(F, scratch, a + 2 * FLEN)).intoArray(scratch, a + 2 * FLEN);
+                        bsAB.mul((float) (mw2 & 0xFF)).add(bsBB.mul((float) ((mw2 >>> 8) & 0xFF))).fma(dxB.mul(dm2), FloatVector.fromArray(F, scratch, a + 3 * FLEN)).intoArray(scratch, a + 3 * FLEN);
+                    }
+                    if (r0 + 1 < rows) {
+                        a = 4 * r1 * FLEN;
+                        s1.fma(dxA.mul(d1), FloatVector.fromArray(F, scratch, a)).intoArray(scratch, a);
+                        bsAA.mul((float) (mw1 & 0xFF)).add(bsBA.mul((float) ((mw1 >>> 8) & 0xFF))).fma(dxA.mul(dm1), FloatVector.fromArray(F, scratch, a + FLEN)).intoArray(scratch, a + FLEN);
+                        u1.fma(dxB.mul(d1), FloatVector.fromArray(F, scratch, a + 2 * FLEN)).intoArray(scratch, a + 2 * FLEN);
+                        bsAB.mul((float) (mw1 & 0xFF)).add(bsBB.mul((float) ((mw1 >>> 8) & 0xFF))).fma(dxB.mul(dm1), FloatVector.fromArray(F, scratch, a + 3 * FLEN)).intoArray(scratch, a + 3 * FLEN);
+                    }
+                    a = 4 * r0 * FLEN;
+                    s0.fma(dxA.mul(d0), FloatVector.fromArray(F, scratch, a)).intoArray(scratch, a);
+                    bsAA.mul((float) (mw0 & 0xFF)).add(bsBA.mul((float) ((mw0 >>> 8) & 0xFF))).fma(dxA.mul(dm0), FloatVector.fromArray(F, scratch, a + FLEN)).intoArray(scratch, a + FLEN);
+                    u0.fma(dxB.mul(d0), FloatVector.fromArray(F, scratch, a + 2 * FLEN)).intoArray(scratch, a + 2 * FLEN);
+                    bsAB.mul((float) (mw0 & 0xFF)).add(bsBB.mul((float) ((mw0 >>> 8) & 0xFF))).fma(dxB.mul(dm0), FloatVector.fromArray(F, scratch, a + 3 * FLEN)).intoArray(scratch, a + 3 * FLEN);
                 }
-                // stored last row first: a duplicated row's results are overwritten by the same values
-                acc3.intoArray(scratch, 2 * r3 * FLEN);
-                accMin3.intoArray(scratch, (2 * r3 + 1) * FLEN);
-                acc2.intoArray(scratch, 2 * r2 * FLEN);
-                accMin2.intoArray(scratch, (2 * r2 + 1) * FLEN);
-                acc1.intoArray(scratch, 2 * r1 * FLEN);
-                accMin1.intoArray(scratch, (2 * r1 + 1) * FLEN);
-                acc0.intoArray(scratch, 2 * r0 * FLEN);
-                accMin0.intoArray(scratch, (2 * r0 + 1) * FLEN);
             }
         }
         int res = wq + 4 * BLOCK;
         for (int r = 0; r < rows; r++) {
-            FloatVector.fromArray(F, scratch, 2 * r * FLEN).sub(FloatVector.fromArray(F, scratch, (2 * r + 1) * FLEN)).intoArray(scratch, res);
+            int a = 4 * r * FLEN;
+            FloatVector.fromArray(F, scratch, a).sub(FloatVector.fromArray(F, scratch, a + FLEN)).intoArray(scratch, res);
             for (int lane = 0; lane < valid; lane++) out[(tile * FLEN + lane) * outStride + rowStart + r] = scratch[res + lane];
+            FloatVector.fromArray(F, scratch, a + 2 * FLEN).sub(FloatVector.fromArray(F, scratch, a + 3 * FLEN)).intoArray(scratch, res);
+            for (int lane = 0; lane < valid2; lane++) out[((tile + 1) * FLEN + lane) * outStride + rowStart + r] = scratch[res + lane];
         }
     }
 
