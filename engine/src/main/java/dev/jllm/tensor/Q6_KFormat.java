@@ -231,80 +231,111 @@ final class Q6_KFormat implements TensorFormat {
     }
 
     /**
-     * Batches with lanes = tokens ({@link Activations#quantsByToken}), FLEN activation rows at a
-     * time: per super-block and row the 256 values s·q are decoded with SIMD into scratch, then
-     * ggml's lane m for FLEN tokens at once is Σ over the 8 groups and positions 4m … 4m+3 of
-     * broadcast(s·q)·x (exact integers, any order), and acc_m = fma(d·d_x, lane_m, acc_m) runs
-     * lane-wise; hsum_float_8 of the 8 accumulators at the end, lane-wise too. Super-blocks are
-     * the outer loop so that a tile's activations for one stay in L1; each row's 8 accumulators
-     * wait in scratch meanwhile.
+     * Batches with lanes = tokens ({@link Activations#quantsByToken}), two tiles of FLEN
+     * activation rows at a time: per super-block and row the 256 values s·q are decoded with SIMD
+     * into scratch, then ggml's lane m for the two tiles' tokens is Σ over the 8 groups and
+     * positions 4m … 4m+3 of broadcast(s·q)·x (exact integers, any order; each broadcast feeds
+     * an FMA per tile), and acc_m = fma(d·d_x, lane_m, acc_m) runs lane-wise; hsum_float_8 of
+     * the 8 accumulators at the end, lane-wise too. Super-blocks are the outer loop so that the
+     * tiles' activations for one stay in L1; each row's 2 × 8 accumulators wait in scratch
+     * meanwhile.
      */
     @Override
     public void matmul(MemorySegment data, long rowBytes, int rowStart, int rowEnd, Activations x,
                        float[] out, int outStride) {
         int rows = rowEnd - rowStart;
-        float[] scratch = KernelScratch.floats(8 * rows * FLEN + BLOCK + FLEN);
-        for (int tile = 0; tile < x.tiles(); tile++) {
-            gemmTile(data, rowBytes, rowStart, rowEnd, x, tile, Math.min(FLEN, x.count() - tile * FLEN), scratch, out, outStride);
+        float[] scratch = KernelScratch.floats(16 * rows * FLEN + 2 * BLOCK + FLEN);
+        for (int tile = 0; tile < x.tiles(); tile += 2) {
+            int valid = Math.min(FLEN, x.count() - tile * FLEN), valid2 = Math.max(0, Math.min(FLEN, x.count() - (tile + 1) * FLEN));
+            gemmTilePair(data, rowBytes, rowStart, rowEnd, x, tile, valid, valid2, scratch, out, outStride);
         }
     }
 
-    private static void gemmTile(MemorySegment data, long rowBytes, int rowStart, int rowEnd, Activations x, int tile, int valid,
-                                 float[] scratch, float[] out, int outStride) {
+    private static void gemmTilePair(MemorySegment data, long rowBytes, int rowStart, int rowEnd, Activations x, int tile, int valid, int valid2,
+                                     float[] scratch, float[] out, int outStride) {
         int cols = x.cols(), nb = cols / BLOCK, rows = rowEnd - rowStart;
         float[] xt = x.quantsByToken, st = x.scalesByToken;
-        int wq = 8 * rows * FLEN; // one row's decoded super-block: scratch[wq … wq + 256)
+        // scratch[16·r·FLEN …]: row r's 8 accumulators for the first tile, then for the second
+        int wq = 16 * rows * FLEN; // two rows' decoded super-blocks: scratch[wq … wq + 512)
         java.util.Arrays.fill(scratch, 0, wq, 0f);
         for (int b = 0; b < nb; b++) {
-            FloatVector dx = FloatVector.fromArray(F, st, (tile * nb + b) * FLEN);
-            int xv = (tile * cols + b * BLOCK) * FLEN;
-            for (int r = 0; r < rows; r++) {
-                long off = (rowStart + r) * rowBytes + (long) b * BYTES;
-                FloatVector d = dx.mul(FloatVector.broadcast(F, Float.float16ToFloat(data.get(SHORT_LE, off + D))));
-                long sLo = data.get(LONG_LE, off + SCALES), sHi = data.get(LONG_LE, off + SCALES + 8);
-                for (int h = 0; h < 2; h++) {
-                    long sw = h == 0 ? sLo : sHi;
-                    for (int l = 0; l < 32; l += FLEN) {
-                        IntVector qlA = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off + QL + 64 * h + l, LE).convertShape(VectorOperators.B2I, I_FOR_F, 0);
-                        IntVector qlB = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off + QL + 64 * h + 32 + l, LE).convertShape(VectorOperators.B2I, I_FOR_F, 0);
-                        IntVector qh = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off + QH + 32 * h + l, LE).convertShape(VectorOperators.B2I, I_FOR_F, 0);
-                        int v = wq + 128 * h + l;
-                        ((FloatVector) qlA.and(15).or(qh.lanewise(VectorOperators.LSHL, 4).and(48)).sub(32).convert(VectorOperators.I2F, 0))
-                                .mul(FloatVector.broadcast(F, (float) (byte) (sw >>> 8 * (l >> 4)))).intoArray(scratch, v);
-                        ((FloatVector) qlB.and(15).or(qh.lanewise(VectorOperators.LSHL, 2).and(48)).sub(32).convert(VectorOperators.I2F, 0))
-                                .mul(FloatVector.broadcast(F, (float) (byte) (sw >>> 8 * (2 + (l >> 4))))).intoArray(scratch, v + 32);
-                        ((FloatVector) qlA.lanewise(VectorOperators.ASHR, 4).and(15).or(qh.and(48)).sub(32).convert(VectorOperators.I2F, 0))
-                                .mul(FloatVector.broadcast(F, (float) (byte) (sw >>> 8 * (4 + (l >> 4))))).intoArray(scratch, v + 64);
-                        ((FloatVector) qlB.lanewise(VectorOperators.ASHR, 4).and(15).or(qh.lanewise(VectorOperators.ASHR, 2).and(48)).sub(32).convert(VectorOperators.I2F, 0))
-                                .mul(FloatVector.broadcast(F, (float) (byte) (sw >>> 8 * (6 + (l >> 4))))).intoArray(scratch, v + 96);
+            FloatVector dxA = FloatVector.fromArray(F, st, (tile * nb + b) * FLEN), dxB = FloatVector.fromArray(F, st, ((tile + 1) * nb + b) * FLEN);
+            int xv = (tile * cols + b * BLOCK) * FLEN, xw = xv + cols * FLEN;
+            // rows in pairs, sharing each activation load between two FMAs (a range of odd
+            // length repeats its last row, whose duplicate results are not added)
+            for (int r0 = 0; r0 < rows; r0 += 2) {
+                int r1 = Math.min(r0 + 1, rows - 1);
+                long off0 = (rowStart + r0) * rowBytes + (long) b * BYTES, off1 = (rowStart + r1) * rowBytes + (long) b * BYTES;
+                for (int i = 0; i < 2; i++) {
+                    // row r0 decoded to scratch[wq …], row r1 to scratch[wq + 256 …]
+                    long off = i == 0 ? off0 : off1;
+                    long sLo = data.get(LONG_LE, off + SCALES), sHi = data.get(LONG_LE, off + SCALES + 8);
+                    for (int h = 0; h < 2; h++) {
+                        long sw = h == 0 ? sLo : sHi;
+                        for (int l = 0; l < 32; l += FLEN) {
+                            IntVector qlA = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off + QL + 64 * h + l, LE).convertShape(VectorOperators.B2I, I_FOR_F, 0);
+                            IntVector qlB = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off + QL + 64 * h + 32 + l, LE).convertShape(VectorOperators.B2I, I_FOR_F, 0);
+                            IntVector qh = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off + QH + 32 * h + l, LE).convertShape(VectorOperators.B2I, I_FOR_F, 0);
+                            int v = wq + BLOCK * i + 128 * h + l;
+                            ((FloatVector) qlA.and(15).or(qh.lanewise(VectorOperators.LSHL, 4).and(48)).sub(32).convert(VectorOperators.I2F, 0))
+                                    .mul(FloatVector.broadcast(F, (float) (byte) (sw >>> 8 * (l >> 4)))).intoArray(scratch, v);
+                            ((FloatVector) qlB.and(15).or(qh.lanewise(VectorOperators.LSHL, 2).and(48)).sub(32).convert(VectorOperators.I2F, 0))
+                                    .mul(FloatVector.broadcast(F, (float) (byte) (sw >>> 8 * (2 + (l >> 4))))).intoArray(scratch, v + 32);
+                            ((FloatVector) qlA.lanewise(VectorOperators.ASHR, 4).and(15).or(qh.and(48)).sub(32).convert(VectorOperators.I2F, 0))
+                                    .mul(FloatVector.broadcast(F, (float) (byte) (sw >>> 8 * (4 + (l >> 4))))).intoArray(scratch, v + 64);
+                            ((FloatVector) qlB.lanewise(VectorOperators.ASHR, 4).and(15).or(qh.lanewise(VectorOperators.ASHR, 2).and(48)).sub(32).convert(VectorOperators.I2F, 0))
+                                    .mul(FloatVector.broadcast(F, (float) (byte) (sw >>> 8 * (6 + (l >> 4))))).intoArray(scratch, v + 96);
+                        }
                     }
                 }
-                int ar = 8 * r * FLEN;
+                float dw0 = Float.float16ToFloat(data.get(SHORT_LE, off0 + D)), dw1 = Float.float16ToFloat(data.get(SHORT_LE, off1 + D));
+                FloatVector dA0 = dxA.mul(dw0), dB0 = dxB.mul(dw0), dA1 = dxA.mul(dw1), dB1 = dxB.mul(dw1);
+                int ar0 = 16 * r0 * FLEN, ar1 = 16 * r1 * FLEN;
                 for (int m = 0; m < 8; m++) {
-                    // four independent FMA chains (one waited on the FMA latency at every step);
-                    // every partial sum is an exact integer below 2^24, so any order is exact
-                    FloatVector l0 = FloatVector.zero(F), l1 = l0, l2 = l0, l3 = l0;
+                    // two chains per row and tile (one waited on the FMA latency at every
+                    // step); every partial sum is an exact integer below 2^24, any order is exact
+                    FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, e0 = a0, e1 = a0;
                     for (int g = 0; g < 8; g++) {
                         int v = 32 * g + 4 * m;
-                        l0 = FloatVector.broadcast(F, scratch[wq + v]).fma(FloatVector.fromArray(F, xt, xv + v * FLEN), l0);
-                        l1 = FloatVector.broadcast(F, scratch[wq + v + 1]).fma(FloatVector.fromArray(F, xt, xv + (v + 1) * FLEN), l1);
-                        l2 = FloatVector.broadcast(F, scratch[wq + v + 2]).fma(FloatVector.fromArray(F, xt, xv + (v + 2) * FLEN), l2);
-                        l3 = FloatVector.broadcast(F, scratch[wq + v + 3]).fma(FloatVector.fromArray(F, xt, xv + (v + 3) * FLEN), l3);
+                        for (int k = 0; k < 4; k += 2) {
+                            FloatVector xa = FloatVector.fromArray(F, xt, xv + (v + k) * FLEN), xb = FloatVector.fromArray(F, xt, xw + (v + k) * FLEN);
+                            FloatVector w = FloatVector.broadcast(F, scratch[wq + v + k]), u = FloatVector.broadcast(F, scratch[wq + BLOCK + v + k]);
+                            a0 = w.fma(xa, a0);
+                            b0 = w.fma(xb, b0);
+                            c0 = u.fma(xa, c0);
+                            e0 = u.fma(xb, e0);
+                            xa = FloatVector.fromArray(F, xt, xv + (v + k + 1) * FLEN);
+                            xb = FloatVector.fromArray(F, xt, xw + (v + k + 1) * FLEN);
+                            w = FloatVector.broadcast(F, scratch[wq + v + k + 1]);
+                            u = FloatVector.broadcast(F, scratch[wq + BLOCK + v + k + 1]);
+                            a1 = w.fma(xa, a1);
+                            b1 = w.fma(xb, b1);
+                            c1 = u.fma(xa, c1);
+                            e1 = u.fma(xb, e1);
+                        }
                     }
-                    FloatVector lane = l0.add(l1).add(l2.add(l3));
-                    d.fma(lane, FloatVector.fromArray(F, scratch, ar + m * FLEN)).intoArray(scratch, ar + m * FLEN);
+                    int m0 = ar0 + m * FLEN, m1 = ar1 + m * FLEN;
+                    dA0.fma(a0.add(a1), FloatVector.fromArray(F, scratch, m0)).intoArray(scratch, m0);
+                    dB0.fma(b0.add(b1), FloatVector.fromArray(F, scratch, m0 + 8 * FLEN)).intoArray(scratch, m0 + 8 * FLEN);
+                    if (r0 + 1 < rows) {
+                        dA1.fma(c0.add(c1), FloatVector.fromArray(F, scratch, m1)).intoArray(scratch, m1);
+                        dB1.fma(e0.add(e1), FloatVector.fromArray(F, scratch, m1 + 8 * FLEN)).intoArray(scratch, m1 + 8 * FLEN);
+                    }
                 }
             }
         }
-        int res = wq + BLOCK;
+        int res = wq + 2 * BLOCK;
         for (int r = 0; r < rows; r++) {
-            int ar = 8 * r * FLEN;
-            FloatVector a0 = FloatVector.fromArray(F, scratch, ar), a1 = FloatVector.fromArray(F, scratch, ar + FLEN);
-            FloatVector a2 = FloatVector.fromArray(F, scratch, ar + 2 * FLEN), a3 = FloatVector.fromArray(F, scratch, ar + 3 * FLEN);
-            FloatVector a4 = FloatVector.fromArray(F, scratch, ar + 4 * FLEN), a5 = FloatVector.fromArray(F, scratch, ar + 5 * FLEN);
-            FloatVector a6 = FloatVector.fromArray(F, scratch, ar + 6 * FLEN), a7 = FloatVector.fromArray(F, scratch, ar + 7 * FLEN);
-            a0.add(a4).add(a2.add(a6)).add(a1.add(a5).add(a3.add(a7))).intoArray(scratch, res);
-            for (int lane = 0; lane < valid; lane++) out[(tile * FLEN + lane) * outStride + rowStart + r] = scratch[res + lane];
+            for (int half = 0; half < 2; half++) {
+                int ar = (16 * r + 8 * half) * FLEN;
+                FloatVector a0 = FloatVector.fromArray(F, scratch, ar), a1 = FloatVector.fromArray(F, scratch, ar + FLEN);
+                FloatVector a2 = FloatVector.fromArray(F, scratch, ar + 2 * FLEN), a3 = FloatVector.fromArray(F, scratch, ar + 3 * FLEN);
+                FloatVector a4 = FloatVector.fromArray(F, scratch, ar + 4 * FLEN), a5 = FloatVector.fromArray(F, scratch, ar + 5 * FLEN);
+                FloatVector a6 = FloatVector.fromArray(F, scratch, ar + 6 * FLEN), a7 = FloatVector.fromArray(F, scratch, ar + 7 * FLEN);
+                a0.add(a4).add(a2.add(a6)).add(a1.add(a5).add(a3.add(a7))).intoArray(scratch, res);
+                int n = half == 0 ? valid : valid2, t0 = (tile + half) * FLEN;
+                for (int lane = 0; lane < n; lane++) out[(t0 + lane) * outStride + rowStart + r] = scratch[res + lane];
+            }
         }
     }
 
