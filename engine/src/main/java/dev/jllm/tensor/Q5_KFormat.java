@@ -4,6 +4,7 @@ import static dev.jllm.tensor.Simd.BYTE;
 import static dev.jllm.tensor.Simd.B_FOR_F;
 import static dev.jllm.tensor.Simd.F;
 import static dev.jllm.tensor.Simd.FLEN;
+import static dev.jllm.tensor.Simd.SHORT_LE;
 import static dev.jllm.tensor.Simd.LE;
 import static dev.jllm.tensor.Simd.f16;
 
@@ -134,6 +135,134 @@ final class Q5_KFormat implements TensorFormat {
                 block = hi.mul(sc[2 * c + 1]).fma(FloatVector.fromArray(F, xq, q8 + 64 * c + 32 + l), block);
             }
             block.intoArray(pos, l);
+        }
+    }
+
+    /**
+     * Batches with lanes = tokens ({@link Activations#quantsByToken}), two tiles of FLEN
+     * activation rows at a time, in the gemv's float order token by token (so bit for bit
+     * {@link #dotScalar}): per super-block, rows in pairs, the 256 values sc_j·q of each row
+     * decoded into scratch; ggml's lane m for the two tiles' tokens is Σ over the 8 sub-blocks
+     * and positions 4m … 4m+3 of broadcast(sc·q)·x (exact integers below 2^24, any order), then
+     * acc_m = fma(d·d_x, lane_m, acc_m) and summs = fma(−dmin·d_x, Σ_j m_j·bsum_j, summs) run
+     * lane-wise, and hsum_float_8(acc) + summs at the end, lane-wise too. Each activation load
+     * feeds two FMAs (the row pair) and each broadcast two (the tile pair). Super-blocks are the
+     * outer loop so that the tiles' activations for one stay in L1; each row's accumulators
+     * wait in scratch meanwhile.
+     */
+    @Override
+    public void matmul(MemorySegment data, long rowBytes, int rowStart, int rowEnd, Activations x,
+                       float[] out, int outStride) {
+        if (x.count() == 1) {
+            matvec(data, rowBytes, rowStart, rowEnd, x, 0, out, rowStart);
+            return;
+        }
+        int rows = rowEnd - rowStart;
+        float[] scratch = KernelScratch.floats(ACCS * rows * FLEN + 2 * BLOCK + FLEN);
+        for (int tile = 0; tile < x.tiles(); tile += 2) {
+            int valid = Math.min(FLEN, x.count() - tile * FLEN), valid2 = Math.max(0, Math.min(FLEN, x.count() - (tile + 1) * FLEN));
+            gemmTilePair(data, rowBytes, rowStart, rowEnd, x, tile, valid, valid2, scratch, out, outStride);
+        }
+    }
+
+    /** Accumulators per row in the batched kernel: per tile, acc_0 … acc_7 and summs. */
+    private static final int ACCS = 18;
+
+    private static void gemmTilePair(MemorySegment data, long rowBytes, int rowStart, int rowEnd, Activations x, int tile, int valid, int valid2,
+                                     float[] scratch, float[] out, int outStride) {
+        int cols = x.cols(), nb = cols / BLOCK, rows = rowEnd - rowStart;
+        float[] xt = x.quantsByToken, st = x.scalesByToken, bt = x.sums32ByToken;
+        // scratch[18·r·FLEN …]: row r's acc_0 … acc_7, summs for the first tile, then for the second
+        int wq = ACCS * rows * FLEN; // two rows' decoded super-blocks: scratch[wq … wq + 512)
+        java.util.Arrays.fill(scratch, 0, wq, 0f);
+        float[] sc = KernelScratch.small();
+        int[] mn = new int[8];
+        for (int b = 0; b < nb; b++) {
+            FloatVector dxA = FloatVector.fromArray(F, st, (tile * nb + b) * FLEN), dxB = FloatVector.fromArray(F, st, ((tile + 1) * nb + b) * FLEN);
+            int xv = (tile * cols + b * BLOCK) * FLEN, xw = xv + cols * FLEN;
+            int bsA = (tile * nb + b) * 8 * FLEN, bsB = ((tile + 1) * nb + b) * 8 * FLEN;
+            // rows in pairs (a range of odd length repeats its last row, whose duplicate
+            // results are not added)
+            for (int r0 = 0; r0 < rows; r0 += 2) {
+                int r1 = Math.min(r0 + 1, rows - 1);
+                for (int i = 0; i < 2; i++) {
+                    // row r0 decoded to scratch[wq …], row r1 to scratch[wq + 256 …]; the min term
+                    // needs nothing but the scales, so it is done here
+                    int r = i == 0 ? r0 : r1;
+                    if (i == 1 && r1 == r0) break;
+                    long off = (rowStart + r) * rowBytes + (long) b * BYTES;
+                    KScales.decodeK4(data, off + SCALES, sc, mn);
+                    for (int l = 0; l < 32; l += FLEN) {
+                        ByteVector qh = ByteVector.fromMemorySegment(B_FOR_F, data, off + QH + l, LE);
+                        for (int c = 0; c < 4; c++) {
+                            ByteVector packed = ByteVector.fromMemorySegment(B_FOR_F, data, off + QS + 32 * c + l, LE);
+                            ByteVector h1 = qh.lanewise(VectorOperators.LSHR, 2 * c).and((byte) 1).lanewise(VectorOperators.LSHL, 4);
+                            ByteVector h2 = qh.lanewise(VectorOperators.LSHR, 2 * c + 1).and((byte) 1).lanewise(VectorOperators.LSHL, 4);
+                            ((FloatVector) packed.and((byte) 0xF).or(h1).convertShape(VectorOperators.B2F, F, 0)).mul(sc[2 * c]).intoArray(scratch, wq + BLOCK * i + 64 * c + l);
+                            ((FloatVector) packed.lanewise(VectorOperators.LSHR, 4).or(h2).convertShape(VectorOperators.B2F, F, 0)).mul(sc[2 * c + 1]).intoArray(scratch, wq + BLOCK * i + 64 * c + 32 + l);
+                        }
+                    }
+                    FloatVector minsA = FloatVector.zero(F), minsB = minsA;
+                    for (int j = 0; j < 8; j++) {
+                        // Σ_j m_j·bsum_j: exact integers in any order
+                        minsA = FloatVector.fromArray(F, bt, bsA + j * FLEN).fma(FloatVector.broadcast(F, (float) mn[j]), minsA);
+                        minsB = FloatVector.fromArray(F, bt, bsB + j * FLEN).fma(FloatVector.broadcast(F, (float) mn[j]), minsB);
+                    }
+                    float dmin = -Float.float16ToFloat(data.get(SHORT_LE, off + DMIN));
+                    int s = (ACCS * r + 8) * FLEN;
+                    dxA.mul(dmin).fma(minsA, FloatVector.fromArray(F, scratch, s)).intoArray(scratch, s);
+                    s += 9 * FLEN;
+                    dxB.mul(dmin).fma(minsB, FloatVector.fromArray(F, scratch, s)).intoArray(scratch, s);
+                }
+                long off0 = (rowStart + r0) * rowBytes + (long) b * BYTES, off1 = (rowStart + r1) * rowBytes + (long) b * BYTES;
+                float dw0 = Float.float16ToFloat(data.get(SHORT_LE, off0 + D)), dw1 = Float.float16ToFloat(data.get(SHORT_LE, off1 + D));
+                FloatVector dA0 = dxA.mul(dw0), dB0 = dxB.mul(dw0), dA1 = dxA.mul(dw1), dB1 = dxB.mul(dw1);
+                int ar0 = ACCS * r0 * FLEN, ar1 = ACCS * r1 * FLEN;
+                for (int m = 0; m < 8; m++) {
+                    // two chains per row and tile (one waited on the FMA latency at every step)
+                    FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, e0 = a0, e1 = a0;
+                    for (int g = 0; g < 8; g++) {
+                        int v = 32 * g + 4 * m;
+                        for (int k = 0; k < 4; k += 2) {
+                            FloatVector xa = FloatVector.fromArray(F, xt, xv + (v + k) * FLEN), xb = FloatVector.fromArray(F, xt, xw + (v + k) * FLEN);
+                            FloatVector w = FloatVector.broadcast(F, scratch[wq + v + k]), u = FloatVector.broadcast(F, scratch[wq + BLOCK + v + k]);
+                            a0 = w.fma(xa, a0);
+                            b0 = w.fma(xb, b0);
+                            c0 = u.fma(xa, c0);
+                            e0 = u.fma(xb, e0);
+                            xa = FloatVector.fromArray(F, xt, xv + (v + k + 1) * FLEN);
+                            xb = FloatVector.fromArray(F, xt, xw + (v + k + 1) * FLEN);
+                            w = FloatVector.broadcast(F, scratch[wq + v + k + 1]);
+                            u = FloatVector.broadcast(F, scratch[wq + BLOCK + v + k + 1]);
+                            a1 = w.fma(xa, a1);
+                            b1 = w.fma(xb, b1);
+                            c1 = u.fma(xa, c1);
+                            e1 = u.fma(xb, e1);
+                        }
+                    }
+                    int m0 = ar0 + m * FLEN, m1 = ar1 + m * FLEN;
+                    dA0.fma(a0.add(a1), FloatVector.fromArray(F, scratch, m0)).intoArray(scratch, m0);
+                    dB0.fma(b0.add(b1), FloatVector.fromArray(F, scratch, m0 + 9 * FLEN)).intoArray(scratch, m0 + 9 * FLEN);
+                    if (r0 + 1 < rows) {
+                        dA1.fma(c0.add(c1), FloatVector.fromArray(F, scratch, m1)).intoArray(scratch, m1);
+                        dB1.fma(e0.add(e1), FloatVector.fromArray(F, scratch, m1 + 9 * FLEN)).intoArray(scratch, m1 + 9 * FLEN);
+                    }
+                }
+            }
+        }
+        int res = wq + 2 * BLOCK;
+        for (int r = 0; r < rows; r++) {
+            for (int half = 0; half < 2; half++) {
+                int ar = (ACCS * r + 9 * half) * FLEN;
+                FloatVector a0 = FloatVector.fromArray(F, scratch, ar), a1 = FloatVector.fromArray(F, scratch, ar + FLEN);
+                FloatVector a2 = FloatVector.fromArray(F, scratch, ar + 2 * FLEN), a3 = FloatVector.fromArray(F, scratch, ar + 3 * FLEN);
+                FloatVector a4 = FloatVector.fromArray(F, scratch, ar + 4 * FLEN), a5 = FloatVector.fromArray(F, scratch, ar + 5 * FLEN);
+                FloatVector a6 = FloatVector.fromArray(F, scratch, ar + 6 * FLEN), a7 = FloatVector.fromArray(F, scratch, ar + 7 * FLEN);
+                // hsum_float_8(acc) + summs
+                a0.add(a4).add(a2.add(a6)).add(a1.add(a5).add(a3.add(a7))).add(FloatVector.fromArray(F, scratch, ar + 8 * FLEN)).intoArray(scratch, res);
+                int n = half == 0 ? valid : valid2, t0 = (tile + half) * FLEN;
+                for (int lane = 0; lane < n; lane++) out[(t0 + lane) * outStride + rowStart + r] = scratch[res + lane];
+            }
         }
     }
 
