@@ -20,7 +20,7 @@ import jdk.incubator.vector.VectorOperators;
  * of 4-bit codebook indices — byte j holds value j in its low nibble and value j+16 in its high
  * nibble; value = d · {@link IQ4Codebook#VALUES}[index]. Activations are Q8_0.
  */
-final class IQ4_NLFormat implements TensorFormat {
+final class IQ4_NLFormat implements Block32Format {
     static final int BLOCK = 32, BYTES = 18;
 
     @Override public GGMLType type() { return GGMLType.IQ4_NL; }
@@ -88,6 +88,22 @@ final class IQ4_NLFormat implements TensorFormat {
             acc = block.fma(FloatVector.broadcast(F, x.scales[xb + b] * f16(data, off)), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** The codebook values as floats, decoded as in {@link #dot}. */
+    @Override
+    public void decodeBlocks(MemorySegment data, long rowOffset, int first, int count, float[] w, int at, float[] d, int dAt) {
+        for (int k = 0; k < count; k++) {
+            long off = rowOffset + (long) (first + k) * BYTES;
+            d[dAt + k] = f16(data, off);
+            ByteVector packed = ByteVector.fromMemorySegment(B16, data, off + 2, LE);
+            ByteVector lo = packed.and((byte) 0xF).selectFrom(TABLE);
+            ByteVector hi = packed.lanewise(VectorOperators.LSHR, 4).selectFrom(TABLE);
+            for (int p = 0; p < 16 / FLEN; p++) {
+                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).intoArray(w, at + k * BLOCK + p * FLEN);
+                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).intoArray(w, at + k * BLOCK + 16 + p * FLEN);
+            }
+        }
     }
 
     /**

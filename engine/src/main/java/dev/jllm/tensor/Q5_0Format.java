@@ -22,7 +22,7 @@ import jdk.incubator.vector.VectorOperators;
  * fifth bit of value i, then 16 bytes of low nibbles (byte j: value j low, value j+16 high);
  * value = d · (q − 16) with q = nibble | fifthBit << 4. Activations are Q8_0.
  */
-final class Q5_0Format implements TensorFormat {
+final class Q5_0Format implements Block32Format {
     static final int BLOCK = 32, BYTES = 22;
 
     @Override public GGMLType type() { return GGMLType.Q5_0; }
@@ -98,6 +98,21 @@ final class Q5_0Format implements TensorFormat {
             acc = block.fma(FloatVector.broadcast(F, f16(data, off) * x.scales[xb + b]), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** The values q − 16 as floats, decoded as in {@link #dot}. */
+    @Override
+    public void decodeBlocks(MemorySegment data, long rowOffset, int first, int count, float[] w, int at, float[] d, int dAt) {
+        for (int k = 0; k < count; k++) {
+            long off = rowOffset + (long) (first + k) * BYTES;
+            d[dAt + k] = f16(data, off);
+            int qh = data.get(INT_LE, off + 2);
+            for (int j = 0; j < 16; j += FLEN) {
+                ByteVector packed = ByteVector.fromMemorySegment(B_FOR_F, data, off + 6 + j, LE);
+                ((FloatVector) fiveBit(packed.and((byte) 0xF), qh, j).sub(16).convertShape(VectorOperators.I2F, F, 0)).intoArray(w, at + k * BLOCK + j);
+                ((FloatVector) fiveBit(packed.lanewise(VectorOperators.LSHR, 4), qh, j + 16).sub(16).convertShape(VectorOperators.I2F, F, 0)).intoArray(w, at + k * BLOCK + 16 + j);
+            }
+        }
     }
 
     /** ggml's quantize_row_q5_0_ref: the value m of largest magnitude sets d = m / −16. */

@@ -23,7 +23,7 @@ import jdk.incubator.vector.VectorOperators;
  * Q8_0: blocks of 32 values, 34 bytes: an F16 scale d, then 32 int8 quants; value = d · q.
  * Activations are Q8_0 too, so a block's dot product is d_w · d_x · Σ q_w · q_x.
  */
-final class Q8_0Format implements TensorFormat {
+final class Q8_0Format implements Block32Format {
     static final int BLOCK = 32, BYTES = 34;
 
     @Override public GGMLType type() { return GGMLType.Q8_0; }
@@ -137,101 +137,15 @@ final class Q8_0Format implements TensorFormat {
         for (int r = rowStart; r < rowEnd; r++) out[outOffset + r - rowStart] = dot(data, r * rowBytes, x, xRow, x.cols(), lanes);
     }
 
-    /**
-     * Batches with lanes = tokens ({@link Activations#quantsByToken}), tiles of FLEN tokens
-     * taken in pairs, for the tokens {@link Activations#laneTiledTokens} gives; the rest one at
-     * a time through {@link #dot}.
-     */
+    /** The quants widened to float (exact), FLEN at a time. */
     @Override
-    public void matmul(MemorySegment data, long rowBytes, int rowStart, int rowEnd, Activations x,
-                       float[] out, int outStride) {
-        int tiled = x.laneTiledTokens();
-        float[] scratch = KernelScratch.floats(4 * BLOCK + FLEN);
-        for (int tile = 0; tile * FLEN < tiled; tile += 2) {
-            int valid = Math.min(FLEN, tiled - tile * FLEN), valid2 = Math.max(0, Math.min(FLEN, tiled - (tile + 1) * FLEN));
-            gemmTilePair(data, rowBytes, rowStart, rowEnd, x, tile, valid, valid2, scratch, out, outStride);
-        }
-        float[] lanes = KernelScratch.small();
-        for (int t = tiled; t < x.count(); t++) {
-            for (int r = rowStart; r < rowEnd; r++) out[t * outStride + r] = dot(data, r * rowBytes, x, t, x.cols(), lanes);
-        }
-    }
-
-    /**
-     * Weight rows [rowStart, rowEnd) times token tiles {@code tile} and {@code tile + 1}
-     * ({@code valid} and {@code valid2} real tokens). Rows go in fours: each block of the four
-     * rows is widened to float into {@code scratch} (scratch[32i + j] = quant j of row i), then
-     * every quant is broadcast and FMA'd with both tiles' activation quants of its column (a
-     * vector of FLEN tokens each). A block's sums are exact integers below 2^24 in any order,
-     * and acc += blockSum · (d_w · d_x) — a multiply and an add, not an FMA — is the scalar
-     * twin's step lane by lane, so every token's result is bit for bit {@link #dotScalar}'s.
-     * Why this shape (single thread, standalone harness, 1024×2048): the gemv layout spends a
-     * multiply, an FMA and a scaled FMA per 32 values of a row and token (24 GMAC/s); here every
-     * broadcast feeds full-width FMAs (one tile: 46 GMAC/s), and with two tiles per broadcast
-     * the loads per FMA drop from 1.25 to 0.75, which were the limit (61 GMAC/s).
-     */
-    private static void gemmTilePair(MemorySegment data, long rowBytes, int rowStart, int rowEnd, Activations x, int tile, int valid, int valid2,
-                                     float[] scratch, float[] out, int outStride) {
-        int cols = x.cols(), nb = cols / BLOCK, rows = rowEnd - rowStart, res = 4 * BLOCK;
-        float[] xt = x.quantsByToken, st = x.scalesByToken;
-        for (int r0 = 0; r0 < rows; r0 += 4) {
-            // a range that is not a multiple of 4 repeats its last row; the duplicates are dropped
-            int r1 = Math.min(r0 + 1, rows - 1), r2 = Math.min(r0 + 2, rows - 1), r3 = Math.min(r0 + 3, rows - 1);
-            long off0 = (rowStart + r0) * rowBytes, off1 = (rowStart + r1) * rowBytes, off2 = (rowStart + r2) * rowBytes, off3 = (rowStart + r3) * rowBytes;
-            // acc*: the first tile's tokens, bcc*: the second's
-            FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0, bcc0 = acc0, bcc1 = acc0, bcc2 = acc0, bcc3 = acc0;
-            for (int b = 0; b < nb; b++) {
-                long p0 = off0 + (long) b * BYTES, p1 = off1 + (long) b * BYTES, p2 = off2 + (long) b * BYTES, p3 = off3 + (long) b * BYTES;
-                for (int j = 0; j < BLOCK; j += FLEN) {
-                    ((FloatVector) ByteVector.fromMemorySegment(B_FOR_F, data, p0 + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).intoArray(scratch, j);
-                    ((FloatVector) ByteVector.fromMemorySegment(B_FOR_F, data, p1 + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).intoArray(scratch, BLOCK + j);
-                    ((FloatVector) ByteVector.fromMemorySegment(B_FOR_F, data, p2 + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).intoArray(scratch, 2 * BLOCK + j);
-                    ((FloatVector) ByteVector.fromMemorySegment(B_FOR_F, data, p3 + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).intoArray(scratch, 3 * BLOCK + j);
-                }
-                FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0, u0 = s0, u1 = s0, u2 = s0, u3 = s0;
-                int xa0 = (tile * cols + b * BLOCK) * FLEN, xb0 = xa0 + cols * FLEN;
-                for (int v = 0; v < BLOCK; v++) {
-                    FloatVector xa = FloatVector.fromArray(F, xt, xa0 + v * FLEN), xb = FloatVector.fromArray(F, xt, xb0 + v * FLEN);
-                    FloatVector w0 = FloatVector.broadcast(F, scratch[v]), w1 = FloatVector.broadcast(F, scratch[BLOCK + v]);
-                    FloatVector w2 = FloatVector.broadcast(F, scratch[2 * BLOCK + v]), w3 = FloatVector.broadcast(F, scratch[3 * BLOCK + v]);
-                    s0 = w0.fma(xa, s0);
-                    u0 = w0.fma(xb, u0);
-                    s1 = w1.fma(xa, s1);
-                    u1 = w1.fma(xb, u1);
-                    s2 = w2.fma(xa, s2);
-                    u2 = w2.fma(xb, u2);
-                    s3 = w3.fma(xa, s3);
-                    u3 = w3.fma(xb, u3);
-                }
-                FloatVector dxa = FloatVector.fromArray(F, st, (tile * nb + b) * FLEN), dxb = FloatVector.fromArray(F, st, ((tile + 1) * nb + b) * FLEN);
-                float d0 = Float.float16ToFloat(data.get(SHORT_LE, p0)), d1 = Float.float16ToFloat(data.get(SHORT_LE, p1));
-                float d2 = Float.float16ToFloat(data.get(SHORT_LE, p2)), d3 = Float.float16ToFloat(data.get(SHORT_LE, p3));
-                acc0 = acc0.add(s0.mul(dxa.mul(d0)));
-                bcc0 = bcc0.add(u0.mul(dxb.mul(d0)));
-                acc1 = acc1.add(s1.mul(dxa.mul(d1)));
-                bcc1 = bcc1.add(u1.mul(dxb.mul(d1)));
-                acc2 = acc2.add(s2.mul(dxa.mul(d2)));
-                bcc2 = bcc2.add(u2.mul(dxb.mul(d2)));
-                acc3 = acc3.add(s3.mul(dxa.mul(d3)));
-                bcc3 = bcc3.add(u3.mul(dxb.mul(d3)));
+    public void decodeBlocks(MemorySegment data, long rowOffset, int first, int count, float[] w, int at, float[] d, int dAt) {
+        for (int k = 0; k < count; k++) {
+            long p = rowOffset + (long) (first + k) * BYTES;
+            d[dAt + k] = Float.float16ToFloat(data.get(SHORT_LE, p));
+            for (int j = 0; j < BLOCK; j += FLEN) {
+                ((FloatVector) ByteVector.fromMemorySegment(B_FOR_F, data, p + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).intoArray(w, at + k * BLOCK + j);
             }
-            int o = tile * FLEN * outStride + rowStart, o2 = o + FLEN * outStride;
-            acc0.intoArray(scratch, res);
-            for (int lane = 0; lane < valid; lane++) out[o + lane * outStride + r0] = scratch[res + lane];
-            acc1.intoArray(scratch, res);
-            for (int lane = 0; lane < valid; lane++) out[o + lane * outStride + r1] = scratch[res + lane];
-            acc2.intoArray(scratch, res);
-            for (int lane = 0; lane < valid; lane++) out[o + lane * outStride + r2] = scratch[res + lane];
-            acc3.intoArray(scratch, res);
-            for (int lane = 0; lane < valid; lane++) out[o + lane * outStride + r3] = scratch[res + lane];
-            bcc0.intoArray(scratch, res);
-            for (int lane = 0; lane < valid2; lane++) out[o2 + lane * outStride + r0] = scratch[res + lane];
-            bcc1.intoArray(scratch, res);
-            for (int lane = 0; lane < valid2; lane++) out[o2 + lane * outStride + r1] = scratch[res + lane];
-            bcc2.intoArray(scratch, res);
-            for (int lane = 0; lane < valid2; lane++) out[o2 + lane * outStride + r2] = scratch[res + lane];
-            bcc3.intoArray(scratch, res);
-            for (int lane = 0; lane < valid2; lane++) out[o2 + lane * outStride + r3] = scratch[res + lane];
         }
     }
 

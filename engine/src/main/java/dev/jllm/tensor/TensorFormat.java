@@ -17,8 +17,8 @@ import java.lang.foreign.MemorySegment;
  * {@link TensorFormats#of}.
  */
 public sealed interface TensorFormat
-        permits F32Format, F16Format, BF16Format, Q8_0Format, Q4_0Format, Q4_1Format, Q5_0Format, Q5_1Format,
-                Q2_KFormat, Q3_KFormat, Q4_KFormat, Q5_KFormat, Q6_KFormat, IQ4_NLFormat, IQ4_XSFormat {
+        permits F32Format, F16Format, BF16Format, Block32Format, Q4_1Format, Q5_1Format,
+                Q2_KFormat, Q3_KFormat, Q4_KFormat, Q5_KFormat, Q6_KFormat, IQ4_XSFormat {
 
     GGMLType type();
 

@@ -182,7 +182,7 @@ class TensorFormatKernelTest {
 
     /**
      * The batched and multi-row paths with row and token counts around their tile sizes (4 rows
-     * × FLEN tokens and the per-token rest for Q4_0/Q8_0, FLEN-token tiles and the gemm/gemv
+     * × 2·FLEN tokens and the per-token rest for the {@link Block32Format}s, FLEN-token tiles and the gemm/gemv
      * split at count − count mod 4 for the K-quants): matmul on a row sub-range and matvec of
      * every activation row against the scalar twin, and the exact-order paths bit for bit.
      */
@@ -205,7 +205,7 @@ class TensorFormatKernelTest {
             java.util.Arrays.fill(mm, Float.NaN);
             f.matmul(w, rowBytes, r0, r1, a, mm, stride);
             int gemmRows = tokens - tokens % 4;
-            boolean tokenLanes = type == GGMLType.Q4_0 || type == GGMLType.Q8_0;
+            boolean tokenLanes = f instanceof Block32Format;
             if (tokenLanes && tokens > 1) {
                 int full = tokens - tokens % Simd.FLEN;
                 assertEquals(tokens - full >= Simd.FLEN / 2 ? tokens : full, a.laneTiledTokens(), "tokens in lane tiles");

@@ -1,0 +1,122 @@
+package dev.jllm.tensor;
+
+import static dev.jllm.tensor.Simd.F;
+import static dev.jllm.tensor.Simd.FLEN;
+
+import java.lang.foreign.MemorySegment;
+
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * The batched product (prompt processing) of the formats with blocks of 32 values, one scale
+ * per block and Q8_0 activations — Q8_0, Q4_0, Q5_0, IQ4_NL — whose scalar twins all compute
+ * Σ_b (Σ q·q_x) · (d_w · d_x) in block order. Only decoding differs between them: each format
+ * turns a run of blocks of a row into integer floats ({@link Block32Format#decodeBlocks}); this
+ * class does the rest.
+ *
+ * <p>Tokens go in vector lanes ({@link Activations#quantsByToken}), two tiles of FLEN tokens at
+ * a time, weight rows in fours: every decoded value is broadcast and FMA'd with both tiles'
+ * activation quants of its column. A block's sums are exact integers below 2^24 in any order,
+ * and acc += blockSum · (d_w · d_x) — a multiply and an add, not an FMA — is the scalar twin's
+ * step lane by lane, so every token's result is bit for bit the twin's. Why this shape (single
+ * thread, 1024×2048 Q8_0): the gemv layout spends a multiply, an FMA and a scaled FMA per 32
+ * values of a row and token (24 GMAC/s); here each broadcast feeds full-width FMAs (one tile:
+ * 46 GMAC/s), and with two tiles per broadcast the loads per FMA drop from 1.25 to 0.75, which
+ * were the limit (61 GMAC/s).
+ */
+final class Block32Gemm {
+    private Block32Gemm() {}
+
+    static final int BLOCK = 32;
+    /** Blocks decoded per call: enough work per (megamorphic) decoder call to hide its cost. */
+    private static final int CHUNK = 16;
+
+    /**
+     * {@link TensorFormat#matmul} for these formats: the tokens {@link Activations#laneTiledTokens}
+     * gives through the tiles, the rest one at a time through the format's {@code dot}.
+     */
+    static void matmul(Block32Format format, MemorySegment data, long rowBytes, int rowStart, int rowEnd,
+                                                         Activations x, float[] out, int outStride) {
+        if (x.count() == 1) {
+            format.matvec(data, rowBytes, rowStart, rowEnd, x, 0, out, rowStart);
+            return;
+        }
+        int tiled = x.laneTiledTokens();
+        float[] scratch = KernelScratch.floats(4 * CHUNK * BLOCK + 4 * CHUNK + FLEN);
+        for (int tile = 0; tile * FLEN < tiled; tile += 2) {
+            int valid = Math.min(FLEN, tiled - tile * FLEN), valid2 = Math.max(0, Math.min(FLEN, tiled - (tile + 1) * FLEN));
+            tilePair(format, data, rowBytes, rowStart, rowEnd, x, tile, valid, valid2, scratch, out, outStride);
+        }
+        for (int t = tiled; t < x.count(); t++) {
+            for (int r = rowStart; r < rowEnd; r++) out[t * outStride + r] = format.dot(data, r * rowBytes, x, t, x.cols());
+        }
+    }
+
+    /** Weight rows [rowStart, rowEnd) times token tiles {@code tile} and {@code tile + 1} ({@code valid} and {@code valid2} real tokens). */
+    private static void tilePair(Block32Format format, MemorySegment data, long rowBytes, int rowStart, int rowEnd, Activations x, int tile, int valid, int valid2,
+                                 float[] scratch, float[] out, int outStride) {
+        int cols = x.cols(), nb = cols / BLOCK, rows = rowEnd - rowStart;
+        float[] xt = x.quantsByToken, st = x.scalesByToken;
+        // scratch: the four rows' decoded chunk at 512·i, their block scales at ds + 16·i, then one vector for results
+        final int cw = CHUNK * BLOCK, ds = 4 * cw, res = ds + 4 * CHUNK;
+        for (int r0 = 0; r0 < rows; r0 += 4) {
+            // a range that is not a multiple of 4 repeats its last row; the duplicates are dropped
+            int r1 = Math.min(r0 + 1, rows - 1), r2 = Math.min(r0 + 2, rows - 1), r3 = Math.min(r0 + 3, rows - 1);
+            long off0 = (rowStart + r0) * rowBytes, off1 = (rowStart + r1) * rowBytes, off2 = (rowStart + r2) * rowBytes, off3 = (rowStart + r3) * rowBytes;
+            // acc*: the first tile's tokens, bcc*: the second's
+            FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0, bcc0 = acc0, bcc1 = acc0, bcc2 = acc0, bcc3 = acc0;
+            for (int b0 = 0; b0 < nb; b0 += CHUNK) {
+                int n = Math.min(CHUNK, nb - b0);
+                format.decodeBlocks(data, off0, b0, n, scratch, 0, scratch, ds);
+                format.decodeBlocks(data, off1, b0, n, scratch, cw, scratch, ds + CHUNK);
+                format.decodeBlocks(data, off2, b0, n, scratch, 2 * cw, scratch, ds + 2 * CHUNK);
+                format.decodeBlocks(data, off3, b0, n, scratch, 3 * cw, scratch, ds + 3 * CHUNK);
+                for (int k = 0; k < n; k++) {
+                    int b = b0 + k, w = k * BLOCK;
+                    FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0, u0 = s0, u1 = s0, u2 = s0, u3 = s0;
+                    int xa0 = (tile * cols + b * BLOCK) * FLEN, xb0 = xa0 + cols * FLEN;
+                    for (int v = 0; v < BLOCK; v++) {
+                        FloatVector xa = FloatVector.fromArray(F, xt, xa0 + v * FLEN), xb = FloatVector.fromArray(F, xt, xb0 + v * FLEN);
+                        FloatVector w0 = FloatVector.broadcast(F, scratch[w + v]), w1 = FloatVector.broadcast(F, scratch[cw + w + v]);
+                        FloatVector w2 = FloatVector.broadcast(F, scratch[2 * cw + w + v]), w3 = FloatVector.broadcast(F, scratch[3 * cw + w + v]);
+                        s0 = w0.fma(xa, s0);
+                        u0 = w0.fma(xb, u0);
+                        s1 = w1.fma(xa, s1);
+                        u1 = w1.fma(xb, u1);
+                        s2 = w2.fma(xa, s2);
+                        u2 = w2.fma(xb, u2);
+                        s3 = w3.fma(xa, s3);
+                        u3 = w3.fma(xb, u3);
+                    }
+                    FloatVector dxa = FloatVector.fromArray(F, st, (tile * nb + b) * FLEN), dxb = FloatVector.fromArray(F, st, ((tile + 1) * nb + b) * FLEN);
+                    float d0 = scratch[ds + k], d1 = scratch[ds + CHUNK + k], d2 = scratch[ds + 2 * CHUNK + k], d3 = scratch[ds + 3 * CHUNK + k];
+                    acc0 = acc0.add(s0.mul(dxa.mul(d0)));
+                    bcc0 = bcc0.add(u0.mul(dxb.mul(d0)));
+                    acc1 = acc1.add(s1.mul(dxa.mul(d1)));
+                    bcc1 = bcc1.add(u1.mul(dxb.mul(d1)));
+                    acc2 = acc2.add(s2.mul(dxa.mul(d2)));
+                    bcc2 = bcc2.add(u2.mul(dxb.mul(d2)));
+                    acc3 = acc3.add(s3.mul(dxa.mul(d3)));
+                    bcc3 = bcc3.add(u3.mul(dxb.mul(d3)));
+                }
+            }
+            int o = tile * FLEN * outStride + rowStart, o2 = o + FLEN * outStride;
+            acc0.intoArray(scratch, res);
+            for (int lane = 0; lane < valid; lane++) out[o + lane * outStride + r0] = scratch[res + lane];
+            acc1.intoArray(scratch, res);
+            for (int lane = 0; lane < valid; lane++) out[o + lane * outStride + r1] = scratch[res + lane];
+            acc2.intoArray(scratch, res);
+            for (int lane = 0; lane < valid; lane++) out[o + lane * outStride + r2] = scratch[res + lane];
+            acc3.intoArray(scratch, res);
+            for (int lane = 0; lane < valid; lane++) out[o + lane * outStride + r3] = scratch[res + lane];
+            bcc0.intoArray(scratch, res);
+            for (int lane = 0; lane < valid2; lane++) out[o2 + lane * outStride + r0] = scratch[res + lane];
+            bcc1.intoArray(scratch, res);
+            for (int lane = 0; lane < valid2; lane++) out[o2 + lane * outStride + r1] = scratch[res + lane];
+            bcc2.intoArray(scratch, res);
+            for (int lane = 0; lane < valid2; lane++) out[o2 + lane * outStride + r2] = scratch[res + lane];
+            bcc3.intoArray(scratch, res);
+            for (int lane = 0; lane < valid2; lane++) out[o2 + lane * outStride + r3] = scratch[res + lane];
+        }
+    }
+}
