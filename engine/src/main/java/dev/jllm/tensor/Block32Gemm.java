@@ -45,78 +45,83 @@ final class Block32Gemm {
         float[] scratch = KernelScratch.floats(4 * CHUNK * BLOCK + 4 * CHUNK + FLEN);
         for (int tile = 0; tile * FLEN < tiled; tile += 2) {
             int valid = Math.min(FLEN, tiled - tile * FLEN), valid2 = Math.max(0, Math.min(FLEN, tiled - (tile + 1) * FLEN));
-            tilePair(format, data, rowBytes, rowStart, rowEnd, x, tile, valid, valid2, scratch, out, outStride);
+            // one call per four rows, not one per range: C2 compiles a method once it has been
+            // called often enough, and a long-running call would stay in slower code meanwhile
+            for (int r0 = rowStart; r0 < rowEnd; r0 += 4) {
+                rowsTimesTilePair(format, data, rowBytes, r0, rowEnd, x, tile, valid, valid2, scratch, out, outStride);
+            }
         }
         for (int t = tiled; t < x.count(); t++) {
             for (int r = rowStart; r < rowEnd; r++) out[t * outStride + r] = format.dot(data, r * rowBytes, x, t, x.cols());
         }
     }
 
-    /** Weight rows [rowStart, rowEnd) times token tiles {@code tile} and {@code tile + 1} ({@code valid} and {@code valid2} real tokens). */
-    private static void tilePair(Block32Format format, MemorySegment data, long rowBytes, int rowStart, int rowEnd, Activations x, int tile, int valid, int valid2,
-                                 float[] scratch, float[] out, int outStride) {
-        int cols = x.cols(), nb = cols / BLOCK, rows = rowEnd - rowStart;
+    /**
+     * Weight rows r0 … r0 + 3 (those below {@code rowEnd}; the last one is repeated to make four
+     * and the duplicates dropped) times token tiles {@code tile} and {@code tile + 1}
+     * ({@code valid} and {@code valid2} real tokens).
+     */
+    private static void rowsTimesTilePair(Block32Format format, MemorySegment data, long rowBytes, int r0, int rowEnd, Activations x, int tile, int valid, int valid2,
+                                          float[] scratch, float[] out, int outStride) {
+        int cols = x.cols(), nb = cols / BLOCK;
         float[] xt = x.quantsByToken, st = x.scalesByToken;
         // scratch: the four rows' decoded chunk at 512·i, their block scales at ds + 16·i, then one vector for results
         final int cw = CHUNK * BLOCK, ds = 4 * cw, res = ds + 4 * CHUNK;
-        for (int r0 = 0; r0 < rows; r0 += 4) {
-            // a range that is not a multiple of 4 repeats its last row; the duplicates are dropped
-            int r1 = Math.min(r0 + 1, rows - 1), r2 = Math.min(r0 + 2, rows - 1), r3 = Math.min(r0 + 3, rows - 1);
-            long off0 = (rowStart + r0) * rowBytes, off1 = (rowStart + r1) * rowBytes, off2 = (rowStart + r2) * rowBytes, off3 = (rowStart + r3) * rowBytes;
-            // acc*: the first tile's tokens, bcc*: the second's
-            FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0, bcc0 = acc0, bcc1 = acc0, bcc2 = acc0, bcc3 = acc0;
-            for (int b0 = 0; b0 < nb; b0 += CHUNK) {
-                int n = Math.min(CHUNK, nb - b0);
-                format.decodeBlocks(data, off0, b0, n, scratch, 0, scratch, ds);
-                format.decodeBlocks(data, off1, b0, n, scratch, cw, scratch, ds + CHUNK);
-                format.decodeBlocks(data, off2, b0, n, scratch, 2 * cw, scratch, ds + 2 * CHUNK);
-                format.decodeBlocks(data, off3, b0, n, scratch, 3 * cw, scratch, ds + 3 * CHUNK);
-                for (int k = 0; k < n; k++) {
-                    int b = b0 + k, w = k * BLOCK;
-                    FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0, u0 = s0, u1 = s0, u2 = s0, u3 = s0;
-                    int xa0 = (tile * cols + b * BLOCK) * FLEN, xb0 = xa0 + cols * FLEN;
-                    for (int v = 0; v < BLOCK; v++) {
-                        FloatVector xa = FloatVector.fromArray(F, xt, xa0 + v * FLEN), xb = FloatVector.fromArray(F, xt, xb0 + v * FLEN);
-                        FloatVector w0 = FloatVector.broadcast(F, scratch[w + v]), w1 = FloatVector.broadcast(F, scratch[cw + w + v]);
-                        FloatVector w2 = FloatVector.broadcast(F, scratch[2 * cw + w + v]), w3 = FloatVector.broadcast(F, scratch[3 * cw + w + v]);
-                        s0 = w0.fma(xa, s0);
-                        u0 = w0.fma(xb, u0);
-                        s1 = w1.fma(xa, s1);
-                        u1 = w1.fma(xb, u1);
-                        s2 = w2.fma(xa, s2);
-                        u2 = w2.fma(xb, u2);
-                        s3 = w3.fma(xa, s3);
-                        u3 = w3.fma(xb, u3);
-                    }
-                    FloatVector dxa = FloatVector.fromArray(F, st, (tile * nb + b) * FLEN), dxb = FloatVector.fromArray(F, st, ((tile + 1) * nb + b) * FLEN);
-                    float d0 = scratch[ds + k], d1 = scratch[ds + CHUNK + k], d2 = scratch[ds + 2 * CHUNK + k], d3 = scratch[ds + 3 * CHUNK + k];
-                    acc0 = acc0.add(s0.mul(dxa.mul(d0)));
-                    bcc0 = bcc0.add(u0.mul(dxb.mul(d0)));
-                    acc1 = acc1.add(s1.mul(dxa.mul(d1)));
-                    bcc1 = bcc1.add(u1.mul(dxb.mul(d1)));
-                    acc2 = acc2.add(s2.mul(dxa.mul(d2)));
-                    bcc2 = bcc2.add(u2.mul(dxb.mul(d2)));
-                    acc3 = acc3.add(s3.mul(dxa.mul(d3)));
-                    bcc3 = bcc3.add(u3.mul(dxb.mul(d3)));
+        int r1 = Math.min(r0 + 1, rowEnd - 1), r2 = Math.min(r0 + 2, rowEnd - 1), r3 = Math.min(r0 + 3, rowEnd - 1);
+        long off0 = r0 * rowBytes, off1 = r1 * rowBytes, off2 = r2 * rowBytes, off3 = r3 * rowBytes;
+        // acc*: the first tile's tokens, bcc*: the second's
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0, bcc0 = acc0, bcc1 = acc0, bcc2 = acc0, bcc3 = acc0;
+        for (int b0 = 0; b0 < nb; b0 += CHUNK) {
+            int n = Math.min(CHUNK, nb - b0);
+            format.decodeBlocks(data, off0, b0, n, scratch, 0, scratch, ds);
+            format.decodeBlocks(data, off1, b0, n, scratch, cw, scratch, ds + CHUNK);
+            format.decodeBlocks(data, off2, b0, n, scratch, 2 * cw, scratch, ds + 2 * CHUNK);
+            format.decodeBlocks(data, off3, b0, n, scratch, 3 * cw, scratch, ds + 3 * CHUNK);
+            for (int k = 0; k < n; k++) {
+                int b = b0 + k, w = k * BLOCK;
+                FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0, u0 = s0, u1 = s0, u2 = s0, u3 = s0;
+                int xa0 = (tile * cols + b * BLOCK) * FLEN, xb0 = xa0 + cols * FLEN;
+                for (int v = 0; v < BLOCK; v++) {
+                    FloatVector xa = FloatVector.fromArray(F, xt, xa0 + v * FLEN), xb = FloatVector.fromArray(F, xt, xb0 + v * FLEN);
+                    FloatVector w0 = FloatVector.broadcast(F, scratch[w + v]), w1 = FloatVector.broadcast(F, scratch[cw + w + v]);
+                    FloatVector w2 = FloatVector.broadcast(F, scratch[2 * cw + w + v]), w3 = FloatVector.broadcast(F, scratch[3 * cw + w + v]);
+                    s0 = w0.fma(xa, s0);
+                    u0 = w0.fma(xb, u0);
+                    s1 = w1.fma(xa, s1);
+                    u1 = w1.fma(xb, u1);
+                    s2 = w2.fma(xa, s2);
+                    u2 = w2.fma(xb, u2);
+                    s3 = w3.fma(xa, s3);
+                    u3 = w3.fma(xb, u3);
                 }
+                FloatVector dxa = FloatVector.fromArray(F, st, (tile * nb + b) * FLEN), dxb = FloatVector.fromArray(F, st, ((tile + 1) * nb + b) * FLEN);
+                float d0 = scratch[ds + k], d1 = scratch[ds + CHUNK + k], d2 = scratch[ds + 2 * CHUNK + k], d3 = scratch[ds + 3 * CHUNK + k];
+                acc0 = acc0.add(s0.mul(dxa.mul(d0)));
+                bcc0 = bcc0.add(u0.mul(dxb.mul(d0)));
+                acc1 = acc1.add(s1.mul(dxa.mul(d1)));
+                bcc1 = bcc1.add(u1.mul(dxb.mul(d1)));
+                acc2 = acc2.add(s2.mul(dxa.mul(d2)));
+                bcc2 = bcc2.add(u2.mul(dxb.mul(d2)));
+                acc3 = acc3.add(s3.mul(dxa.mul(d3)));
+                bcc3 = bcc3.add(u3.mul(dxb.mul(d3)));
             }
-            int o = tile * FLEN * outStride + rowStart, o2 = o + FLEN * outStride;
-            acc0.intoArray(scratch, res);
-            for (int lane = 0; lane < valid; lane++) out[o + lane * outStride + r0] = scratch[res + lane];
-            acc1.intoArray(scratch, res);
-            for (int lane = 0; lane < valid; lane++) out[o + lane * outStride + r1] = scratch[res + lane];
-            acc2.intoArray(scratch, res);
-            for (int lane = 0; lane < valid; lane++) out[o + lane * outStride + r2] = scratch[res + lane];
-            acc3.intoArray(scratch, res);
-            for (int lane = 0; lane < valid; lane++) out[o + lane * outStride + r3] = scratch[res + lane];
-            bcc0.intoArray(scratch, res);
-            for (int lane = 0; lane < valid2; lane++) out[o2 + lane * outStride + r0] = scratch[res + lane];
-            bcc1.intoArray(scratch, res);
-            for (int lane = 0; lane < valid2; lane++) out[o2 + lane * outStride + r1] = scratch[res + lane];
-            bcc2.intoArray(scratch, res);
-            for (int lane = 0; lane < valid2; lane++) out[o2 + lane * outStride + r2] = scratch[res + lane];
-            bcc3.intoArray(scratch, res);
-            for (int lane = 0; lane < valid2; lane++) out[o2 + lane * outStride + r3] = scratch[res + lane];
         }
+        int o = tile * FLEN * outStride, o2 = o + FLEN * outStride;
+        acc0.intoArray(scratch, res);
+        for (int lane = 0; lane < valid; lane++) out[o + lane * outStride + r0] = scratch[res + lane];
+        acc1.intoArray(scratch, res);
+        for (int lane = 0; lane < valid; lane++) out[o + lane * outStride + r1] = scratch[res + lane];
+        acc2.intoArray(scratch, res);
+        for (int lane = 0; lane < valid; lane++) out[o + lane * outStride + r2] = scratch[res + lane];
+        acc3.intoArray(scratch, res);
+        for (int lane = 0; lane < valid; lane++) out[o + lane * outStride + r3] = scratch[res + lane];
+        bcc0.intoArray(scratch, res);
+        for (int lane = 0; lane < valid2; lane++) out[o2 + lane * outStride + r0] = scratch[res + lane];
+        bcc1.intoArray(scratch, res);
+        for (int lane = 0; lane < valid2; lane++) out[o2 + lane * outStride + r1] = scratch[res + lane];
+        bcc2.intoArray(scratch, res);
+        for (int lane = 0; lane < valid2; lane++) out[o2 + lane * outStride + r2] = scratch[res + lane];
+        bcc3.intoArray(scratch, res);
+        for (int lane = 0; lane < valid2; lane++) out[o2 + lane * outStride + r3] = scratch[res + lane];
     }
 }

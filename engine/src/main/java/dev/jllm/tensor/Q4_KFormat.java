@@ -39,6 +39,13 @@ final class Q4_KFormat implements TensorFormat {
     @Override public GGMLType type() { return GGMLType.Q4_K; }
     @Override public GGMLType activationType() { return GGMLType.Q8_K; }
 
+    /**
+     * Weight rows per call of the batched kernel: its accumulators (a few vectors per row) stay
+     * in L1, and C2 compiles the kernel after enough calls — a call running over a whole
+     * 8192-row range stays in slower code meanwhile, and its accumulators spill to L2 or memory.
+     */
+    private static final int ROWS_PER_CALL = 16;
+
     private static int quant(MemorySegment data, long off, int v) {
         int b = data.get(BYTE, off + QS + 32 * (v / 64) + (v & 31)) & 0xFF;
         return (v & 32) == 0 ? b & 0xF : b >>> 4;
@@ -147,10 +154,12 @@ final class Q4_KFormat implements TensorFormat {
         int cols = x.cols();
         int gemmRows = x.count() - x.count() % 4;
         if (gemmRows > 0) {
-            float[] scratch = KernelScratch.floats(4 * (rowEnd - rowStart) * FLEN + 4 * BLOCK + FLEN);
+            float[] scratch = KernelScratch.floats(4 * ROWS_PER_CALL * FLEN + 4 * BLOCK + FLEN);
             for (int tile = 0; tile * FLEN < gemmRows; tile += 2) {
                 int valid = Math.min(FLEN, gemmRows - tile * FLEN), valid2 = Math.max(0, Math.min(FLEN, gemmRows - (tile + 1) * FLEN));
-                gemmTilePair(data, rowBytes, rowStart, rowEnd, x, tile, valid, valid2, scratch, out, outStride);
+                for (int r = rowStart; r < rowEnd; r += ROWS_PER_CALL) {
+                    gemmTilePair(data, rowBytes, r, Math.min(r + ROWS_PER_CALL, rowEnd), x, tile, valid, valid2, scratch, out, outStride);
+                }
             }
         }
         int[] isums = KernelScratch.ints(cols / BLOCK);

@@ -32,6 +32,13 @@ final class Q5_KFormat implements TensorFormat {
     @Override public GGMLType type() { return GGMLType.Q5_K; }
     @Override public GGMLType activationType() { return GGMLType.Q8_K; }
 
+    /**
+     * Weight rows per call of the batched kernel: its accumulators (a few vectors per row) stay
+     * in L1, and C2 compiles the kernel after enough calls — a call running over a whole
+     * 8192-row range stays in slower code meanwhile, and its accumulators spill to L2 or memory.
+     */
+    private static final int ROWS_PER_CALL = 16;
+
     private static int quant(MemorySegment data, long off, int v) {
         int l = v & 31;
         int b = data.get(BYTE, off + QS + 32 * (v / 64) + l) & 0xFF;
@@ -157,11 +164,12 @@ final class Q5_KFormat implements TensorFormat {
             matvec(data, rowBytes, rowStart, rowEnd, x, 0, out, rowStart);
             return;
         }
-        int rows = rowEnd - rowStart;
-        float[] scratch = KernelScratch.floats(ACCS * rows * FLEN + 2 * BLOCK + FLEN);
+        float[] scratch = KernelScratch.floats(ACCS * ROWS_PER_CALL * FLEN + 2 * BLOCK + FLEN);
         for (int tile = 0; tile < x.tiles(); tile += 2) {
             int valid = Math.min(FLEN, x.count() - tile * FLEN), valid2 = Math.max(0, Math.min(FLEN, x.count() - (tile + 1) * FLEN));
-            gemmTilePair(data, rowBytes, rowStart, rowEnd, x, tile, valid, valid2, scratch, out, outStride);
+            for (int r = rowStart; r < rowEnd; r += ROWS_PER_CALL) {
+                gemmTilePair(data, rowBytes, r, Math.min(r + ROWS_PER_CALL, rowEnd), x, tile, valid, valid2, scratch, out, outStride);
+            }
         }
     }
 
