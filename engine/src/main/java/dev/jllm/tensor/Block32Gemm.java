@@ -37,10 +37,6 @@ final class Block32Gemm {
      */
     static void matmul(Block32Format format, MemorySegment data, long rowBytes, int rowStart, int rowEnd,
                                                          Activations x, float[] out, int outStride) {
-        if (x.count() == 1) {
-            format.matvec(data, rowBytes, rowStart, rowEnd, x, 0, out, rowStart);
-            return;
-        }
         int tiled = x.laneTiledTokens();
         float[] scratch = KernelScratch.floats(4 * CHUNK * BLOCK + 4 * CHUNK + FLEN);
         for (int tile = 0; tile * FLEN < tiled; tile += 2) {

@@ -51,6 +51,8 @@ public sealed interface TensorFormat
      * Matrix-matrix product for a batch of activation rows (prompt processing), rows
      * {@code [rowStart, rowEnd)}: {@code out[t * outStride + r] = dot(row r, activation row t)} for
      * every activation row t. Formats override this to load each weight block once per batch.
+     * Batches have at least 2 rows: a single one goes to {@link #matvec} ({@link MatMul} does
+     * so), and the token-major activations that batched kernels read exist only for batches.
      */
     default void matmul(MemorySegment data, long rowBytes, int rowStart, int rowEnd, Activations x,
                         float[] out, int outStride) {

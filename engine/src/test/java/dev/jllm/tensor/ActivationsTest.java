@@ -1,0 +1,49 @@
+package dev.jllm.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+/** The token-major copy of a Q8_0 batch and how many of its tokens go through lane tiles. */
+class ActivationsTest {
+
+    @Test
+    void fullTilesAndAtLeastHalfFullLastTilesAreLaneTiled() {
+        // batch sizes and the tokens the lanes = tokens kernels take, worked out by hand
+        int[] counts = {2, 3, 4, 7, 8, 9, 12, 16, 17, 24, 36};
+        int[] expected = Simd.FLEN == 16
+                ? new int[]{0, 0, 0, 0, 8, 9, 12, 16, 16, 24, 32}
+                : new int[]{0, 0, 4, 7, 8, 8, 12, 16, 16, 24, 36};
+        int[] got = new int[counts.length];
+        Activations a = new Activations();
+        for (int i = 0; i < counts.length; i++) {
+            ActivationQuantizer.prepare(GGMLType.Q8_0, new float[32 * counts[i]], 0, 32, counts[i], a);
+            got[i] = a.laneTiledTokens();
+        }
+        assertArrayEquals(expected, got, "FLEN = " + Simd.FLEN);
+    }
+
+    @Test
+    void tokenMajorCopyHoldsEveryTokensQuantsAndZeroPadding() {
+        int cols = 64, count = 5, lanes = Simd.FLEN;
+        float[] x = new float[cols * count];
+        for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i * 0.37) * (1 + i % 7);
+        Activations a = new Activations();
+        ActivationQuantizer.prepare(GGMLType.Q8_0, x, 0, cols, count, a);
+        assertEquals(2, a.paddedTiles(), "one tile of tokens, padded to a pair");
+        for (int tile = 0; tile < 2; tile++) {
+            for (int lane = 0; lane < lanes; lane++) {
+                int t = tile * lanes + lane;
+                for (int c = 0; c < cols; c++) {
+                    float want = t < count ? a.quants[t * cols + c] : 0;
+                    assertEquals(want, a.quantsByToken[(tile * cols + c) * lanes + lane], 0f, "token " + t + " value " + c);
+                }
+                for (int b = 0; b < cols / 32; b++) {
+                    float want = t < count ? a.scales[t * 2 + b] : 0;
+                    assertEquals(want, a.scalesByToken[(tile * 2 + b) * lanes + lane], 0f, "token " + t + " scale " + b);
+                }
+            }
+        }
+    }
+}
