@@ -267,6 +267,7 @@ final class Q6_KFormat implements TensorFormat {
         int wq = 16 * rows * FLEN; // two rows' decoded super-blocks: scratch[wq … wq + 512)
         java.util.Arrays.fill(scratch, 0, wq, 0f);
         for (int b = 0; b < nb; b++) {
+            FloatVector dxA = FloatVector.fromArray(F, st, (tile * nb + b) * FLEN), dxB = FloatVector.fromArray(F, st, ((tile + 1) * nb + b) * FLEN);
             int xv = (tile * cols + b * BLOCK) * FLEN, xw = xv + cols * FLEN;
             // rows in pairs, sharing each activation load between two FMAs (a range of odd
             // length repeats its last row, whose duplicate results are not added)
@@ -296,15 +297,50 @@ final class Q6_KFormat implements TensorFormat {
                     }
                 }
                 float dw0 = Float.float16ToFloat(data.get(SHORT_LE, off0 + D)), dw1 = Float.float16ToFloat(data.get(SHORT_LE, off1 + D));
-                KQuantLanes.addLanes(xt, xv, xw, scratch, wq, st, (tile * nb + b) * FLEN, ((tile + 1) * nb + b) * FLEN, dw0, dw1,
-                        scratch, 16 * r0 * FLEN, 16 * r1 * FLEN, 8 * FLEN, r0 + 1 < rows);
+                FloatVector dA0 = dxA.mul(dw0), dB0 = dxB.mul(dw0), dA1 = dxA.mul(dw1), dB1 = dxB.mul(dw1);
+                int ar0 = 16 * r0 * FLEN, ar1 = 16 * r1 * FLEN;
+                for (int m = 0; m < 8; m++) {
+                    // two chains per row and tile (one waited on the FMA latency at every
+                    // step); every partial sum is an exact integer below 2^24, any order is exact
+                    FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, e0 = a0, e1 = a0;
+                    for (int g = 0; g < 8; g++) {
+                        int v = 32 * g + 4 * m;
+                        for (int k = 0; k < 4; k += 2) {
+                            FloatVector xa = FloatVector.fromArray(F, xt, xv + (v + k) * FLEN), xb = FloatVector.fromArray(F, xt, xw + (v + k) * FLEN);
+                            FloatVector w = FloatVector.broadcast(F, scratch[wq + v + k]), u = FloatVector.broadcast(F, scratch[wq + BLOCK + v + k]);
+                            a0 = w.fma(xa, a0);
+                            b0 = w.fma(xb, b0);
+                            c0 = u.fma(xa, c0);
+                            e0 = u.fma(xb, e0);
+                            xa = FloatVector.fromArray(F, xt, xv + (v + k + 1) * FLEN);
+                            xb = FloatVector.fromArray(F, xt, xw + (v + k + 1) * FLEN);
+                            w = FloatVector.broadcast(F, scratch[wq + v + k + 1]);
+                            u = FloatVector.broadcast(F, scratch[wq + BLOCK + v + k + 1]);
+                            a1 = w.fma(xa, a1);
+                            b1 = w.fma(xb, b1);
+                            c1 = u.fma(xa, c1);
+                            e1 = u.fma(xb, e1);
+                        }
+                    }
+                    int m0 = ar0 + m * FLEN, m1 = ar1 + m * FLEN;
+                    dA0.fma(a0.add(a1), FloatVector.fromArray(F, scratch, m0)).intoArray(scratch, m0);
+                    dB0.fma(b0.add(b1), FloatVector.fromArray(F, scratch, m0 + 8 * FLEN)).intoArray(scratch, m0 + 8 * FLEN);
+                    if (r0 + 1 < rows) {
+                        dA1.fma(c0.add(c1), FloatVector.fromArray(F, scratch, m1)).intoArray(scratch, m1);
+                        dB1.fma(e0.add(e1), FloatVector.fromArray(F, scratch, m1 + 8 * FLEN)).intoArray(scratch, m1 + 8 * FLEN);
+                    }
+                }
             }
         }
         int res = wq + 2 * BLOCK;
         for (int r = 0; r < rows; r++) {
             for (int half = 0; half < 2; half++) {
                 int ar = (16 * r + 8 * half) * FLEN;
-                KQuantLanes.hsum8(scratch, ar, res);
+                FloatVector a0 = FloatVector.fromArray(F, scratch, ar), a1 = FloatVector.fromArray(F, scratch, ar + FLEN);
+                FloatVector a2 = FloatVector.fromArray(F, scratch, ar + 2 * FLEN), a3 = FloatVector.fromArray(F, scratch, ar + 3 * FLEN);
+                FloatVector a4 = FloatVector.fromArray(F, scratch, ar + 4 * FLEN), a5 = FloatVector.fromArray(F, scratch, ar + 5 * FLEN);
+                FloatVector a6 = FloatVector.fromArray(F, scratch, ar + 6 * FLEN), a7 = FloatVector.fromArray(F, scratch, ar + 7 * FLEN);
+                a0.add(a4).add(a2.add(a6)).add(a1.add(a5).add(a3.add(a7))).intoArray(scratch, res);
                 int n = half == 0 ? valid : valid2, t0 = (tile + half) * FLEN;
                 for (int lane = 0; lane < n; lane++) out[(t0 + lane) * outStride + rowStart + r] = scratch[res + lane];
             }
