@@ -37,7 +37,7 @@ public final class ActivationQuantizer {
                 for (int b = 0; b < n / 256; b++) quantizeBlock256(x, offset + b * 256, out, b);
                 if (count > 1) {
                     transpose(out, 256);
-                    transposeSums32(out);
+                    transposeSums(out);
                 }
             }
             default -> throw new IllegalArgumentException(type + " is not an activation encoding");
@@ -81,8 +81,8 @@ public final class ActivationQuantizer {
         }
     }
 
-    /** Q8_K batches: the token-major sums of each 32 quants, for the min terms of Q4_K. */
-    private static void transposeSums32(Activations a) {
+    /** Q8_K batches: the token-major sums of each 32 and each 16 quants, for the min terms of Q4_K, Q5_K and Q2_K. */
+    private static void transposeSums(Activations a) {
         int nb = a.cols / 256, lanes = Simd.FLEN;
         for (int tile = 0; tile < a.paddedTiles(); tile++) {
             for (int lane = 0; lane < lanes; lane++) {
@@ -92,6 +92,9 @@ public final class ActivationQuantizer {
                     for (int j = 0; j < 8; j++) {
                         int s16 = (t * nb + b) * 16 + 2 * j;
                         a.sums32ByToken[((tile * nb + b) * 8 + j) * lanes + lane] = real ? a.blockSums16[s16] + a.blockSums16[s16 + 1] : 0;
+                    }
+                    for (int j = 0; j < 16; j++) {
+                        a.sums16ByToken[((tile * nb + b) * 16 + j) * lanes + lane] = real ? a.blockSums16[(t * nb + b) * 16 + j] : 0;
                     }
                 }
             }
@@ -125,7 +128,6 @@ public final class ActivationQuantizer {
             out.quants[base + j] = (byte) q;
             out.quantsAsShort[base + j] = (short) q;
             out.quantsAsFloat[base + j] = q;
-            out.quantsAsShort[base + j] = (short) q;
         }
         for (int g = 0; g < 16; g++) {
             int s = 0;

@@ -50,6 +50,8 @@ public final class Activations {
     public float[] scalesByToken = new float[0];
     /** sums32ByToken[((tile·blocks + b)·8 + j)·FLEN + lane] = Σ of the 32 quants of sub-block j of block b, as float. */
     public float[] sums32ByToken = new float[0];
+    /** sums16ByToken[((tile·blocks + b)·16 + j)·FLEN + lane] = Σ of the 16 quants of sub-block j of block b, as float (Q2_K's min term). */
+    public float[] sums16ByToken = new float[0];
 
     /** Number of FLEN-token tiles holding the batch's tokens. */
     int tiles() { return (count + Simd.FLEN - 1) / Simd.FLEN; }
@@ -108,6 +110,7 @@ public final class Activations {
                     quantsByToken = grow(quantsByToken, padded);
                     scalesByToken = grow(scalesByToken, padded / 256);
                     sums32ByToken = grow(sums32ByToken, padded / 32);
+                    sums16ByToken = grow(sums16ByToken, padded / 16);
                 }
             }
             default -> throw new IllegalArgumentException(type + " is not an activation encoding");

@@ -28,12 +28,13 @@ import jdk.incubator.vector.VectorOperators;
  * Sub-block scale ls ∈ [0, 63] stores s + 32; value = d·(ls − 32)·{@link IQ4Codebook#VALUES}[index].
  * Same codebook as IQ4_NL, but one F16 per 256 values. Activations are Q8_K.
  */
-final class IQ4_XSFormat implements TensorFormat {
+final class IQ4_XSFormat implements SuperBlockFormat {
     static final int BLOCK = 256, BYTES = 136;
     private static final int D = 0, SCALES_H = 2, SCALES_L = 4, QS = 8;
 
     @Override public GGMLType type() { return GGMLType.IQ4_XS; }
     @Override public GGMLType activationType() { return GGMLType.Q8_K; }
+    @Override public int groups() { return 8; }
 
     /** The signed scale (ls − 32) of sub-block ib. */
     static int subScale(MemorySegment data, long off, int ib) {
@@ -42,11 +43,11 @@ final class IQ4_XSFormat implements TensorFormat {
         return (low | high << 4) - 32;
     }
 
-    /** All 8 signed sub-block scales, from scales_h and scales_l read as one short and one int. */
-    static void decodeScales(MemorySegment data, long off, float[] sc) {
+    /** All 8 signed sub-block scales into sc[at …], from scales_h and scales_l read as one short and one int. */
+    static void decodeScales(MemorySegment data, long off, float[] sc, int at) {
         int high = data.get(SHORT_LE, off + SCALES_H);
         int low = data.get(INT_LE, off + SCALES_L);
-        for (int ib = 0; ib < 8; ib++) sc[ib] = (((low >>> (4 * ib)) & 0xF) | ((high >>> (2 * ib)) & 3) << 4) - 32;
+        for (int ib = 0; ib < 8; ib++) sc[at + ib] = (((low >>> (4 * ib)) & 0xF) | ((high >>> (2 * ib)) & 3) << 4) - 32;
     }
 
     @Override
@@ -107,7 +108,7 @@ final class IQ4_XSFormat implements TensorFormat {
         float sum = 0;
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
-            decodeScales(data, off, sc);
+            decodeScales(data, off, sc, 0);
             sum += f16(data, off + D) * x.scales[xb + b] * superBlock(data, off, sc, xq, (xb + b) * BLOCK);
         }
         return sum;
@@ -132,6 +133,24 @@ final class IQ4_XSFormat implements TensorFormat {
             }
         }
         return block.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** For the batched product: the codebook levels as weights, the 8 sub-block scales (ls − 32) as group factors. */
+    @Override
+    public void decodeSuperBlock(MemorySegment data, long rowOffset, int b, float[] f, int at) {
+        long off = rowOffset + (long) b * BYTES;
+        f[at + SCALE_AT] = f16(data, off + D);
+        decodeScales(data, off, f, at + GROUP_SCALES_AT);
+        for (int ib = 0; ib < 8; ib++) {
+            ByteVector packed = ByteVector.fromMemorySegment(B16, data, off + QS + 16 * ib, LE);
+            ByteVector lo = packed.and((byte) 0xF).selectFrom(TABLE);
+            ByteVector hi = packed.lanewise(VectorOperators.LSHR, 4).selectFrom(TABLE);
+            int v = at + VALUES_AT + 32 * ib;
+            for (int p = 0; p < 16 / FLEN; p++) {
+                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).intoArray(f, v + p * FLEN);
+                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).intoArray(f, v + 16 + p * FLEN);
+            }
+        }
     }
 
     /**

@@ -27,12 +27,14 @@ import jdk.incubator.vector.VectorOperators;
  * it lies in sub-block v/16 and decodes to d·sc·q − dmin·m. Activations are Q8_K, whose sums of
  * 16 quants turn the min term into 16 multiplies per super-block.
  */
-final class Q2_KFormat implements TensorFormat {
+final class Q2_KFormat implements SuperBlockFormat {
     static final int BLOCK = 256, BYTES = 84;
     private static final int SCALES = 0, QS = 16, D = 80, DMIN = 82;
 
     @Override public GGMLType type() { return GGMLType.Q2_K; }
     @Override public GGMLType activationType() { return GGMLType.Q8_K; }
+    @Override public int groups() { return 1; }
+    @Override public boolean hasMins() { return true; }
 
     private static int u8(MemorySegment s, long off) {
         return s.get(BYTE, off) & 0xFF;
@@ -140,6 +142,26 @@ final class Q2_KFormat implements TensorFormat {
             }
         }
         return block.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** For the batched product: weights sc_{v/16}·q_v (0 … 45), one group of factor 1, and the 16 mins. */
+    @Override
+    public void decodeSuperBlock(MemorySegment data, long rowOffset, int b, float[] f, int at) {
+        long off = rowOffset + (long) b * BYTES;
+        f[at + SCALE_AT] = f16(data, off + D);
+        f[at + MIN_SCALE_AT] = f16(data, off + DMIN);
+        f[at + GROUP_SCALES_AT] = 1;
+        for (int j = 0; j < 16; j++) f[at + MINS_AT + j] = u8(data, off + SCALES + j) >>> 4;
+        for (int h = 0; h < 2; h++) {
+            for (int l = 0; l < 32; l += FLEN) {
+                ByteVector packed = ByteVector.fromMemorySegment(B_FOR_F, data, off + QS + 32 * h + l, LE);
+                for (int k = 0; k < 4; k++) {
+                    int v = 128 * h + 32 * k + l;
+                    ((FloatVector) packed.lanewise(VectorOperators.LSHR, 2 * k).and((byte) 3).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(u8(data, off + SCALES + v / 16) & 0xF).intoArray(f, at + VALUES_AT + v);
+                }
+            }
+        }
     }
 
     /**

@@ -24,12 +24,13 @@ import jdk.incubator.vector.VectorOperators;
  * </pre>
  * q = low2 − (high bit set ? 0 : 4) ∈ [−4, 3]; value v = d · s_{v/16} · q. Activations are Q8_K.
  */
-final class Q3_KFormat implements TensorFormat {
+final class Q3_KFormat implements SuperBlockFormat {
     static final int BLOCK = 256, BYTES = 110;
     private static final int HMASK = 0, QS = 32, SCALES = 96, D = 108;
 
     @Override public GGMLType type() { return GGMLType.Q3_K; }
     @Override public GGMLType activationType() { return GGMLType.Q8_K; }
+    @Override public int groups() { return 1; }
 
     private static int u8(MemorySegment s, long off) {
         return s.get(BYTE, off) & 0xFF;
@@ -119,6 +120,28 @@ final class Q3_KFormat implements TensorFormat {
             }
         }
         return block.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** For the batched product: weights s_{v/16}·q_v (−128 … 128) in one group of factor 1. */
+    @Override
+    public void decodeSuperBlock(MemorySegment data, long rowOffset, int b, float[] f, int at) {
+        long off = rowOffset + (long) b * BYTES;
+        float[] sc = KernelScratch.small();
+        KScales.decodeQ3(data, off + SCALES, sc);
+        f[at + SCALE_AT] = f16(data, off + D);
+        f[at + GROUP_SCALES_AT] = 1;
+        for (int l = 0; l < 32; l += FLEN) {
+            ByteVector hmask = ByteVector.fromMemorySegment(B_FOR_F, data, off + HMASK + l, LE);
+            for (int h = 0; h < 2; h++) {
+                ByteVector low = ByteVector.fromMemorySegment(B_FOR_F, data, off + QS + 32 * h + l, LE);
+                for (int k = 0; k < 4; k++) {
+                    int v = 128 * h + 32 * k + l;
+                    ByteVector high = hmask.lanewise(VectorOperators.LSHR, 4 * h + k).and((byte) 1).lanewise(VectorOperators.LSHL, 2);
+                    ((FloatVector) low.lanewise(VectorOperators.LSHR, 2 * k).and((byte) 3).or(high).sub((byte) 4).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(sc[v / 16]).intoArray(f, at + VALUES_AT + v);
+                }
+            }
+        }
     }
 
     /**

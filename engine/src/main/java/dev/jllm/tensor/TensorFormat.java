@@ -18,7 +18,7 @@ import java.lang.foreign.MemorySegment;
  */
 public sealed interface TensorFormat
         permits F32Format, F16Format, BF16Format, Block32Format, Q4_1Format, Q5_1Format,
-                Q2_KFormat, Q3_KFormat, Q4_KFormat, Q5_KFormat, Q6_KFormat, IQ4_XSFormat {
+                SuperBlockFormat, Q4_KFormat, Q5_KFormat, Q6_KFormat {
 
     GGMLType type();
 

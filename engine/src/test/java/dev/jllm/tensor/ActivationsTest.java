@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
 
-/** The token-major copy of a Q8_0 batch and how many of its tokens go through lane tiles. */
+/** The token-major copies of Q8_0 and Q8_K batches and how many of their tokens go through lane tiles. */
 class ActivationsTest {
 
     @Test
@@ -42,6 +42,32 @@ class ActivationsTest {
                 for (int b = 0; b < cols / 32; b++) {
                     float want = t < count ? a.scales[t * 2 + b] : 0;
                     assertEquals(want, a.scalesByToken[(tile * 2 + b) * lanes + lane], 0f, "token " + t + " scale " + b);
+                }
+            }
+        }
+    }
+
+    @Test
+    void tokenMajorSumsOfQ8KBatchesAddUpEachTokensQuants() {
+        int cols = 512, count = 3, lanes = Simd.FLEN, nb = cols / 256;
+        float[] x = new float[cols * count];
+        for (int i = 0; i < x.length; i++) x[i] = (float) Math.cos(i * 0.11) * (1 + i % 5);
+        Activations a = new Activations();
+        ActivationQuantizer.prepare(GGMLType.Q8_K, x, 0, cols, count, a);
+        for (int tile = 0; tile < a.paddedTiles(); tile++) {
+            for (int lane = 0; lane < lanes; lane++) {
+                int t = tile * lanes + lane;
+                for (int b = 0; b < nb; b++) {
+                    for (int j = 0; j < 16; j++) {
+                        int want = 0;
+                        for (int i = 0; i < 16 && t < count; i++) want += a.quants[t * cols + 256 * b + 16 * j + i];
+                        assertEquals(want, a.sums16ByToken[((tile * nb + b) * 16 + j) * lanes + lane], 0f, "token " + t + " block " + b + " sum16 " + j);
+                        if (j % 2 == 0) {
+                            int pair = want;
+                            for (int i = 16; i < 32 && t < count; i++) pair += a.quants[t * cols + 256 * b + 16 * j + i];
+                            assertEquals(pair, a.sums32ByToken[((tile * nb + b) * 8 + j / 2) * lanes + lane], 0f, "token " + t + " block " + b + " sum32 " + j / 2);
+                        }
+                    }
                 }
             }
         }

@@ -182,7 +182,8 @@ class TensorFormatKernelTest {
 
     /**
      * The batched and multi-row paths with row and token counts around their tile sizes (4 rows
-     * × 2·FLEN tokens and the per-token rest for the {@link Block32Format}s, FLEN-token tiles and the gemm/gemv
+     * × 2·FLEN tokens and the per-token rest for the {@link Block32Format}s, 2 rows × 2·FLEN
+     * tokens and the rest for the {@link SuperBlockFormat}s, FLEN-token tiles and the gemm/gemv
      * split at count − count mod 4 for the K-quants): matmul on a row sub-range and matvec of
      * every activation row against the scalar twin, and the exact-order paths bit for bit.
      */
@@ -205,7 +206,7 @@ class TensorFormatKernelTest {
             java.util.Arrays.fill(mm, Float.NaN);
             f.matmul(w, rowBytes, r0, r1, a, mm, stride);
             int gemmRows = tokens - tokens % 4;
-            boolean tokenLanes = f instanceof Block32Format;
+            boolean tokenLanes = f instanceof Block32Format || f instanceof SuperBlockFormat;
             for (int t = 0; t < tokens; t++) {
                 float[] mv = new float[rows];
                 f.matvec(w, rowBytes, r0, r1, a, t, mv, 0);
