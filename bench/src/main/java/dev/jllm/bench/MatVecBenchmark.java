@@ -43,7 +43,7 @@ public class MatVecBenchmark {
 
     @State(Scope.Benchmark)
     public static class Matrix {
-        @Param({"Q4_0", "Q8_0", "Q4_K", "Q6_K"})
+        @Param({"Q4_0", "Q8_0", "Q4_K", "Q6_K", "Q5_K", "Q2_K", "Q3_K", "IQ4_XS"})
         public String type;
 
         @Param({"2048x2048", "8192x2048", "2048x8192", "128256x2048"})

@@ -1,7 +1,11 @@
 package dev.jllm.tensor;
 
 import static dev.jllm.tensor.Simd.BYTE;
+import static dev.jllm.tensor.Simd.B_2F;
 import static dev.jllm.tensor.Simd.B_FOR_F;
+import static dev.jllm.tensor.Simd.I_FOR_F;
+import static dev.jllm.tensor.Simd.S_2F;
+import static dev.jllm.tensor.Simd.S_FOR_F;
 import static dev.jllm.tensor.Simd.F;
 import static dev.jllm.tensor.Simd.FLEN;
 import static dev.jllm.tensor.Simd.LE;
@@ -13,7 +17,10 @@ import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 
 /**
  * Q2_K: super-blocks of 256 values in 84 bytes ({@code block_q2_K}):
@@ -91,6 +98,59 @@ final class Q2_KFormat implements SuperBlockFormat {
      */
     @Override
     public float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
+        return FLEN == 16 ? dotWide(data, rowOffset, x, xRow, cols) : dotNarrow(data, rowOffset, x, xRow, cols);
+    }
+
+    /**
+     * 512 bits, in 16-bit lanes (32 values a vector): the quants of the 4 groups k of each
+     * half h from one 32-byte load, q·x (≤ 381) times the sub-block scale (≤ 15), the 4 groups
+     * of a half summed in short lanes (|·| ≤ 22860), then pairs of lanes added into ints and the
+     * super-block reduced to the exact isum; the min term from the Q8_K 16-sums in short lanes
+     * (m·bsum ≤ 15·2032). The float steps are the scalar twin's, so the result is bit for bit.
+     */
+    private static float dotWide(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
+        int nb = cols / BLOCK;
+        int xb = xRow * nb;
+        short[] xs = x.quantsAsShort, bsums = x.blockSums16;
+        float sum = 0;
+        for (int b = 0; b < nb; b++) {
+            long off = rowOffset + (long) b * BYTES;
+            int q8 = (xb + b) * BLOCK;
+            ByteVector scaleBytes = ByteVector.fromMemorySegment(B_FOR_F, data, off + SCALES, LE);
+            ShortVector sc = ((ShortVector) scaleBytes.convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0)).and((short) 15);
+            ShortVector m = ((ShortVector) scaleBytes.convertShape(VectorOperators.ZERO_EXTEND_B2S, S_FOR_F, 0)).lanewise(VectorOperators.LSHR, 4);
+            int summs = ((IntVector) m.mul(ShortVector.fromArray(S_FOR_F, bsums, (xb + b) * 16)).convertShape(VectorOperators.S2I, I_FOR_F, 0))
+                    .reduceLanes(VectorOperators.ADD);
+            ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+            ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+            ShortVector p0 = q0.and((short) 3).mul(ShortVector.fromArray(S_2F, xs, q8)).mul(sc.rearrange(SC_0))
+                    .add(q0.lanewise(VectorOperators.LSHR, 2).and((short) 3).mul(ShortVector.fromArray(S_2F, xs, q8 + 32)).mul(sc.rearrange(SC_1)))
+                    .add(q0.lanewise(VectorOperators.LSHR, 4).and((short) 3).mul(ShortVector.fromArray(S_2F, xs, q8 + 64)).mul(sc.rearrange(SC_2)))
+                    .add(q0.lanewise(VectorOperators.LSHR, 6).mul(ShortVector.fromArray(S_2F, xs, q8 + 96)).mul(sc.rearrange(SC_3)));
+            ShortVector p1 = q1.and((short) 3).mul(ShortVector.fromArray(S_2F, xs, q8 + 128)).mul(sc.rearrange(SC_4))
+                    .add(q1.lanewise(VectorOperators.LSHR, 2).and((short) 3).mul(ShortVector.fromArray(S_2F, xs, q8 + 160)).mul(sc.rearrange(SC_5)))
+                    .add(q1.lanewise(VectorOperators.LSHR, 4).and((short) 3).mul(ShortVector.fromArray(S_2F, xs, q8 + 192)).mul(sc.rearrange(SC_6)))
+                    .add(q1.lanewise(VectorOperators.LSHR, 6).mul(ShortVector.fromArray(S_2F, xs, q8 + 224)).mul(sc.rearrange(SC_7)));
+            IntVector w0 = p0.reinterpretAsInts(), w1 = p1.reinterpretAsInts();
+            // each int lane holds two short lanes: sign-extend both halves and add
+            IntVector lanes = w0.lanewise(VectorOperators.ASHR, 16).add(w0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
+                    .add(w1.lanewise(VectorOperators.ASHR, 16).add(w1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)));
+            int isum = lanes.reduceLanes(VectorOperators.ADD);
+            float dx = x.scales[xb + b];
+            sum += dx * f16(data, off + D) * isum - dx * f16(data, off + DMIN) * summs;
+        }
+        return sum;
+    }
+
+    /** Group g = 4h + k of 32 values: its first 16 lanes take scale 2g, the others 2g + 1. */
+    private static VectorShuffle<Short> scaleShuffle(int g) {
+        return VectorShuffle.fromOp(S_2F, i -> 2 * g + (i < 16 ? 0 : 1));
+    }
+
+    private static final VectorShuffle<Short> SC_0 = scaleShuffle(0), SC_1 = scaleShuffle(1), SC_2 = scaleShuffle(2), SC_3 = scaleShuffle(3),
+            SC_4 = scaleShuffle(4), SC_5 = scaleShuffle(5), SC_6 = scaleShuffle(6), SC_7 = scaleShuffle(7);
+
+    private static float dotNarrow(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
         int nb = cols / BLOCK;
         int xb = xRow * nb;
         float[] xq = x.quantsAsFloat;

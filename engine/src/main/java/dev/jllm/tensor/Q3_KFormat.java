@@ -1,7 +1,9 @@
 package dev.jllm.tensor;
 
 import static dev.jllm.tensor.Simd.BYTE;
+import static dev.jllm.tensor.Simd.B_2F;
 import static dev.jllm.tensor.Simd.B_FOR_F;
+import static dev.jllm.tensor.Simd.S_2F;
 import static dev.jllm.tensor.Simd.F;
 import static dev.jllm.tensor.Simd.FLEN;
 import static dev.jllm.tensor.Simd.LE;
@@ -12,7 +14,10 @@ import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 
 /**
  * Q3_K: super-blocks of 256 values in 110 bytes ({@code block_q3_K}):
@@ -81,9 +86,81 @@ final class Q3_KFormat implements SuperBlockFormat {
         return sum;
     }
 
-    /** Per super-block: the 16 scales decoded at once ({@link KScales#decodeQ3}), then {@link #superBlock}. */
     @Override
     public float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
+        return FLEN == 16 ? dotWide(data, rowOffset, x, xRow, cols) : dotNarrow(data, rowOffset, x, xRow, cols);
+    }
+
+    /**
+     * 512 bits, in 16-bit lanes (32 values a vector): the low bits of the 4 groups k of each
+     * half h from one 32-byte load of qs, the high bits from one of hmask (shifted left by 2
+     * once, so that bit 4h + k lands on bit 2 after a shift by 4h + k), q·x (|·| ≤ 508) times
+     * the sub-block scale (|·| ≤ 32), two groups summed in short lanes (|·| ≤ 32512), then pairs
+     * of lanes added into ints and the super-block reduced to the exact isum. The float step is
+     * the scalar twin's, so the result is bit for bit.
+     */
+    private static float dotWide(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
+        int nb = cols / BLOCK;
+        int xb = xRow * nb;
+        short[] xs = x.quantsAsShort;
+        float sum = 0;
+        for (int b = 0; b < nb; b++) {
+            long off = rowOffset + (long) b * BYTES;
+            int q8 = (xb + b) * BLOCK;
+            // the 16 signed scales in lanes 0–15 (see KScales.scaleQ3), from 16 bytes ending with the 12 scale bytes
+            ByteVector scaleBytes = ByteVector.fromMemorySegment(B_FOR_F, data, off + SCALES - 4, LE);
+            ShortVector low = (ShortVector) scaleBytes.rearrange(SCALE_LOW_BYTE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+            ShortVector high = (ShortVector) scaleBytes.rearrange(SCALE_HIGH_BYTE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+            ShortVector sc = low.lanewise(VectorOperators.LSHR, SCALE_LOW_SHIFT).and((short) 15)
+                    .or(high.lanewise(VectorOperators.LSHR, SCALE_HIGH_SHIFT).and((short) 3).lanewise(VectorOperators.LSHL, 4)).sub((short) 32);
+            ShortVector hm = ((ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + HMASK, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0))
+                    .lanewise(VectorOperators.LSHL, 2);
+            ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+            ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+            IntVector w0 = q0.and((short) 3).or(hm.and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 0)).mul(sc.rearrange(SC_0))
+                    .add(q0.lanewise(VectorOperators.LSHR, 2).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 1).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 32)).mul(sc.rearrange(SC_1))).reinterpretAsInts();
+            IntVector w1 = q0.lanewise(VectorOperators.LSHR, 4).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 2).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 64)).mul(sc.rearrange(SC_2))
+                    .add(q0.lanewise(VectorOperators.LSHR, 6).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 3).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 96)).mul(sc.rearrange(SC_3))).reinterpretAsInts();
+            IntVector w2 = q1.and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 4).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 128)).mul(sc.rearrange(SC_4))
+                    .add(q1.lanewise(VectorOperators.LSHR, 2).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 5).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 160)).mul(sc.rearrange(SC_5))).reinterpretAsInts();
+            IntVector w3 = q1.lanewise(VectorOperators.LSHR, 4).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 6).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 192)).mul(sc.rearrange(SC_6))
+                    .add(q1.lanewise(VectorOperators.LSHR, 6).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 7).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 224)).mul(sc.rearrange(SC_7))).reinterpretAsInts();
+            // each int lane holds two short lanes: sign-extend both halves and add
+            IntVector lanes = w0.lanewise(VectorOperators.ASHR, 16).add(w0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
+                    .add(w1.lanewise(VectorOperators.ASHR, 16).add(w1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)))
+                    .add(w2.lanewise(VectorOperators.ASHR, 16).add(w2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)))
+                    .add(w3.lanewise(VectorOperators.ASHR, 16).add(w3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)));
+            sum += f16(data, off + D) * x.scales[xb + b] * lanes.reduceLanes(VectorOperators.ADD);
+        }
+        return sum;
+    }
+
+    /*
+     * Scale j: low 4 bits in byte j mod 8 (low nibble for j < 8, high after), high 2 bits in
+     * byte 8 + j mod 4 (bits 2·(j/4) and up). The byte vector starts 4 bytes before the scales,
+     * so that it ends with them and stays inside the super-block.
+     */
+    private static final VectorShuffle<Byte> SCALE_LOW_BYTE = VectorShuffle.fromOp(B_FOR_F, j -> j < 16 ? 4 + j % 8 : 0);
+    private static final VectorShuffle<Byte> SCALE_HIGH_BYTE = VectorShuffle.fromOp(B_FOR_F, j -> j < 16 ? 12 + j % 4 : 0);
+    private static final ShortVector SCALE_LOW_SHIFT = ShortVector.fromArray(S_2F, shifts(j -> j < 8 ? 0 : 4), 0);
+    private static final ShortVector SCALE_HIGH_SHIFT = ShortVector.fromArray(S_2F, shifts(j -> 2 * (j / 4 % 4)), 0);
+
+    private static short[] shifts(java.util.function.IntUnaryOperator f) {
+        short[] s = new short[S_2F.length()];
+        for (int j = 0; j < s.length; j++) s[j] = (short) f.applyAsInt(j);
+        return s;
+    }
+
+    /** Group g = 4h + k of 32 values: its first 16 lanes take scale 2g, the others 2g + 1. */
+    private static VectorShuffle<Short> scaleShuffle(int g) {
+        return VectorShuffle.fromOp(S_2F, i -> 2 * g + (i < 16 ? 0 : 1));
+    }
+
+    private static final VectorShuffle<Short> SC_0 = scaleShuffle(0), SC_1 = scaleShuffle(1), SC_2 = scaleShuffle(2), SC_3 = scaleShuffle(3),
+            SC_4 = scaleShuffle(4), SC_5 = scaleShuffle(5), SC_6 = scaleShuffle(6), SC_7 = scaleShuffle(7);
+
+    /** Narrower vectors: per super-block the 16 scales decoded at once ({@link KScales#decodeQ3}), then {@link #superBlock}. */
+    private static float dotNarrow(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
         int nb = cols / BLOCK;
         int xb = xRow * nb;
         float[] xq = x.quantsAsFloat;

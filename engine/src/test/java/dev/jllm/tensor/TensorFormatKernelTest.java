@@ -139,13 +139,14 @@ class TensorFormatKernelTest {
     }
 
     /**
-     * The K-quant kernels that reproduce llama.cpp's x86 float order (Q4_K: the repacked gemv
-     * and gemm; Q5_K, Q6_K: the AVX2 lanes of ggml_vec_dot) agree with their scalar twins bit for
-     * bit, and Q4_K's matmul takes the first count − count mod 4 activation rows in the gemm order
-     * and the rest in the gemv order.
+     * The K-quant kernels agree with their scalar twins bit for bit: those that reproduce
+     * llama.cpp's x86 float order (Q4_K: the repacked gemv and gemm; Q5_K, Q6_K: the AVX2 lanes
+     * of ggml_vec_dot), and Q2_K and Q3_K, whose integer sums are exact in every kernel. Q4_K's
+     * matmul takes the first count − count mod 4 activation rows in the gemm order and the rest
+     * in the gemv order.
      */
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = GGMLType.class, names = {"Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = GGMLType.class, names = {"Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void kQuantKernelsMatchScalarTwinBitForBit(GGMLType type) {
         TensorFormat f = TensorFormats.ofOrNull(type);
         int rows = 15, cols = 768, tokens = 7; // odd: the batched kernels pair rows
@@ -194,7 +195,7 @@ class TensorFormatKernelTest {
         int block = Math.max(type.blockSize, f.activationType().blockSize);
         int cols = Math.max(2 * block, 512 / block * block);
         Random rnd = new Random(type.ordinal() * 31L + rows * 7L + tokens);
-        boolean exact = type == GGMLType.Q4_K || type == GGMLType.Q5_K || type == GGMLType.Q6_K;
+        boolean exact = type == GGMLType.Q2_K || type == GGMLType.Q3_K || type == GGMLType.Q4_K || type == GGMLType.Q5_K || type == GGMLType.Q6_K;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment w = randomWeights(arena, type, rows + 3, cols, rnd);
             float[] x = randomActivations(cols * tokens, rnd);
