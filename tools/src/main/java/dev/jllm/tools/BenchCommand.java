@@ -63,7 +63,9 @@ final class BenchCommand implements Callable<Integer> {
             SplittableRandom rnd = new SplittableRandom(1);
 
             progress("warming up");
-            runPrompt(s, Math.min(promptTokens > 0 ? promptTokens : 16, 32), vocab, rnd);
+            // the JIT warm-up every program pays once after loading (see Model.warmUp), reported
+            // apart: the repetitions measure the steady state
+            double warmUpSeconds = m.warmUp().toNanos() / 1e9;
             runGeneration(s, Math.min(genTokens > 0 ? genTokens : 4, 8));
 
             double[] pp = new double[promptTokens > 0 ? reps : 0], tg = new double[genTokens > 0 ? reps : 0];
@@ -83,7 +85,7 @@ final class BenchCommand implements Callable<Integer> {
                 progress("measuring memory bandwidth");
                 bandwidth = BandwidthProbe.readBytesPerSecond(t);
             }
-            report(m, type, t, loadSeconds, pp, tg, decodeBytes, bandwidth, peakRss);
+            report(m, type, t, loadSeconds, warmUpSeconds, pp, tg, decodeBytes, bandwidth, peakRss);
         }
         return 0;
     }
@@ -113,7 +115,7 @@ final class BenchCommand implements Callable<Integer> {
         return c.generatedTokens() * 1e9 / elapsed;
     }
 
-    private void report(Model m, String type, int t, double loadSeconds, double[] pp, double[] tg, long decodeBytes, Double bandwidth, long rss) throws Exception {
+    private void report(Model m, String type, int t, double loadSeconds, double warmUpSeconds, double[] pp, double[] tg, long decodeBytes, Double bandwidth, long rss) throws Exception {
         Stats pps = pp.length > 0 ? Stats.of(pp) : null, tgs = tg.length > 0 ? Stats.of(tg) : null;
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("model", model.getFileName().toString());
@@ -129,6 +131,7 @@ final class BenchCommand implements Callable<Integer> {
         out.put("pp_tps", pp);
         out.put("tg_tps", tg);
         out.put("load_seconds", loadSeconds);
+        out.put("warmup_seconds", warmUpSeconds);
         out.put("peak_rss_bytes", rss);
         out.put("model_bytes", m.info().fileSize());
         out.put("decode_bytes_per_token", decodeBytes);
@@ -141,8 +144,8 @@ final class BenchCommand implements Callable<Integer> {
             Console.OUT.println(new ObjectMapper().writeValueAsString(out));
             return;
         }
-        Console.OUT.printf("model %s (%s, %s), %d threads, load %.2f s, peak RSS %s%n", model.getFileName(), type,
-                InfoCommand.human(m.info().fileSize()), t, loadSeconds, InfoCommand.human(rss));
+        Console.OUT.printf("model %s (%s, %s), %d threads, load %.2f s, JIT warm-up %.2f s, peak RSS %s%n", model.getFileName(), type,
+                InfoCommand.human(m.info().fileSize()), t, loadSeconds, warmUpSeconds, InfoCommand.human(rss));
         if (pps != null) Console.OUT.printf("  pp%-4d %8.2f ± %6.2f tok/s%n", promptTokens, pps.mean(), pps.sd());
         if (tgs != null) Console.OUT.printf("  tg%-4d %8.2f ± %6.2f tok/s%n", genTokens, tgs.mean(), tgs.sd());
         if (bandwidth != null) {

@@ -40,6 +40,7 @@ final class ChatCommand implements Callable<Integer> {
         GenerationParams params = sampling.toParams().maxTokens(maxTokens).build();
         try (Model model = modelArgs.load()) {
             if (onTerminal()) {
+                BackgroundWarmUp.start(model, null); // while the person types the first message
                 InteractiveChat.run(model, system, params, showStats);
             } else {
                 PrintWriter out = new PrintWriter(Console.OUT, true);

@@ -63,6 +63,7 @@ final class ServeCommand implements Callable<Integer> {
             Console.OUT.println("jllm serve: " + id + " (context " + model.info().contextLength() + ", " + parallel
                     + " parallel, queue " + queue + ") listening on " + server.baseUrl());
             Console.OUT.flush();
+            BackgroundWarmUp.start(model, quiet ? null : line -> Console.ERR.println("jllm serve: " + line));
             stopped.await();
         }
         return 0;
