@@ -1,7 +1,11 @@
 package dev.jllm.tensor;
 
 import static dev.jllm.tensor.Simd.BYTE;
+import static dev.jllm.tensor.Simd.B_2F;
 import static dev.jllm.tensor.Simd.B_FOR_F;
+import static dev.jllm.tensor.Simd.I_FOR_F;
+import static dev.jllm.tensor.Simd.INT_LE;
+import static dev.jllm.tensor.Simd.S_2F;
 import static dev.jllm.tensor.Simd.F;
 import static dev.jllm.tensor.Simd.FLEN;
 import static dev.jllm.tensor.Simd.SHORT_LE;
@@ -12,7 +16,11 @@ import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q5_K: super-blocks of 256 values in 176 bytes ({@code block_q5_K}):
@@ -97,53 +105,86 @@ final class Q5_KFormat implements TensorFormat {
         return QuantMath.hsumFloat8(acc) + summs;
     }
 
-    /** As the scalar twin: scales and mins decoded at once, the lanes from {@link #superBlock}. */
+    /**
+     * As the scalar twin, in 16-bit lanes like llama.cpp's maddubs/madd: 2·FLEN positions of a
+     * sub-block per vector (all 32 with 512 bits, half with 256). For each of the 8 sub-blocks
+     * the quants (nibble | fifth bit · 16, from the qs bytes of its pair and the qh bytes, which
+     * serve all 8) times x fit in 16 bits (≤ 31·127); (p + (p << 16)) >> 16 adds the two
+     * products of each int lane, which is then multiplied by the sub-block scale and summed over
+     * the sub-blocks. Scales and mins are taken from the packed bytes inline, and the min term
+     * comes from the Q8_K 32-sums in int lanes: a scalar loop over the 16-sums cost as much as
+     * all the vector work. Adding neighbouring int lanes leaves ggml's lane m (positions 4m … 4m+3)
+     * in int lane 2m of the vector holding those positions, exact, and acc = fma(lane, d·d_x,
+     * acc) runs lane-wise; with 256 bits the second half's lanes go to a second accumulator,
+     * stored after the first, so that ggml's lane m always ends at index 2m. The float steps are
+     * the scalar twin's.
+     */
     @Override
     public float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
         int nb = cols / BLOCK;
         int xb = xRow * nb;
-        float[] xq = x.quantsAsFloat;
-        float[] sc = new float[8];
-        int[] m = new int[8];
-        float[] pos = new float[32], lane = new float[8], acc = new float[8];
+        short[] xs = x.quantsAsShort;
+        int[] s32 = x.blockSums32;
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0; // positions 0 … 2·FLEN−1, then the rest (256 bits only)
         float summs = 0;
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
-            KScales.decodeK4(data, off + SCALES, sc, m);
-            int mins = 0;
-            for (int j = 0; j < 16; j++) mins += x.blockSums16[(xb + b) * 16 + j] * m[j / 2];
+            int q8 = (xb + b) * BLOCK;
+            // the 6-bit scales and mins as bytes of four ints (KScales.decodeK4's arithmetic, inline)
+            int u0 = data.get(INT_LE, off + SCALES), u1 = data.get(INT_LE, off + SCALES + 4), u2 = data.get(INT_LE, off + SCALES + 8);
+            int sLow = u0 & 0x3f3f3f3f, sHigh = (u2 & 0x0f0f0f0f) | ((u0 >>> 6) & 0x03030303) << 4;
+            int mLow = u1 & 0x3f3f3f3f, mHigh = ((u2 >>> 4) & 0x0f0f0f0f) | ((u1 >>> 6) & 0x03030303) << 4;
+            int m8 = (xb + b) * 8;
+            // Σ_j m_j·bsum32_j: the same integer as the scalar twin's sum over 16-sums
+            int mins = IntVector.broadcast(I4, mLow).lanewise(VectorOperators.LSHR, BYTE_SHIFTS).and(0xFF).mul(IntVector.fromArray(I4, s32, m8))
+                    .add(IntVector.broadcast(I4, mHigh).lanewise(VectorOperators.LSHR, BYTE_SHIFTS).and(0xFF).mul(IntVector.fromArray(I4, s32, m8 + 4)))
+                    .reduceLanes(VectorOperators.ADD);
             float dx = x.scales[xb + b];
-            float d = dx * f16(data, off + D), dmin = -dx * f16(data, off + DMIN);
-            summs = Math.fma(dmin, (float) mins, summs);
-            superBlock(data, off, sc, xq, (xb + b) * BLOCK, pos);
-            QuantMath.laneSums(pos, lane);
-            for (int k = 0; k < 8; k++) acc[k] = Math.fma(d, lane[k], acc[k]);
+            FloatVector d = FloatVector.broadcast(F, dx * f16(data, off + D));
+            summs = Math.fma(-dx * f16(data, off + DMIN), (float) mins, summs);
+            for (int l = 0; l < 32; l += 2 * FLEN) {
+                // qh bits moved up by 4: bit 2c (2c + 1) of a byte ends on bit 4 after a shift by 2c (2c + 1)
+                ShortVector qh = ((ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QH + l, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0)).lanewise(VectorOperators.LSHL, 4);
+                ShortVector qs0 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+                IntVector lo0 = qs0.and((short) 15).or(qh.and((short) 16)).mul(ShortVector.fromArray(S_2F, xs, q8 + l)).reinterpretAsInts();
+                IntVector hi0 = qs0.lanewise(VectorOperators.LSHR, 4).or(qh.lanewise(VectorOperators.LSHR, 1).and((short) 16)).mul(ShortVector.fromArray(S_2F, xs, q8 + 32 + l)).reinterpretAsInts();
+                IntVector s0 = lo0.add(lo0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(sLow & 0xFF)
+                        .add(hi0.add(hi0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul((sLow >>> 8) & 0xFF));
+                ShortVector qs1 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS + 32 + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+                IntVector lo1 = qs1.and((short) 15).or(qh.lanewise(VectorOperators.LSHR, 2).and((short) 16)).mul(ShortVector.fromArray(S_2F, xs, q8 + 64 + l)).reinterpretAsInts();
+                IntVector hi1 = qs1.lanewise(VectorOperators.LSHR, 4).or(qh.lanewise(VectorOperators.LSHR, 3).and((short) 16)).mul(ShortVector.fromArray(S_2F, xs, q8 + 96 + l)).reinterpretAsInts();
+                IntVector s1 = lo1.add(lo1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul((sLow >>> 16) & 0xFF)
+                        .add(hi1.add(hi1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul((sLow >>> 24) & 0xFF));
+                ShortVector qs2 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS + 64 + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+                IntVector lo2 = qs2.and((short) 15).or(qh.lanewise(VectorOperators.LSHR, 4).and((short) 16)).mul(ShortVector.fromArray(S_2F, xs, q8 + 128 + l)).reinterpretAsInts();
+                IntVector hi2 = qs2.lanewise(VectorOperators.LSHR, 4).or(qh.lanewise(VectorOperators.LSHR, 5).and((short) 16)).mul(ShortVector.fromArray(S_2F, xs, q8 + 160 + l)).reinterpretAsInts();
+                IntVector s2 = lo2.add(lo2.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(sHigh & 0xFF)
+                        .add(hi2.add(hi2.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul((sHigh >>> 8) & 0xFF));
+                ShortVector qs3 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS + 96 + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+                IntVector lo3 = qs3.and((short) 15).or(qh.lanewise(VectorOperators.LSHR, 6).and((short) 16)).mul(ShortVector.fromArray(S_2F, xs, q8 + 192 + l)).reinterpretAsInts();
+                IntVector hi3 = qs3.lanewise(VectorOperators.LSHR, 4).or(qh.lanewise(VectorOperators.LSHR, 7).and((short) 16)).mul(ShortVector.fromArray(S_2F, xs, q8 + 224 + l)).reinterpretAsInts();
+                IntVector s3 = lo3.add(lo3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul((sHigh >>> 16) & 0xFF)
+                        .add(hi3.add(hi3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul((sHigh >>> 24) & 0xFF));
+                IntVector sum = s0.add(s1).add(s2.add(s3));
+                sum = sum.add(sum.rearrange(PAIR_SWAP)); // int lane 2m': ggml's lane l/4 + m'
+                FloatVector lanes = (FloatVector) sum.convert(VectorOperators.I2F, 0);
+                if (l == 0) acc0 = lanes.fma(d, acc0);
+                else acc1 = lanes.fma(d, acc1);
+            }
         }
-        return QuantMath.hsumFloat8(acc) + summs;
+        float[] lanes = KernelScratch.floats(2 * FLEN);
+        acc0.intoArray(lanes, 0);
+        acc1.intoArray(lanes, FLEN);
+        // hsum_float_8 over ggml's lanes 0 … 7, at indices 0, 2, …, 14
+        float r0 = lanes[0] + lanes[8], r1 = lanes[2] + lanes[10], r2 = lanes[4] + lanes[12], r3 = lanes[6] + lanes[14];
+        return ((r0 + r2) + (r1 + r3)) + summs;
     }
 
-    /**
-     * The hot loop: pos[p] = Σ_j sc_j·q·x over position p (0–31) of the 8 sub-blocks, with
-     * the fifth bit of FLEN values taken from FLEN qh bytes (shifted by 2c or 2c+1) and or-ed in
-     * as 16 before widening. Lanes stay integers below 2^24 (8 terms of 31·63·127), so they are
-     * exact; stored to {@code pos} so that no vector crosses a call.
-     */
-    private static void superBlock(MemorySegment data, long off, float[] sc, float[] xq, int q8, float[] pos) {
-        for (int l = 0; l < 32; l += FLEN) {
-            FloatVector block = FloatVector.zero(F);
-            ByteVector qh = ByteVector.fromMemorySegment(B_FOR_F, data, off + QH + l, LE);
-            for (int c = 0; c < 4; c++) {
-                ByteVector packed = ByteVector.fromMemorySegment(B_FOR_F, data, off + QS + 32 * c + l, LE);
-                ByteVector h1 = qh.lanewise(VectorOperators.LSHR, 2 * c).and((byte) 1).lanewise(VectorOperators.LSHL, 4);
-                ByteVector h2 = qh.lanewise(VectorOperators.LSHR, 2 * c + 1).and((byte) 1).lanewise(VectorOperators.LSHL, 4);
-                FloatVector lo = (FloatVector) packed.and((byte) 0xF).or(h1).convertShape(VectorOperators.B2F, F, 0);
-                FloatVector hi = (FloatVector) packed.lanewise(VectorOperators.LSHR, 4).or(h2).convertShape(VectorOperators.B2F, F, 0);
-                block = lo.mul(sc[2 * c]).fma(FloatVector.fromArray(F, xq, q8 + 64 * c + l), block);
-                block = hi.mul(sc[2 * c + 1]).fma(FloatVector.fromArray(F, xq, q8 + 64 * c + 32 + l), block);
-            }
-            block.intoArray(pos, l);
-        }
-    }
+    private static final VectorShuffle<Integer> PAIR_SWAP = VectorShuffle.fromOp(I_FOR_F, i -> i ^ 1);
+    private static final VectorSpecies<Integer> I4 = IntVector.SPECIES_128;
+    /** Lane i shifts an int right by 8i: four packed bytes into four lanes. */
+    private static final IntVector BYTE_SHIFTS = IntVector.fromArray(I4, new int[]{0, 8, 16, 24}, 0);
 
     /**
      * Batches with lanes = tokens ({@link Activations#quantsByToken}), two tiles of FLEN
