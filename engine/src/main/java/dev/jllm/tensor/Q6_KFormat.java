@@ -161,75 +161,59 @@ final class Q6_KFormat implements TensorFormat {
     private static final VectorShuffle<Integer> SCALE_12 = VectorShuffle.fromOp(I_FOR_F, i -> 12 + (i < 8 ? 0 : 1));
     private static final VectorShuffle<Integer> SCALE_13 = VectorShuffle.fromOp(I_FOR_F, i -> 14 + (i < 8 ? 0 : 1));
     private static final VectorShuffle<Integer> PAIR_SWAP = VectorShuffle.fromOp(I_FOR_F, i -> i ^ 1);
-    /**
-     * One weight row against activation row {@code xRow}, in the lanes and float order above,
-     * for vectors narrower than 512 bits. Lanes = positions: for FLEN positions l … l+FLEN−1 of the groups of 32 and each half h,
-     * two ql loads and one qh load give the quants of the four groups k = 0..3, assembled in int
-     * lanes (x86 has no byte shifts), converted to float, multiplied by their int8 scale and
-     * FMA'd with the activation quants. A lane collects 8 terms of |q·s·x| ≤ 32·128·127, an
-     * exact integer. Then adding the lanes that are 1 and 2 apart leaves in lane 4i the sum over
-     * positions 4i … 4i+3, i.e. the AVX2 kernel's int32 lane m = (l + 4i)/4, also exact (below
-     * 2^24), and acc = fma(d·d_x, lanes, acc) runs lane-wise: lanes 4i of the accumulators hold
-     * the 8 float accumulators of ggml (the other lanes are never read). The 16 scales are
-     * extracted inline from two little-endian longs (no helper calls here: see Q4_K).
-     */
+    /** One weight row against activation row {@code xRow}, in the lanes and float order above. */
     @Override
     public float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
         return FLEN == 16 ? dotWide(data, rowOffset, x, xRow, cols) : dotNarrow(data, rowOffset, x, xRow, cols);
     }
 
+    /**
+     * {@link #dotWide} for 256-bit vectors, 16 positions of a group per vector: the positions
+     * l … l+15 (l = 0, 16) of the 8 groups take one scale each (broadcast), and their ggml lanes
+     * 4·(l/16) … 4·(l/16)+3 end in int lanes 0, 2, 4, 6 of the half's own accumulator, stored
+     * after the first half's so that ggml's lane m ends at index 2m. 2× the float-lane form
+     * with -XX:UseAVX=2 (8192×2048, single thread).
+     */
     private static float dotNarrow(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
         int nb = cols / BLOCK;
         int xb = xRow * nb;
-        float[] xq = x.quantsAsFloat;
-        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0; // positions 0, FLEN, 2·FLEN, 3·FLEN (only 32/FLEN used)
+        short[] xs = x.quantsAsShort;
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0; // positions 0–15 of the groups, then 16–31
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
             int q8 = (xb + b) * BLOCK;
             long sLo = data.get(LONG_LE, off + SCALES), sHi = data.get(LONG_LE, off + SCALES + 8);
             FloatVector d = FloatVector.broadcast(F, x.scales[xb + b] * Float.float16ToFloat(data.get(SHORT_LE, off + D)));
-            for (int l = 0; l < 32; l += FLEN) {
-                FloatVector block = FloatVector.zero(F), block2 = block; // two FMA chains
+            for (int l = 0; l < 32; l += 16) {
+                IntVector sum = IntVector.zero(I_FOR_F);
                 for (int h = 0; h < 2; h++) {
-                    long sw = h == 0 ? sLo : sHi; // scales 8h … 8h+7: scale of group k, position l is byte 2k + l/16
-                    IntVector qlA = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off + QL + 64 * h + l, LE).convertShape(VectorOperators.B2I, I_FOR_F, 0);
-                    IntVector qlB = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off + QL + 64 * h + 32 + l, LE).convertShape(VectorOperators.B2I, I_FOR_F, 0);
-                    IntVector qh = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off + QH + 32 * h + l, LE).convertShape(VectorOperators.B2I, I_FOR_F, 0);
+                    long sw = (h == 0 ? sLo : sHi) >>> (8 * (l / 16)); // byte 2k: the scale of group k at these positions
+                    ShortVector qlA = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QL + 64 * h + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+                    ShortVector qlB = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QL + 64 * h + 32 + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+                    ShortVector qh = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QH + 32 * h + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
                     int v = q8 + 128 * h + l;
-                    FloatVector q;
-                    q = (FloatVector) qlA.and(15).or(qh.lanewise(VectorOperators.LSHL, 4).and(48)).sub(32).convert(VectorOperators.I2F, 0);
-                    block = q.mul(FloatVector.broadcast(F, (float) (byte) (sw >>> 8 * (l >> 4)))).fma(FloatVector.fromArray(F, xq, v), block);
-                    q = (FloatVector) qlB.and(15).or(qh.lanewise(VectorOperators.LSHL, 2).and(48)).sub(32).convert(VectorOperators.I2F, 0);
-                    block2 = q.mul(FloatVector.broadcast(F, (float) (byte) (sw >>> 8 * (2 + (l >> 4))))).fma(FloatVector.fromArray(F, xq, v + 32), block2);
-                    q = (FloatVector) qlA.lanewise(VectorOperators.ASHR, 4).and(15).or(qh.and(48)).sub(32).convert(VectorOperators.I2F, 0);
-                    block = q.mul(FloatVector.broadcast(F, (float) (byte) (sw >>> 8 * (4 + (l >> 4))))).fma(FloatVector.fromArray(F, xq, v + 64), block);
-                    q = (FloatVector) qlB.lanewise(VectorOperators.ASHR, 4).and(15).or(qh.lanewise(VectorOperators.ASHR, 2).and(48)).sub(32).convert(VectorOperators.I2F, 0);
-                    block2 = q.mul(FloatVector.broadcast(F, (float) (byte) (sw >>> 8 * (6 + (l >> 4))))).fma(FloatVector.fromArray(F, xq, v + 96), block2);
+                    IntVector p0 = qlA.and((short) 15).or(qh.lanewise(VectorOperators.LSHL, 4).and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, v)).reinterpretAsInts();
+                    IntVector p1 = qlB.and((short) 15).or(qh.lanewise(VectorOperators.LSHL, 2).and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, v + 32)).reinterpretAsInts();
+                    IntVector p2 = qlA.lanewise(VectorOperators.LSHR, 4).or(qh.and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, v + 64)).reinterpretAsInts();
+                    IntVector p3 = qlB.lanewise(VectorOperators.LSHR, 4).or(qh.lanewise(VectorOperators.LSHR, 2).and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, v + 96)).reinterpretAsInts();
+                    sum = sum.add(p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul((int) (byte) sw))
+                            .add(p1.add(p1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul((int) (byte) (sw >>> 16)))
+                            .add(p2.add(p2.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul((int) (byte) (sw >>> 32)))
+                            .add(p3.add(p3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul((int) (byte) (sw >>> 48)));
                 }
-                block = block.add(block2);
-                block = block.add(block.rearrange(SWAP1));
-                block = block.add(block.rearrange(SWAP2));
-                switch (l / FLEN) {
-                    case 0 -> acc0 = d.fma(block, acc0);
-                    case 1 -> acc1 = d.fma(block, acc1);
-                    case 2 -> acc2 = d.fma(block, acc2);
-                    default -> acc3 = d.fma(block, acc3);
-                }
+                sum = sum.add(sum.rearrange(PAIR_SWAP)); // int lane 2m': ggml's lane l/4 + m'
+                FloatVector lanes = (FloatVector) sum.convert(VectorOperators.I2F, 0);
+                if (l == 0) acc0 = lanes.fma(d, acc0);
+                else acc1 = lanes.fma(d, acc1);
             }
         }
-        // the 8 accumulators: lanes 0, 4, 8, … of acc0, then of acc1, …
         float[] lanes = KernelScratch.small();
         acc0.intoArray(lanes, 0);
-        if (FLEN < 32) acc1.intoArray(lanes, FLEN);
-        if (FLEN < 16) {
-            acc2.intoArray(lanes, 2 * FLEN);
-            acc3.intoArray(lanes, 3 * FLEN);
-        }
-        float r0 = lanes[0] + lanes[16], r1 = lanes[4] + lanes[20], r2 = lanes[8] + lanes[24], r3 = lanes[12] + lanes[28];
+        acc1.intoArray(lanes, FLEN);
+        float r0 = lanes[0] + lanes[8], r1 = lanes[2] + lanes[10], r2 = lanes[4] + lanes[12], r3 = lanes[6] + lanes[14];
         return (r0 + r2) + (r1 + r3);
     }
 
-    private static final VectorShuffle<Float> SWAP1 = VectorShuffle.fromOp(F, i -> i ^ 1), SWAP2 = VectorShuffle.fromOp(F, i -> i ^ 2);
 
     @Override
     public void matvec(MemorySegment data, long rowBytes, int rowStart, int rowEnd, Activations x, int xRow,
