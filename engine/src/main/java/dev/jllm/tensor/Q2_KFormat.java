@@ -92,10 +92,7 @@ final class Q2_KFormat implements SuperBlockFormat {
         return sum;
     }
 
-    /**
-     * Per super-block: the scales and mins decoded at once ({@link #decodeScales}), the min term
-     * from the Q8_K 16-sums (16 integer multiplies), then the hot loop {@link #superBlock}.
-     */
+    /** One row: the isum and the min term as exact integers, then the scalar twin's float step. */
     @Override
     public float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
         return FLEN == 16 ? dotWide(data, rowOffset, x, xRow, cols) : dotNarrow(data, rowOffset, x, xRow, cols);
@@ -150,58 +147,43 @@ final class Q2_KFormat implements SuperBlockFormat {
     private static final VectorShuffle<Short> SC_0 = scaleShuffle(0), SC_1 = scaleShuffle(1), SC_2 = scaleShuffle(2), SC_3 = scaleShuffle(3),
             SC_4 = scaleShuffle(4), SC_5 = scaleShuffle(5), SC_6 = scaleShuffle(6), SC_7 = scaleShuffle(7);
 
+    /**
+     * {@link #dotWide} for 256-bit vectors: 16 values of a group per vector, which lie in one
+     * sub-block, so its scale is a broadcast; the min term's products in 16 short lanes, added
+     * in pairs into ints like the quants'.
+     */
     private static float dotNarrow(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
         int nb = cols / BLOCK;
         int xb = xRow * nb;
-        float[] xq = x.quantsAsFloat;
-        float[] sc = new float[16];
-        int[] m = new int[16];
+        short[] xs = x.quantsAsShort, bsums = x.blockSums16;
         float sum = 0;
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
-            decodeScales(data, off, sc, m);
-            int summs = 0;
-            for (int j = 0; j < 16; j++) summs += x.blockSums16[(xb + b) * 16 + j] * m[j];
-            float dx = x.scales[xb + b];
-            sum += dx * f16(data, off + D) * superBlock(data, off, sc, xq, (xb + b) * BLOCK)
-                    - dx * f16(data, off + DMIN) * summs;
-        }
-        return sum;
-    }
-
-    /** The 16 scale bytes, read as two longs, split into scales (low nibbles) and mins (high nibbles). */
-    static void decodeScales(MemorySegment data, long off, float[] sc, int[] m) {
-        long lo = data.get(LONG_LE, off + SCALES), hi = data.get(LONG_LE, off + SCALES + 8);
-        for (int i = 0; i < 8; i++) {
-            int a = (int) (lo >>> (8 * i)) & 0xFF, b = (int) (hi >>> (8 * i)) & 0xFF;
-            sc[i] = a & 0xF;
-            sc[8 + i] = b & 0xF;
-            m[i] = a >>> 4;
-            m[8 + i] = b >>> 4;
-        }
-    }
-
-    /**
-     * The hot loop, Σ_j sc_j · Σ_{v∈j} q_v·x_v over one super-block: the 2-bit quants of FLEN
-     * values (one shift of FLEN packed bytes) widened to float, multiplied by their sub-block
-     * scale and FMA'd with the activation quants. Lanes stay integers below 2^24, so they are
-     * exact; FLEN (8 or 16) divides 16, so a vector never straddles two sub-blocks. Reduced here
-     * so that no vector crosses a method boundary (a call that is not inlined would box it).
-     */
-    private static float superBlock(MemorySegment data, long off, float[] sc, float[] xq, int q8) {
-        FloatVector block = FloatVector.zero(F);
-        for (int h = 0; h < 2; h++) {
-            for (int l = 0; l < 32; l += FLEN) {
-                ByteVector packed = ByteVector.fromMemorySegment(B_FOR_F, data, off + QS + 32 * h + l, LE);
-                for (int k = 0; k < 4; k++) {
-                    int v = 128 * h + 32 * k + l;
-                    FloatVector q = (FloatVector) packed.lanewise(VectorOperators.LSHR, 2 * k).and((byte) 3)
-                            .convertShape(VectorOperators.B2F, F, 0);
-                    block = q.mul(sc[v / 16]).fma(FloatVector.fromArray(F, xq, q8 + v), block);
+            int q8 = (xb + b) * BLOCK;
+            ShortVector scaleBytes = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + SCALES, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+            IntVector mins = scaleBytes.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S_2F, bsums, (xb + b) * 16)).reinterpretAsInts();
+            int summs = mins.lanewise(VectorOperators.ASHR, 16).add(mins.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
+                    .reduceLanes(VectorOperators.ADD);
+            long sLo = data.get(LONG_LE, off + SCALES), sHi = data.get(LONG_LE, off + SCALES + 8);
+            IntVector lanes = IntVector.zero(I_FOR_F);
+            for (int h = 0; h < 2; h++) {
+                for (int l = 0; l < 32; l += 16) {
+                    long sw = (h == 0 ? sLo : sHi) >>> (8 * (l / 16)); // byte 2k & 15: the scale of group k at these values
+                    ShortVector q = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS + 32 * h + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+                    int v = q8 + 128 * h + l;
+                    IntVector p = q.and((short) 3).mul(ShortVector.fromArray(S_2F, xs, v)).mul((short) (sw & 15))
+                            .add(q.lanewise(VectorOperators.LSHR, 2).and((short) 3).mul(ShortVector.fromArray(S_2F, xs, v + 32)).mul((short) ((sw >>> 16) & 15)))
+                            .add(q.lanewise(VectorOperators.LSHR, 4).and((short) 3).mul(ShortVector.fromArray(S_2F, xs, v + 64)).mul((short) ((sw >>> 32) & 15)))
+                            .add(q.lanewise(VectorOperators.LSHR, 6).mul(ShortVector.fromArray(S_2F, xs, v + 96)).mul((short) ((sw >>> 48) & 15)))
+                            .reinterpretAsInts();
+                    lanes = lanes.add(p.lanewise(VectorOperators.ASHR, 16)).add(p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
                 }
             }
+            int isum = lanes.reduceLanes(VectorOperators.ADD);
+            float dx = x.scales[xb + b];
+            sum += dx * f16(data, off + D) * isum - dx * f16(data, off + DMIN) * summs;
         }
-        return block.reduceLanes(VectorOperators.ADD);
+        return sum;
     }
 
     /** For the batched product: weights sc_{v/16}·q_v (0 … 45), one group of factor 1, and the 16 mins. */

@@ -3,6 +3,7 @@ package dev.jllm.tensor;
 import static dev.jllm.tensor.Simd.BYTE;
 import static dev.jllm.tensor.Simd.B_2F;
 import static dev.jllm.tensor.Simd.B_FOR_F;
+import static dev.jllm.tensor.Simd.I_FOR_F;
 import static dev.jllm.tensor.Simd.S_2F;
 import static dev.jllm.tensor.Simd.F;
 import static dev.jllm.tensor.Simd.FLEN;
@@ -107,12 +108,7 @@ final class Q3_KFormat implements SuperBlockFormat {
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
             int q8 = (xb + b) * BLOCK;
-            // the 16 signed scales in lanes 0–15 (see KScales.scaleQ3), from 16 bytes ending with the 12 scale bytes
-            ByteVector scaleBytes = ByteVector.fromMemorySegment(B_FOR_F, data, off + SCALES - 4, LE);
-            ShortVector low = (ShortVector) scaleBytes.rearrange(SCALE_LOW_BYTE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
-            ShortVector high = (ShortVector) scaleBytes.rearrange(SCALE_HIGH_BYTE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
-            ShortVector sc = low.lanewise(VectorOperators.LSHR, SCALE_LOW_SHIFT).and((short) 15)
-                    .or(high.lanewise(VectorOperators.LSHR, SCALE_HIGH_SHIFT).and((short) 3).lanewise(VectorOperators.LSHL, 4)).sub((short) 32);
+            ShortVector sc = scales(data, off);
             ShortVector hm = ((ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + HMASK, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0))
                     .lanewise(VectorOperators.LSHL, 2);
             ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
@@ -140,10 +136,23 @@ final class Q3_KFormat implements SuperBlockFormat {
      * byte 8 + j mod 4 (bits 2·(j/4) and up). The byte vector starts 4 bytes before the scales,
      * so that it ends with them and stays inside the super-block.
      */
-    private static final VectorShuffle<Byte> SCALE_LOW_BYTE = VectorShuffle.fromOp(B_FOR_F, j -> j < 16 ? 4 + j % 8 : 0);
-    private static final VectorShuffle<Byte> SCALE_HIGH_BYTE = VectorShuffle.fromOp(B_FOR_F, j -> j < 16 ? 12 + j % 4 : 0);
+    private static final VectorShuffle<Byte> SCALE_LOW_BYTE = VectorShuffle.fromOp(ByteVector.SPECIES_128, j -> 4 + j % 8);
+    private static final VectorShuffle<Byte> SCALE_HIGH_BYTE = VectorShuffle.fromOp(ByteVector.SPECIES_128, j -> 12 + j % 4);
     private static final ShortVector SCALE_LOW_SHIFT = ShortVector.fromArray(S_2F, shifts(j -> j < 8 ? 0 : 4), 0);
     private static final ShortVector SCALE_HIGH_SHIFT = ShortVector.fromArray(S_2F, shifts(j -> 2 * (j / 4 % 4)), 0);
+
+    /**
+     * The 16 signed scales in lanes 0–15 of a short vector (see {@link KScales#scaleQ3}), from
+     * the 16 bytes that end with the 12 scale bytes: two byte shuffles and variable shifts
+     * (16 scalar unpackings cost as much as the rest of the kernel).
+     */
+    private static ShortVector scales(MemorySegment data, long off) {
+        ByteVector scaleBytes = ByteVector.fromMemorySegment(ByteVector.SPECIES_128, data, off + SCALES - 4, LE);
+        ShortVector low = (ShortVector) scaleBytes.rearrange(SCALE_LOW_BYTE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+        ShortVector high = (ShortVector) scaleBytes.rearrange(SCALE_HIGH_BYTE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+        return low.lanewise(VectorOperators.LSHR, SCALE_LOW_SHIFT).and((short) 15)
+                .or(high.lanewise(VectorOperators.LSHR, SCALE_HIGH_SHIFT).and((short) 3).lanewise(VectorOperators.LSHL, 4)).sub((short) 32);
+    }
 
     private static short[] shifts(java.util.function.IntUnaryOperator f) {
         short[] s = new short[S_2F.length()];
@@ -159,44 +168,44 @@ final class Q3_KFormat implements SuperBlockFormat {
     private static final VectorShuffle<Short> SC_0 = scaleShuffle(0), SC_1 = scaleShuffle(1), SC_2 = scaleShuffle(2), SC_3 = scaleShuffle(3),
             SC_4 = scaleShuffle(4), SC_5 = scaleShuffle(5), SC_6 = scaleShuffle(6), SC_7 = scaleShuffle(7);
 
-    /** Narrower vectors: per super-block the 16 scales decoded at once ({@link KScales#decodeQ3}), then {@link #superBlock}. */
+    /**
+     * {@link #dotWide} for 256-bit vectors: 16 values of a group per vector, which lie in one
+     * sub-block, so its scale (decoded as in dotWide, then read back as ints) is a broadcast.
+     */
     private static float dotNarrow(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
         int nb = cols / BLOCK;
         int xb = xRow * nb;
-        float[] xq = x.quantsAsFloat;
-        float[] sc = new float[16];
+        short[] xs = x.quantsAsShort;
+        int[] sc = KernelScratch.ints(16);
         float sum = 0;
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
-            KScales.decodeQ3(data, off + SCALES, sc);
-            sum += f16(data, off + D) * x.scales[xb + b] * superBlock(data, off, sc, xq, (xb + b) * BLOCK);
-        }
-        return sum;
-    }
-
-    /**
-     * The hot loop, Σ_j s_j · Σ_{v∈j} q_v·x_v over one super-block: for each shift k and FLEN
-     * values, (low2 | high·4) − 4 computed in byte lanes, widened to float, multiplied by the
-     * sub-block scale and FMA'd with the activation quants. Lanes hold integers below 2^24, so
-     * they are exact; FLEN divides 16, so a vector never straddles two sub-blocks. Reduced here
-     * so that no vector crosses a method boundary.
-     */
-    private static float superBlock(MemorySegment data, long off, float[] sc, float[] xq, int q8) {
-        FloatVector block = FloatVector.zero(F);
-        for (int l = 0; l < 32; l += FLEN) {
-            ByteVector hmask = ByteVector.fromMemorySegment(B_FOR_F, data, off + HMASK + l, LE);
-            for (int h = 0; h < 2; h++) {
-                ByteVector low = ByteVector.fromMemorySegment(B_FOR_F, data, off + QS + 32 * h + l, LE);
-                for (int k = 0; k < 4; k++) {
-                    int v = 128 * h + 32 * k + l;
-                    ByteVector high = hmask.lanewise(VectorOperators.LSHR, 4 * h + k).and((byte) 1).lanewise(VectorOperators.LSHL, 2);
-                    FloatVector q = (FloatVector) low.lanewise(VectorOperators.LSHR, 2 * k).and((byte) 3).or(high).sub((byte) 4)
-                            .convertShape(VectorOperators.B2F, F, 0);
-                    block = q.mul(sc[v / 16]).fma(FloatVector.fromArray(F, xq, q8 + v), block);
+            int q8 = (xb + b) * BLOCK;
+            ShortVector scales = scales(data, off);
+            ((IntVector) scales.convertShape(VectorOperators.S2I, I_FOR_F, 0)).intoArray(sc, 0);
+            ((IntVector) scales.convertShape(VectorOperators.S2I, I_FOR_F, 1)).intoArray(sc, 8);
+            IntVector lanes = IntVector.zero(I_FOR_F);
+            for (int l = 0; l < 32; l += 16) {
+                ShortVector hm = ((ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + HMASK + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0))
+                        .lanewise(VectorOperators.LSHL, 2);
+                for (int h = 0; h < 2; h++) {
+                    ShortVector q = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS + 32 * h + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+                    int v = q8 + 128 * h + l, j = 8 * h + l / 16; // sub-block of group k: j + 2k
+                    IntVector p01 = q.and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 4 * h).and((short) 4)).sub((short) 4)
+                            .mul(ShortVector.fromArray(S_2F, xs, v)).mul((short) sc[j])
+                            .add(q.lanewise(VectorOperators.LSHR, 2).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 4 * h + 1).and((short) 4)).sub((short) 4)
+                                    .mul(ShortVector.fromArray(S_2F, xs, v + 32)).mul((short) sc[j + 2])).reinterpretAsInts();
+                    IntVector p23 = q.lanewise(VectorOperators.LSHR, 4).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 4 * h + 2).and((short) 4)).sub((short) 4)
+                            .mul(ShortVector.fromArray(S_2F, xs, v + 64)).mul((short) sc[j + 4])
+                            .add(q.lanewise(VectorOperators.LSHR, 6).or(hm.lanewise(VectorOperators.LSHR, 4 * h + 3).and((short) 4)).sub((short) 4)
+                                    .mul(ShortVector.fromArray(S_2F, xs, v + 96)).mul((short) sc[j + 6])).reinterpretAsInts();
+                    lanes = lanes.add(p01.lanewise(VectorOperators.ASHR, 16)).add(p01.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
+                            .add(p23.lanewise(VectorOperators.ASHR, 16)).add(p23.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
                 }
             }
+            sum += f16(data, off + D) * x.scales[xb + b] * lanes.reduceLanes(VectorOperators.ADD);
         }
-        return block.reduceLanes(VectorOperators.ADD);
+        return sum;
     }
 
     /** For the batched product: weights s_{v/16}·q_v (−128 … 128) in one group of factor 1. */
