@@ -330,6 +330,8 @@ class OpenAiServerTest {
                 for (String line; (line = in.readLine()) != null; ) if (line.startsWith("data: ")) break; // first token arrived
             } // closed: the client is gone
             awaitTrue(() -> s.cancelled.get() == 1, "the server notices the disconnect");
+            // the request's log line is written when its handler returns, just after the count
+            awaitTrue(() -> lines.stream().anyMatch(l -> l.contains("client gone")), "the disconnect is logged");
             String line = lines.stream().filter(l -> l.contains("client gone")).findFirst().orElseThrow();
             int tokens = Integer.parseInt(line.replaceAll(".*after (\\d+) tokens.*", "$1"));
             assertTrue(tokens < 20, line);
@@ -354,6 +356,8 @@ class OpenAiServerTest {
                 sleep(200);
             }
             awaitTrue(() -> s.cancelled.get() == 1, "the server notices the disconnect");
+            // the request's log line is written when its handler returns, just after the count
+            awaitTrue(() -> lines.stream().anyMatch(l -> l.contains("client gone")), "the disconnect is logged");
             String line = lines.stream().filter(l -> l.contains("client gone")).findFirst().orElseThrow();
             int tokens = Integer.parseInt(line.replaceAll(".*after (\\d+) tokens.*", "$1"));
             assertTrue(tokens < 60, line);
