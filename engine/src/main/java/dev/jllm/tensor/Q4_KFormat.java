@@ -261,7 +261,8 @@ final class Q4_KFormat implements TensorFormat {
      * as ints (the 16-bit halves of each int lane), multiplied by the sub-block's scale and
      * summed into int lanes, added up into {@code isums[b]} — exact, as ggml's integer sums.
      * (20% faster than the same in float lanes, which needs int→float conversions.) Pass 2,
-     * scalar: the min sums from the activations' 32-sums, and the two FMAs per super-block.
+     * the min sums from the activations' 32-sums (two 4-lane vectors, as dotWide: 8% faster than
+     * eight scalar products with -XX:UseAVX=2), and the two FMAs per super-block.
      */
     private static float dotNarrow(MemorySegment data, long rowOffset, Activations x, int xRow, int cols, int[] isums) {
         int nb = cols / BLOCK;
@@ -296,8 +297,9 @@ final class Q4_KFormat implements TensorFormat {
             int u0 = data.get(INT_LE, off + SCALES), u1 = data.get(INT_LE, off + SCALES + 4), u2 = data.get(INT_LE, off + SCALES + 8);
             int mLow = u1 & 0x3f3f3f3f, mHigh = ((u2 >>> 4) & 0x0f0f0f0f) | ((u1 >>> 6) & 0x03030303) << 4;
             int m8 = (xb + b) * 8;
-            int mins = (mLow & 0xFF) * s32[m8] + ((mLow >>> 8) & 0xFF) * s32[m8 + 1] + ((mLow >>> 16) & 0xFF) * s32[m8 + 2] + (mLow >>> 24) * s32[m8 + 3]
-                    + (mHigh & 0xFF) * s32[m8 + 4] + ((mHigh >>> 8) & 0xFF) * s32[m8 + 5] + ((mHigh >>> 16) & 0xFF) * s32[m8 + 6] + (mHigh >>> 24) * s32[m8 + 7];
+            int mins = IntVector.broadcast(I4, mLow).lanewise(VectorOperators.LSHR, BYTE_SHIFTS).and(0xFF).mul(IntVector.fromArray(I4, s32, m8))
+                    .add(IntVector.broadcast(I4, mHigh).lanewise(VectorOperators.LSHR, BYTE_SHIFTS).and(0xFF).mul(IntVector.fromArray(I4, s32, m8 + 4)))
+                    .reduceLanes(VectorOperators.ADD);
             acc = Math.fma((float) isums[b], dd, acc);
             accMin = Math.fma((float) mins, dm, accMin);
         }
