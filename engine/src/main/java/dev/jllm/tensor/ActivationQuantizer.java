@@ -30,7 +30,7 @@ public final class ActivationQuantizer {
             case Q8_0, Q8_1 -> {
                 requireMultiple(cols, 32, type);
                 for (int b = 0; b < n / 32; b++) quantizeBlock32(x, offset + b * 32, out, b);
-                if (type == GGMLType.Q8_0 && count > 1) transpose(out, 32);
+                if (count > 1) transpose(out, 32);
             }
             case Q8_K -> {
                 requireMultiple(cols, 256, type);
@@ -68,7 +68,7 @@ public final class ActivationQuantizer {
         for (int j = 0; j < 32; j++) out.dequantized[base + j] = out.quantsAsFloat[base + j] * dh;
     }
 
-    /** Fills the token-major quants and scales of a batch (see {@link Activations#quantsByToken}). */
+    /** Fills the token-major quants and scales (and Q8_1's sums) of a batch (see {@link Activations#quantsByToken}). */
     private static void transpose(Activations a, int block) {
         int cols = a.cols, nb = cols / block, lanes = Simd.FLEN;
         for (int tile = 0; tile < a.paddedTiles(); tile++) {
@@ -77,6 +77,9 @@ public final class ActivationQuantizer {
                 boolean real = t < a.count;
                 for (int c = 0; c < cols; c++) a.quantsByToken[(tile * cols + c) * lanes + lane] = real ? a.quantsAsFloat[t * cols + c] : 0;
                 for (int b = 0; b < nb; b++) a.scalesByToken[(tile * nb + b) * lanes + lane] = real ? a.scales[t * nb + b] : 0;
+                if (a.type == GGMLType.Q8_1) {
+                    for (int b = 0; b < nb; b++) a.sumsByToken[(tile * nb + b) * lanes + lane] = real ? a.sums[t * nb + b] : 0;
+                }
             }
         }
     }

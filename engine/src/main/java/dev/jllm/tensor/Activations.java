@@ -39,7 +39,7 @@ public final class Activations {
     public int[] blockSums32 = new int[0];
 
     /*
-     * Q8_0 and Q8_K batches (count > 1) also keep a token-major copy for the batched kernels,
+     * Q8_0, Q8_1 and Q8_K batches (count > 1) also keep a token-major copy for the batched kernels,
      * which put tokens in vector lanes ("lanes = tokens"): the rows are split into tiles of
      * Simd.FLEN tokens (the last tile padded with zeros, and an all-zero tile added to make the
      * count even) and within a tile value c of every token is stored contiguously.
@@ -48,6 +48,8 @@ public final class Activations {
     public float[] quantsByToken = new float[0];
     /** scalesByToken[(tile·blocks + b)·FLEN + lane] = scale of block b of that token. */
     public float[] scalesByToken = new float[0];
+    /** Q8_1 only: sumsByToken[(tile·blocks + b)·FLEN + lane] = the sum s of block b of that token (see {@link #sums}). */
+    public float[] sumsByToken = new float[0];
     /** sums32ByToken[((tile·blocks + b)·8 + j)·FLEN + lane] = Σ of the 32 quants of sub-block j of block b, as float. */
     public float[] sums32ByToken = new float[0];
     /** sums16ByToken[((tile·blocks + b)·16 + j)·FLEN + lane] = Σ of the 16 quants of sub-block j of block b, as float (Q2_K's min term). */
@@ -92,10 +94,11 @@ public final class Activations {
                 dequantized = grow(dequantized, n);
                 scales = grow(scales, n / 32);
                 sums = grow(sums, n / 32);
-                if (type == GGMLType.Q8_0 && count > 1) {
+                if (count > 1) {
                     int padded = Math.multiplyExact(paddedTiles() * Simd.FLEN, cols);
                     quantsByToken = grow(quantsByToken, padded);
                     scalesByToken = grow(scalesByToken, padded / 32);
+                    if (type == GGMLType.Q8_1) sumsByToken = grow(sumsByToken, padded / 32);
                 }
             }
             case Q8_K -> {

@@ -9,8 +9,9 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * The batched product (prompt processing) of the formats with blocks of 32 values, one scale
- * per block and Q8_0 activations — Q8_0, Q4_0, Q5_0, IQ4_NL — whose scalar twins all compute
- * Σ_b (Σ q·q_x) · (d_w · d_x) in block order. Only decoding differs between them: each format
+ * per block and Q8_0 activations — Q8_0, Q4_0, Q5_0, IQ4_NL — or a minimum too and Q8_1
+ * activations — Q4_1, Q5_1 — whose scalar twins all compute Σ_b (Σ q·q_x) · (d_w · d_x)
+ * [+ m_w · s_x] in block order. Only decoding differs between them: each format
  * turns a run of blocks of a row into integer floats ({@link Block32Format#decodeBlocks}); this
  * class does the rest.
  *
@@ -38,7 +39,7 @@ final class Block32Gemm {
     static void matmul(Block32Format format, MemorySegment data, long rowBytes, int rowStart, int rowEnd,
                                                          Activations x, float[] out, int outStride) {
         int tiled = x.laneTiledTokens();
-        float[] scratch = KernelScratch.floats(4 * CHUNK * BLOCK + 4 * CHUNK + FLEN);
+        float[] scratch = KernelScratch.floats(4 * CHUNK * BLOCK + 8 * CHUNK + FLEN);
         for (int tile = 0; tile * FLEN < tiled; tile += 2) {
             int valid = Math.min(FLEN, tiled - tile * FLEN), valid2 = Math.max(0, Math.min(FLEN, tiled - (tile + 1) * FLEN));
             // one call per four rows, not one per range: C2 compiles a method once it has been
@@ -60,9 +61,11 @@ final class Block32Gemm {
     private static void rowsTimesTilePair(Block32Format format, MemorySegment data, long rowBytes, int r0, int rowEnd, Activations x, int tile, int valid, int valid2,
                                           float[] scratch, float[] out, int outStride) {
         int cols = x.cols(), nb = cols / BLOCK;
-        float[] xt = x.quantsByToken, st = x.scalesByToken;
-        // scratch: the four rows' decoded chunk at 512·i, their block scales at ds + 16·i, then one vector for results
-        final int cw = CHUNK * BLOCK, ds = 4 * cw, res = ds + 4 * CHUNK;
+        float[] xt = x.quantsByToken, st = x.scalesByToken, sumt = x.sumsByToken;
+        boolean mins = format.hasMins();
+        // scratch: the four rows' decoded chunk at 512·i, their block scales at ds + 16·i, their
+        // minima at ms + 16·i (Q4_1, Q5_1), then one vector for results
+        final int cw = CHUNK * BLOCK, ds = 4 * cw, ms = ds + 4 * CHUNK, res = ms + 4 * CHUNK;
         int r1 = Math.min(r0 + 1, rowEnd - 1), r2 = Math.min(r0 + 2, rowEnd - 1), r3 = Math.min(r0 + 3, rowEnd - 1);
         long off0 = r0 * rowBytes, off1 = r1 * rowBytes, off2 = r2 * rowBytes, off3 = r3 * rowBytes;
         // acc*: the first tile's tokens, bcc*: the second's
@@ -73,6 +76,12 @@ final class Block32Gemm {
             format.decodeBlocks(data, off1, b0, n, scratch, cw, scratch, ds + CHUNK);
             format.decodeBlocks(data, off2, b0, n, scratch, 2 * cw, scratch, ds + 2 * CHUNK);
             format.decodeBlocks(data, off3, b0, n, scratch, 3 * cw, scratch, ds + 3 * CHUNK);
+            if (mins) {
+                format.decodeMins(data, off0, b0, n, scratch, ms);
+                format.decodeMins(data, off1, b0, n, scratch, ms + CHUNK);
+                format.decodeMins(data, off2, b0, n, scratch, ms + 2 * CHUNK);
+                format.decodeMins(data, off3, b0, n, scratch, ms + 3 * CHUNK);
+            }
             for (int k = 0; k < n; k++) {
                 int b = b0 + k, w = k * BLOCK;
                 FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0, u0 = s0, u1 = s0, u2 = s0, u3 = s0;
@@ -92,14 +101,28 @@ final class Block32Gemm {
                 }
                 FloatVector dxa = FloatVector.fromArray(F, st, (tile * nb + b) * FLEN), dxb = FloatVector.fromArray(F, st, ((tile + 1) * nb + b) * FLEN);
                 float d0 = scratch[ds + k], d1 = scratch[ds + CHUNK + k], d2 = scratch[ds + 2 * CHUNK + k], d3 = scratch[ds + 3 * CHUNK + k];
-                acc0 = acc0.add(s0.mul(dxa.mul(d0)));
-                bcc0 = bcc0.add(u0.mul(dxb.mul(d0)));
-                acc1 = acc1.add(s1.mul(dxa.mul(d1)));
-                bcc1 = bcc1.add(u1.mul(dxb.mul(d1)));
-                acc2 = acc2.add(s2.mul(dxa.mul(d2)));
-                bcc2 = bcc2.add(u2.mul(dxb.mul(d2)));
-                acc3 = acc3.add(s3.mul(dxa.mul(d3)));
-                bcc3 = bcc3.add(u3.mul(dxb.mul(d3)));
+                if (mins) {
+                    // acc += blockSum · (d_w · d_x) + m_w · s_x, the Q4_1/Q5_1 twins' step
+                    FloatVector sxa = FloatVector.fromArray(F, sumt, (tile * nb + b) * FLEN), sxb = FloatVector.fromArray(F, sumt, ((tile + 1) * nb + b) * FLEN);
+                    float m0 = scratch[ms + k], m1 = scratch[ms + CHUNK + k], m2 = scratch[ms + 2 * CHUNK + k], m3 = scratch[ms + 3 * CHUNK + k];
+                    acc0 = acc0.add(s0.mul(dxa.mul(d0)).add(sxa.mul(m0)));
+                    bcc0 = bcc0.add(u0.mul(dxb.mul(d0)).add(sxb.mul(m0)));
+                    acc1 = acc1.add(s1.mul(dxa.mul(d1)).add(sxa.mul(m1)));
+                    bcc1 = bcc1.add(u1.mul(dxb.mul(d1)).add(sxb.mul(m1)));
+                    acc2 = acc2.add(s2.mul(dxa.mul(d2)).add(sxa.mul(m2)));
+                    bcc2 = bcc2.add(u2.mul(dxb.mul(d2)).add(sxb.mul(m2)));
+                    acc3 = acc3.add(s3.mul(dxa.mul(d3)).add(sxa.mul(m3)));
+                    bcc3 = bcc3.add(u3.mul(dxb.mul(d3)).add(sxb.mul(m3)));
+                } else {
+                    acc0 = acc0.add(s0.mul(dxa.mul(d0)));
+                    bcc0 = bcc0.add(u0.mul(dxb.mul(d0)));
+                    acc1 = acc1.add(s1.mul(dxa.mul(d1)));
+                    bcc1 = bcc1.add(u1.mul(dxb.mul(d1)));
+                    acc2 = acc2.add(s2.mul(dxa.mul(d2)));
+                    bcc2 = bcc2.add(u2.mul(dxb.mul(d2)));
+                    acc3 = acc3.add(s3.mul(dxa.mul(d3)));
+                    bcc3 = bcc3.add(u3.mul(dxb.mul(d3)));
+                }
             }
         }
         int o = tile * FLEN * outStride, o2 = o + FLEN * outStride;

@@ -20,11 +20,12 @@ import jdk.incubator.vector.VectorOperators;
  * are Q8_1, whose per-block s = d_x · Σq_x turns the m term into one multiply per block:
  * Σ (d_w q_w + m)(d_x q_x) = d_w d_x Σ q_w q_x + m · s.
  */
-final class Q4_1Format implements TensorFormat {
+final class Q4_1Format implements Block32Format {
     static final int BLOCK = 32, BYTES = 20;
 
     @Override public GGMLType type() { return GGMLType.Q4_1; }
     @Override public GGMLType activationType() { return GGMLType.Q8_1; }
+    @Override public boolean hasMins() { return true; }
 
     @Override
     public void dequantize(MemorySegment data, long first, float[] out, int outOffset, int count) {
@@ -81,6 +82,25 @@ final class Q4_1Format implements TensorFormat {
             mins += f16(data, off + 2) * x.sums[xb + b];
         }
         return acc.reduceLanes(VectorOperators.ADD) + mins;
+    }
+
+    /** The nibbles 0 … 15 as floats, decoded as in {@link #dot}: low nibbles to j, high to 16 + j. */
+    @Override
+    public void decodeBlocks(MemorySegment data, long rowOffset, int first, int count, float[] w, int at, float[] d, int dAt) {
+        for (int k = 0; k < count; k++) {
+            long off = rowOffset + (long) (first + k) * BYTES;
+            d[dAt + k] = f16(data, off);
+            for (int j = 0; j < 16; j += FLEN) {
+                ByteVector packed = ByteVector.fromMemorySegment(B_FOR_F, data, off + 4 + j, LE);
+                ((FloatVector) packed.and((byte) 0xF).convertShape(VectorOperators.B2F, F, 0)).intoArray(w, at + k * BLOCK + j);
+                ((FloatVector) packed.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.B2F, F, 0)).intoArray(w, at + k * BLOCK + 16 + j);
+            }
+        }
+    }
+
+    @Override
+    public void decodeMins(MemorySegment data, long rowOffset, int first, int count, float[] m, int mAt) {
+        for (int k = 0; k < count; k++) m[mAt + k] = f16(data, rowOffset + (long) (first + k) * BYTES + 2);
     }
 
     /** ggml's quantize_row_q4_1_ref: d = (max − min) / 15, m = min, q = (x − min)/d + 0.5 truncated. */

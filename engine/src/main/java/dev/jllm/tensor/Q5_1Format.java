@@ -19,11 +19,12 @@ import jdk.incubator.vector.VectorOperators;
  * Q5_1: blocks of 32 values, 24 bytes: F16 scale d, F16 minimum m, u32 qh of fifth bits, 16
  * bytes of nibbles (layout as Q5_0); value = d · q + m. Activations are Q8_1 (see {@link Q4_1Format}).
  */
-final class Q5_1Format implements TensorFormat {
+final class Q5_1Format implements Block32Format {
     static final int BLOCK = 32, BYTES = 24;
 
     @Override public GGMLType type() { return GGMLType.Q5_1; }
     @Override public GGMLType activationType() { return GGMLType.Q8_1; }
+    @Override public boolean hasMins() { return true; }
 
     static int value(MemorySegment data, long off, int qh, int i) {
         int v = data.get(BYTE, off + 8 + (i & 15)) & 0xFF;
@@ -81,6 +82,26 @@ final class Q5_1Format implements TensorFormat {
             mins += f16(data, off + 2) * x.sums[xb + b];
         }
         return acc.reduceLanes(VectorOperators.ADD) + mins;
+    }
+
+    /** The values 0 … 31 as floats, decoded as in {@link #dot}: low nibbles to j, high to 16 + j. */
+    @Override
+    public void decodeBlocks(MemorySegment data, long rowOffset, int first, int count, float[] w, int at, float[] d, int dAt) {
+        for (int k = 0; k < count; k++) {
+            long off = rowOffset + (long) (first + k) * BYTES;
+            d[dAt + k] = f16(data, off);
+            int qh = data.get(INT_LE, off + 4);
+            for (int j = 0; j < 16; j += FLEN) {
+                ByteVector packed = ByteVector.fromMemorySegment(B_FOR_F, data, off + 8 + j, LE);
+                ((FloatVector) Q5_0Format.fiveBit(packed.and((byte) 0xF), qh, j).convertShape(VectorOperators.I2F, F, 0)).intoArray(w, at + k * BLOCK + j);
+                ((FloatVector) Q5_0Format.fiveBit(packed.lanewise(VectorOperators.LSHR, 4), qh, j + 16).convertShape(VectorOperators.I2F, F, 0)).intoArray(w, at + k * BLOCK + 16 + j);
+            }
+        }
+    }
+
+    @Override
+    public void decodeMins(MemorySegment data, long rowOffset, int first, int count, float[] m, int mAt) {
+        for (int k = 0; k < count; k++) m[mAt + k] = f16(data, rowOffset + (long) (first + k) * BYTES + 2);
     }
 
     /** ggml's quantize_row_q5_1_ref: d = (max − min) / 31, m = min, q = (x − min)/d + 0.5 truncated. */

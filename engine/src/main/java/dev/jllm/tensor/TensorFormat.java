@@ -17,8 +17,8 @@ import java.lang.foreign.MemorySegment;
  * {@link TensorFormats#of}.
  */
 public sealed interface TensorFormat
-        permits F32Format, F16Format, BF16Format, Block32Format, Q4_1Format, Q5_1Format,
-                SuperBlockFormat, Q4_KFormat, Q5_KFormat, Q6_KFormat {
+        permits F32Format, F16Format, BF16Format, Block32Format, SuperBlockFormat,
+                Q4_KFormat, Q5_KFormat, Q6_KFormat {
 
     GGMLType type();
 

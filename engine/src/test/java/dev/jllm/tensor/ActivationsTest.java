@@ -48,6 +48,25 @@ class ActivationsTest {
     }
 
     @Test
+    void tokenMajorCopyOfQ8_1BatchesHoldsTheBlockSums() {
+        int cols = 64, count = 3, lanes = Simd.FLEN;
+        float[] x = new float[cols * count];
+        for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i * 0.53) * (2 + i % 3);
+        Activations a = new Activations();
+        ActivationQuantizer.prepare(GGMLType.Q8_1, x, 0, cols, count, a);
+        for (int tile = 0; tile < a.paddedTiles(); tile++) {
+            for (int lane = 0; lane < lanes; lane++) {
+                int t = tile * lanes + lane;
+                for (int b = 0; b < cols / 32; b++) {
+                    float want = t < count ? a.sums[t * 2 + b] : 0;
+                    assertEquals(want, a.sumsByToken[(tile * 2 + b) * lanes + lane], 0f, "token " + t + " sum " + b);
+                    if (t < count) assertEquals(a.scales[t * 2 + b], a.scalesByToken[(tile * 2 + b) * lanes + lane], 0f, "token " + t + " scale " + b);
+                }
+            }
+        }
+    }
+
+    @Test
     void tokenMajorSumsOfQ8KBatchesAddUpEachTokensQuants() {
         int cols = 512, count = 3, lanes = Simd.FLEN, nb = cols / 256;
         float[] x = new float[cols * count];
