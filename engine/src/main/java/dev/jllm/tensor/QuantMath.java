@@ -23,14 +23,4 @@ final class QuantMath {
         float r0 = a[0] + a[4], r1 = a[1] + a[5], r2 = a[2] + a[6], r3 = a[3] + a[7];
         return (r0 + r2) + (r1 + r3);
     }
-
-    /**
-     * The 8 int32 lanes of ggml's x86 K-quant kernels ({@code _mm256_maddubs_epi16} then
-     * {@code _mm256_madd_epi16} over 32 consecutive values): lane m collects positions 4m … 4m+3.
-     * {@code pos} holds the 32 per-position sums (exact integers in float), lane m goes to
-     * {@code lanes[m]}.
-     */
-    static void laneSums(float[] pos, float[] lanes) {
-        for (int m = 0; m < 8; m++) lanes[m] = (pos[4 * m] + pos[4 * m + 1]) + (pos[4 * m + 2] + pos[4 * m + 3]);
-    }
 }
