@@ -42,7 +42,7 @@ public class MatMulBenchmark {
 
     @State(Scope.Benchmark)
     public static class Batch {
-        @Param({"Q4_0", "Q8_0", "Q5_0", "IQ4_NL", "Q4_1", "Q5_1", "Q4_K", "Q5_K", "Q6_K", "Q2_K", "Q3_K", "IQ4_XS"})
+        @Param({"Q4_0", "Q8_0", "Q5_0", "IQ4_NL", "Q4_1", "Q5_1", "Q4_K", "Q5_K", "Q6_K", "Q2_K", "Q3_K", "IQ4_XS", "F16", "BF16", "F32"})
         public String type;
 
         @Param({"2048x2048", "8192x2048", "2048x8192"})

@@ -20,12 +20,11 @@ public final class ActivationQuantizer {
         out.reset(type, cols, count);
         int n = cols * count;
         switch (type) {
-            case F32 -> System.arraycopy(x, offset, out.values, 0, n);
-            case F16 -> {
-                for (int i = 0; i < n; i++) out.values[i] = Half.roundToF16(x[offset + i]);
-            }
-            case BF16 -> {
-                for (int i = 0; i < n; i++) out.values[i] = Half.roundToBf16(x[offset + i]);
+            case F32, F16, BF16 -> {
+                if (type == GGMLType.F32) System.arraycopy(x, offset, out.values, 0, n);
+                else if (type == GGMLType.F16) for (int i = 0; i < n; i++) out.values[i] = Half.roundToF16(x[offset + i]);
+                else for (int i = 0; i < n; i++) out.values[i] = Half.roundToBf16(x[offset + i]);
+                if (count > 1) transposeValues(out);
             }
             case Q8_0, Q8_1 -> {
                 requireMultiple(cols, 32, type);
@@ -66,6 +65,18 @@ public final class ActivationQuantizer {
         out.scales[block] = dh;
         out.sums[block] = Half.roundToF16(d * sum);
         for (int j = 0; j < 32; j++) out.dequantized[base + j] = out.quantsAsFloat[base + j] * dh;
+    }
+
+    /** Fills the token-major values of a float batch (see {@link Activations#valuesByToken}). */
+    private static void transposeValues(Activations a) {
+        int cols = a.cols, lanes = Simd.FLEN;
+        for (int tile = 0; tile < a.paddedTiles(); tile++) {
+            for (int lane = 0; lane < lanes; lane++) {
+                int t = tile * lanes + lane;
+                boolean real = t < a.count;
+                for (int c = 0; c < cols; c++) a.valuesByToken[(tile * cols + c) * lanes + lane] = real ? a.values[t * cols + c] : 0;
+            }
+        }
     }
 
     /** Fills the token-major quants and scales (and Q8_1's sums) of a batch (see {@link Activations#quantsByToken}). */

@@ -39,11 +39,13 @@ public final class Activations {
     public int[] blockSums32 = new int[0];
 
     /*
-     * Q8_0, Q8_1 and Q8_K batches (count > 1) also keep a token-major copy for the batched kernels,
+     * Batches (count > 1) also keep a token-major copy for the batched kernels,
      * which put tokens in vector lanes ("lanes = tokens"): the rows are split into tiles of
      * Simd.FLEN tokens (the last tile padded with zeros, and an all-zero tile added to make the
      * count even) and within a tile value c of every token is stored contiguously.
      */
+    /** F32, F16, BF16: valuesByToken[(tile·cols + c)·FLEN + lane] = value c of token tile·FLEN + lane. */
+    public float[] valuesByToken = new float[0];
     /** quantsByToken[(tile·cols + c)·FLEN + lane] = quant c of token tile·FLEN + lane, as float. */
     public float[] quantsByToken = new float[0];
     /** scalesByToken[(tile·blocks + b)·FLEN + lane] = scale of block b of that token. */
@@ -86,7 +88,10 @@ public final class Activations {
         this.count = count;
         int n = Math.multiplyExact(cols, count);
         switch (type) {
-            case F32, F16, BF16 -> values = grow(values, n);
+            case F32, F16, BF16 -> {
+                values = grow(values, n);
+                if (count > 1) valuesByToken = grow(valuesByToken, Math.multiplyExact(paddedTiles() * Simd.FLEN, cols));
+            }
             case Q8_0, Q8_1 -> {
                 quants = grow(quants, n);
                 quantsAsShort = grow(quantsAsShort, n);

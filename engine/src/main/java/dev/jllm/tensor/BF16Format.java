@@ -15,7 +15,7 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /** bfloat16: the top half of an F32. Activations are rounded to BF16, products summed in F32, as ggml does. */
-final class BF16Format implements TensorFormat {
+final class BF16Format implements FloatFormat {
     @Override public GGMLType type() { return GGMLType.BF16; }
     @Override public GGMLType activationType() { return GGMLType.BF16; }
 
@@ -55,6 +55,13 @@ final class BF16Format implements TensorFormat {
         float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         for (; i < cols; i++) sum += Half.bf16ToFloat(data.get(SHORT_LE, rowOffset + 2L * i)) * a[base + i];
         return sum;
+    }
+
+    @Override
+    public void decodeValues(MemorySegment data, long rowOffset, int first, int count, float[] w, int at) {
+        int i = 0;
+        for (; i + FLEN <= count; i += FLEN) load(data, rowOffset + 2L * (first + i)).intoArray(w, at + i);
+        for (; i < count; i++) w[at + i] = Half.bf16ToFloat(data.get(SHORT_LE, rowOffset + 2L * (first + i)));
     }
 
     @Override

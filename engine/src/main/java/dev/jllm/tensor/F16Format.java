@@ -17,7 +17,7 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * IEEE half floats. Like ggml, activations are rounded to F16 and the products summed in F32.
  */
-final class F16Format implements TensorFormat {
+final class F16Format implements FloatFormat {
     @Override public GGMLType type() { return GGMLType.F16; }
     @Override public GGMLType activationType() { return GGMLType.F16; }
 
@@ -63,6 +63,13 @@ final class F16Format implements TensorFormat {
         float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         for (; i < cols; i++) sum += Float.float16ToFloat(data.get(SHORT_LE, rowOffset + 2L * i)) * a[base + i];
         return sum;
+    }
+
+    @Override
+    public void decodeValues(MemorySegment data, long rowOffset, int first, int count, float[] w, int at) {
+        int i = 0;
+        for (; i + FLEN <= count; i += FLEN) load(data, rowOffset + 2L * (first + i)).intoArray(w, at + i);
+        for (; i < count; i++) w[at + i] = Float.float16ToFloat(data.get(SHORT_LE, rowOffset + 2L * (first + i)));
     }
 
     @Override

@@ -11,7 +11,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 /** 32-bit floats. Activations stay F32 (ggml's vec_dot_type for F32 is F32). */
-final class F32Format implements TensorFormat {
+final class F32Format implements FloatFormat {
     @Override public GGMLType type() { return GGMLType.F32; }
     @Override public GGMLType activationType() { return GGMLType.F32; }
 
@@ -46,6 +46,11 @@ final class F32Format implements TensorFormat {
         float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         for (; i < cols; i++) sum += data.get(FLOAT_LE, rowOffset + 4L * i) * a[base + i];
         return sum;
+    }
+
+    @Override
+    public void decodeValues(MemorySegment data, long rowOffset, int first, int count, float[] w, int at) {
+        MemorySegment.copy(data, FLOAT_LE, rowOffset + 4L * first, w, at, count);
     }
 
     @Override

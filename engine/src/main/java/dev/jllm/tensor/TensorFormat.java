@@ -17,7 +17,7 @@ import java.lang.foreign.MemorySegment;
  * {@link TensorFormats#of}.
  */
 public sealed interface TensorFormat
-        permits F32Format, F16Format, BF16Format, Block32Format, SuperBlockFormat,
+        permits FloatFormat, Block32Format, SuperBlockFormat,
                 Q4_KFormat, Q5_KFormat, Q6_KFormat {
 
     GGMLType type();

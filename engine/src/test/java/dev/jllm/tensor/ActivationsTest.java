@@ -48,6 +48,26 @@ class ActivationsTest {
     }
 
     @Test
+    void tokenMajorCopyOfFloatBatchesHoldsTheRoundedValues() {
+        int cols = 40, count = 3, lanes = Simd.FLEN;
+        float[] x = new float[cols * count];
+        for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i * 0.71) * 3.3f;
+        Activations a = new Activations();
+        for (GGMLType type : new GGMLType[]{GGMLType.F32, GGMLType.F16, GGMLType.BF16}) {
+            ActivationQuantizer.prepare(type, x, 0, cols, count, a);
+            for (int tile = 0; tile < a.paddedTiles(); tile++) {
+                for (int lane = 0; lane < lanes; lane++) {
+                    int t = tile * lanes + lane;
+                    for (int c = 0; c < cols; c++) {
+                        float want = t < count ? a.values[t * cols + c] : 0;
+                        assertEquals(want, a.valuesByToken[(tile * cols + c) * lanes + lane], 0f, type + " token " + t + " value " + c);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void tokenMajorCopyOfQ8_1BatchesHoldsTheBlockSums() {
         int cols = 64, count = 3, lanes = Simd.FLEN;
         float[] x = new float[cols * count];
