@@ -39,7 +39,7 @@ final class Block32Gemm {
     static void matmul(Block32Format format, MemorySegment data, long rowBytes, int rowStart, int rowEnd,
                                                          Activations x, float[] out, int outStride) {
         int tiled = x.laneTiledTokens();
-        float[] scratch = KernelScratch.floats(4 * CHUNK * BLOCK + 8 * CHUNK + FLEN);
+        float[] scratch = KernelScratch.floats(4 * CHUNK * BLOCK + 8 * CHUNK + 8 * FLEN);
         for (int tile = 0; tile * FLEN < tiled; tile += 2) {
             int valid = Math.min(FLEN, tiled - tile * FLEN), valid2 = Math.max(0, Math.min(FLEN, tiled - (tile + 1) * FLEN));
             // one call per four rows, not one per range: C2 compiles a method once it has been
@@ -64,7 +64,7 @@ final class Block32Gemm {
         float[] xt = x.quantsByToken, st = x.scalesByToken, sumt = x.sumsByToken;
         boolean mins = format.hasMins();
         // scratch: the four rows' decoded chunk at 512·i, their block scales at ds + 16·i, their
-        // minima at ms + 16·i (Q4_1, Q5_1), then one vector for results
+        // minima at ms + 16·i (Q4_1, Q5_1), then the eight accumulators
         final int cw = CHUNK * BLOCK, ds = 4 * cw, ms = ds + 4 * CHUNK, res = ms + 4 * CHUNK;
         int r1 = Math.min(r0 + 1, rowEnd - 1), r2 = Math.min(r0 + 2, rowEnd - 1), r3 = Math.min(r0 + 3, rowEnd - 1);
         long off0 = r0 * rowBytes, off1 = r1 * rowBytes, off2 = r2 * rowBytes, off3 = r3 * rowBytes;
@@ -125,22 +125,14 @@ final class Block32Gemm {
                 }
             }
         }
-        int o = tile * FLEN * outStride, o2 = o + FLEN * outStride;
         acc0.intoArray(scratch, res);
-        for (int lane = 0; lane < valid; lane++) out[o + lane * outStride + r0] = scratch[res + lane];
-        acc1.intoArray(scratch, res);
-        for (int lane = 0; lane < valid; lane++) out[o + lane * outStride + r1] = scratch[res + lane];
-        acc2.intoArray(scratch, res);
-        for (int lane = 0; lane < valid; lane++) out[o + lane * outStride + r2] = scratch[res + lane];
-        acc3.intoArray(scratch, res);
-        for (int lane = 0; lane < valid; lane++) out[o + lane * outStride + r3] = scratch[res + lane];
-        bcc0.intoArray(scratch, res);
-        for (int lane = 0; lane < valid2; lane++) out[o2 + lane * outStride + r0] = scratch[res + lane];
-        bcc1.intoArray(scratch, res);
-        for (int lane = 0; lane < valid2; lane++) out[o2 + lane * outStride + r1] = scratch[res + lane];
-        bcc2.intoArray(scratch, res);
-        for (int lane = 0; lane < valid2; lane++) out[o2 + lane * outStride + r2] = scratch[res + lane];
-        bcc3.intoArray(scratch, res);
-        for (int lane = 0; lane < valid2; lane++) out[o2 + lane * outStride + r3] = scratch[res + lane];
+        acc1.intoArray(scratch, res + FLEN);
+        acc2.intoArray(scratch, res + 2 * FLEN);
+        acc3.intoArray(scratch, res + 3 * FLEN);
+        bcc0.intoArray(scratch, res + 4 * FLEN);
+        bcc1.intoArray(scratch, res + 5 * FLEN);
+        bcc2.intoArray(scratch, res + 6 * FLEN);
+        bcc3.intoArray(scratch, res + 7 * FLEN);
+        TileResults.copy(scratch, res, valid, valid2, out, tile * FLEN * outStride, outStride, r0, r1, r2, r3);
     }
 }

@@ -34,7 +34,7 @@ final class FloatGemm {
     static void matmul(FloatFormat format, MemorySegment data, long rowBytes, int rowStart, int rowEnd,
                        Activations x, float[] out, int outStride) {
         int tiled = x.laneTiledTokens();
-        float[] scratch = KernelScratch.floats(4 * CHUNK + FLEN);
+        float[] scratch = KernelScratch.floats(4 * CHUNK + 8 * FLEN);
         for (int tile = 0; tile * FLEN < tiled; tile += 2) {
             int valid = Math.min(FLEN, tiled - tile * FLEN), valid2 = Math.max(0, Math.min(FLEN, tiled - (tile + 1) * FLEN));
             // one call per four rows (see Block32Gemm: C2 compiles a method after enough calls)
@@ -55,7 +55,7 @@ final class FloatGemm {
                                           int tile, int valid, int valid2, float[] scratch, float[] out, int outStride) {
         int cols = x.cols();
         float[] xt = x.valuesByToken;
-        final int res = 4 * CHUNK; // scratch: the four rows' decoded chunk at CHUNK·i, then one vector for results
+        final int res = 4 * CHUNK; // scratch: the four rows' decoded chunk at CHUNK·i, then the eight accumulators
         int r1 = Math.min(r0 + 1, rowEnd - 1), r2 = Math.min(r0 + 2, rowEnd - 1), r3 = Math.min(r0 + 3, rowEnd - 1);
         // acc*: the first tile's tokens, bcc*: the second's
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0, bcc0 = acc0, bcc1 = acc0, bcc2 = acc0, bcc3 = acc0;
@@ -93,22 +93,14 @@ final class FloatGemm {
                 bcc3 = bcc3.add(u3);
             }
         }
-        int o = tile * FLEN * outStride, o2 = o + FLEN * outStride;
         acc0.intoArray(scratch, res);
-        for (int lane = 0; lane < valid; lane++) out[o + lane * outStride + r0] = scratch[res + lane];
-        acc1.intoArray(scratch, res);
-        for (int lane = 0; lane < valid; lane++) out[o + lane * outStride + r1] = scratch[res + lane];
-        acc2.intoArray(scratch, res);
-        for (int lane = 0; lane < valid; lane++) out[o + lane * outStride + r2] = scratch[res + lane];
-        acc3.intoArray(scratch, res);
-        for (int lane = 0; lane < valid; lane++) out[o + lane * outStride + r3] = scratch[res + lane];
-        bcc0.intoArray(scratch, res);
-        for (int lane = 0; lane < valid2; lane++) out[o2 + lane * outStride + r0] = scratch[res + lane];
-        bcc1.intoArray(scratch, res);
-        for (int lane = 0; lane < valid2; lane++) out[o2 + lane * outStride + r1] = scratch[res + lane];
-        bcc2.intoArray(scratch, res);
-        for (int lane = 0; lane < valid2; lane++) out[o2 + lane * outStride + r2] = scratch[res + lane];
-        bcc3.intoArray(scratch, res);
-        for (int lane = 0; lane < valid2; lane++) out[o2 + lane * outStride + r3] = scratch[res + lane];
+        acc1.intoArray(scratch, res + FLEN);
+        acc2.intoArray(scratch, res + 2 * FLEN);
+        acc3.intoArray(scratch, res + 3 * FLEN);
+        bcc0.intoArray(scratch, res + 4 * FLEN);
+        bcc1.intoArray(scratch, res + 5 * FLEN);
+        bcc2.intoArray(scratch, res + 6 * FLEN);
+        bcc3.intoArray(scratch, res + 7 * FLEN);
+        TileResults.copy(scratch, res, valid, valid2, out, tile * FLEN * outStride, outStride, r0, r1, r2, r3);
     }
 }
