@@ -32,25 +32,12 @@ final class Block32Gemm {
     /** Blocks decoded per call: enough work per (megamorphic) decoder call to hide its cost. */
     private static final int CHUNK = 16;
 
-    /**
-     * {@link TensorFormat#matmul} for these formats: the tokens {@link Activations#laneTiledTokens}
-     * gives through the tiles, the rest one at a time through the format's {@code dot}.
-     */
+    /** {@link TensorFormat#matmul} for these formats, through {@link LaneTiling}: four rows per call. */
     static void matmul(Block32Format format, MemorySegment data, long rowBytes, int rowStart, int rowEnd,
-                                                         Activations x, float[] out, int outStride) {
-        int tiled = x.laneTiledTokens();
+                       Activations x, float[] out, int outStride) {
         float[] scratch = KernelScratch.floats(4 * CHUNK * BLOCK + 8 * CHUNK + 8 * FLEN);
-        for (int tile = 0; tile * FLEN < tiled; tile += 2) {
-            int valid = Math.min(FLEN, tiled - tile * FLEN), valid2 = Math.max(0, Math.min(FLEN, tiled - (tile + 1) * FLEN));
-            // one call per four rows, not one per range: C2 compiles a method once it has been
-            // called often enough, and a long-running call would stay in slower code meanwhile
-            for (int r0 = rowStart; r0 < rowEnd; r0 += 4) {
-                rowsTimesTilePair(format, data, rowBytes, r0, rowEnd, x, tile, valid, valid2, scratch, out, outStride);
-            }
-        }
-        for (int t = tiled; t < x.count(); t++) {
-            for (int r = rowStart; r < rowEnd; r++) out[t * outStride + r] = format.dot(data, r * rowBytes, x, t, x.cols());
-        }
+        LaneTiling.matmul(format, data, rowBytes, rowStart, rowEnd, x, out, outStride, 4,
+                (r0, r1, tile, valid, valid2) -> rowsTimesTilePair(format, data, rowBytes, r0, r1, x, tile, valid, valid2, scratch, out, outStride));
     }
 
     /**

@@ -27,24 +27,12 @@ final class FloatGemm {
     /** Columns summed apart before they join a token's total (a multiple dividing CHUNK). */
     private static final int BLOCK = 16;
 
-    /**
-     * {@link TensorFormat#matmul} for these formats: the tokens {@link Activations#laneTiledTokens}
-     * gives through the tiles, the rest one at a time through the format's {@code dot}.
-     */
+    /** {@link TensorFormat#matmul} for these formats, through {@link LaneTiling}: four rows per call. */
     static void matmul(FloatFormat format, MemorySegment data, long rowBytes, int rowStart, int rowEnd,
                        Activations x, float[] out, int outStride) {
-        int tiled = x.laneTiledTokens();
         float[] scratch = KernelScratch.floats(4 * CHUNK + 8 * FLEN);
-        for (int tile = 0; tile * FLEN < tiled; tile += 2) {
-            int valid = Math.min(FLEN, tiled - tile * FLEN), valid2 = Math.max(0, Math.min(FLEN, tiled - (tile + 1) * FLEN));
-            // one call per four rows (see Block32Gemm: C2 compiles a method after enough calls)
-            for (int r0 = rowStart; r0 < rowEnd; r0 += 4) {
-                rowsTimesTilePair(format, data, rowBytes, r0, rowEnd, x, tile, valid, valid2, scratch, out, outStride);
-            }
-        }
-        for (int t = tiled; t < x.count(); t++) {
-            for (int r = rowStart; r < rowEnd; r++) out[t * outStride + r] = format.dot(data, r * rowBytes, x, t, x.cols());
-        }
+        LaneTiling.matmul(format, data, rowBytes, rowStart, rowEnd, x, out, outStride, 4,
+                (r0, r1, tile, valid, valid2) -> rowsTimesTilePair(format, data, rowBytes, r0, r1, x, tile, valid, valid2, scratch, out, outStride));
     }
 
     /**

@@ -32,29 +32,15 @@ final class SuperBlockGemm {
 
     static final int BLOCK = 256;
 
-    /**
-     * Weight rows per call: the running sums stay in L1, and C2 compiles the kernel after enough
-     * calls — a call over a whole 8192-row range would stay in slower code meanwhile.
-     */
+    /** Weight rows per call (see {@link LaneTiling#matmul}). */
     private static final int ROWS_PER_CALL = 16;
 
-    /**
-     * {@link TensorFormat#matmul} for these formats: the tokens {@link Activations#laneTiledTokens}
-     * gives through the tiles, the rest one at a time through the format's {@code dot}.
-     */
+    /** {@link TensorFormat#matmul} for these formats, through {@link LaneTiling}. */
     static void matmul(SuperBlockFormat format, MemorySegment data, long rowBytes, int rowStart, int rowEnd,
                        Activations x, float[] out, int outStride) {
-        int tiled = x.laneTiledTokens();
         float[] scratch = KernelScratch.floats(2 * FLEN * ROWS_PER_CALL + 4 * DECODED + 8 * FLEN);
-        for (int tile = 0; tile * FLEN < tiled; tile += 2) {
-            int valid = Math.min(FLEN, tiled - tile * FLEN), valid2 = Math.max(0, Math.min(FLEN, tiled - (tile + 1) * FLEN));
-            for (int r = rowStart; r < rowEnd; r += ROWS_PER_CALL) {
-                rowsTimesTilePair(format, data, rowBytes, r, Math.min(r + ROWS_PER_CALL, rowEnd), x, tile, valid, valid2, scratch, out, outStride);
-            }
-        }
-        for (int t = tiled; t < x.count(); t++) {
-            for (int r = rowStart; r < rowEnd; r++) out[t * outStride + r] = format.dot(data, r * rowBytes, x, t, x.cols());
-        }
+        LaneTiling.matmul(format, data, rowBytes, rowStart, rowEnd, x, out, outStride, ROWS_PER_CALL,
+                (r0, r1, tile, valid, valid2) -> rowsTimesTilePair(format, data, rowBytes, r0, r1, x, tile, valid, valid2, scratch, out, outStride));
     }
 
     private static void rowsTimesTilePair(SuperBlockFormat format, MemorySegment data, long rowBytes, int rowStart, int rowEnd,
