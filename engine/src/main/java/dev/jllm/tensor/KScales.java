@@ -2,8 +2,14 @@ package dev.jllm.tensor;
 
 import static dev.jllm.tensor.Simd.BYTE;
 import static dev.jllm.tensor.Simd.INT_LE;
+import static dev.jllm.tensor.Simd.S_2F;
 
 import java.lang.foreign.MemorySegment;
+
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The packed 6-bit sub-block scales of the K-quants, read straight from the 12 scale bytes of a
@@ -105,5 +111,27 @@ final class KScales {
     /** The 4 bytes of {@code word} (6-bit stored scales), minus 32, into scales[at … at+3]. */
     private static void unpackSigned(float[] scales, int at, int word) {
         for (int j = 0; j < 4; j++) scales[at + j] = ((word >>> (8 * j)) & 0xFF) - 32;
+    }
+
+    /*
+     * The min term of the Q4_K/Q5_K gemv kernels, Σ_j m_j · sums32_j, from the mins packed in
+     * two ints: IntVector.broadcast(I4, mins).lanewise(LSHR, BYTE_SHIFTS).and(0xFF) puts four of
+     * them in four lanes. (Written out in each kernel: as a helper method it cost Q4_K's
+     * 512-bit gemv 10%, left out of line.)
+     */
+    static final VectorSpecies<Integer> I4 = IntVector.SPECIES_128;
+    /** Lane i shifts an int right by 8i: four packed bytes into four lanes. */
+    static final IntVector BYTE_SHIFTS = IntVector.fromArray(I4, new int[]{0, 8, 16, 24}, 0);
+
+    /*
+     * For 512-bit kernels in 16-bit lanes (32 values a vector): group g = 4h + k of 32 values
+     * of a Q2_K/Q3_K super-block spans sub-blocks 2g (its first 16 lanes) and 2g + 1, so
+     * GROUP_g rearranges a vector of the 16 sub-block scales into the group's scale per lane.
+     */
+    static final VectorShuffle<Short> GROUP_0 = groupScales(0), GROUP_1 = groupScales(1), GROUP_2 = groupScales(2), GROUP_3 = groupScales(3),
+            GROUP_4 = groupScales(4), GROUP_5 = groupScales(5), GROUP_6 = groupScales(6), GROUP_7 = groupScales(7);
+
+    private static VectorShuffle<Short> groupScales(int g) {
+        return VectorShuffle.fromOp(S_2F, i -> 2 * g + (i < 16 ? 0 : 1));
     }
 }

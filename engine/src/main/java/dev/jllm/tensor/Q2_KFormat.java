@@ -20,7 +20,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 
 /**
  * Q2_K: super-blocks of 256 values in 84 bytes ({@code block_q2_K}):
@@ -120,14 +119,14 @@ final class Q2_KFormat implements SuperBlockFormat {
                     .reduceLanes(VectorOperators.ADD);
             ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
             ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
-            ShortVector p0 = q0.and((short) 3).mul(ShortVector.fromArray(S_2F, xs, q8)).mul(sc.rearrange(SC_0))
-                    .add(q0.lanewise(VectorOperators.LSHR, 2).and((short) 3).mul(ShortVector.fromArray(S_2F, xs, q8 + 32)).mul(sc.rearrange(SC_1)))
-                    .add(q0.lanewise(VectorOperators.LSHR, 4).and((short) 3).mul(ShortVector.fromArray(S_2F, xs, q8 + 64)).mul(sc.rearrange(SC_2)))
-                    .add(q0.lanewise(VectorOperators.LSHR, 6).mul(ShortVector.fromArray(S_2F, xs, q8 + 96)).mul(sc.rearrange(SC_3)));
-            ShortVector p1 = q1.and((short) 3).mul(ShortVector.fromArray(S_2F, xs, q8 + 128)).mul(sc.rearrange(SC_4))
-                    .add(q1.lanewise(VectorOperators.LSHR, 2).and((short) 3).mul(ShortVector.fromArray(S_2F, xs, q8 + 160)).mul(sc.rearrange(SC_5)))
-                    .add(q1.lanewise(VectorOperators.LSHR, 4).and((short) 3).mul(ShortVector.fromArray(S_2F, xs, q8 + 192)).mul(sc.rearrange(SC_6)))
-                    .add(q1.lanewise(VectorOperators.LSHR, 6).mul(ShortVector.fromArray(S_2F, xs, q8 + 224)).mul(sc.rearrange(SC_7)));
+            ShortVector p0 = q0.and((short) 3).mul(ShortVector.fromArray(S_2F, xs, q8)).mul(sc.rearrange(KScales.GROUP_0))
+                    .add(q0.lanewise(VectorOperators.LSHR, 2).and((short) 3).mul(ShortVector.fromArray(S_2F, xs, q8 + 32)).mul(sc.rearrange(KScales.GROUP_1)))
+                    .add(q0.lanewise(VectorOperators.LSHR, 4).and((short) 3).mul(ShortVector.fromArray(S_2F, xs, q8 + 64)).mul(sc.rearrange(KScales.GROUP_2)))
+                    .add(q0.lanewise(VectorOperators.LSHR, 6).mul(ShortVector.fromArray(S_2F, xs, q8 + 96)).mul(sc.rearrange(KScales.GROUP_3)));
+            ShortVector p1 = q1.and((short) 3).mul(ShortVector.fromArray(S_2F, xs, q8 + 128)).mul(sc.rearrange(KScales.GROUP_4))
+                    .add(q1.lanewise(VectorOperators.LSHR, 2).and((short) 3).mul(ShortVector.fromArray(S_2F, xs, q8 + 160)).mul(sc.rearrange(KScales.GROUP_5)))
+                    .add(q1.lanewise(VectorOperators.LSHR, 4).and((short) 3).mul(ShortVector.fromArray(S_2F, xs, q8 + 192)).mul(sc.rearrange(KScales.GROUP_6)))
+                    .add(q1.lanewise(VectorOperators.LSHR, 6).mul(ShortVector.fromArray(S_2F, xs, q8 + 224)).mul(sc.rearrange(KScales.GROUP_7)));
             IntVector w0 = p0.reinterpretAsInts(), w1 = p1.reinterpretAsInts();
             // each int lane holds two short lanes: sign-extend both halves and add
             IntVector lanes = w0.lanewise(VectorOperators.ASHR, 16).add(w0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
@@ -138,14 +137,6 @@ final class Q2_KFormat implements SuperBlockFormat {
         }
         return sum;
     }
-
-    /** Group g = 4h + k of 32 values: its first 16 lanes take scale 2g, the others 2g + 1. */
-    private static VectorShuffle<Short> scaleShuffle(int g) {
-        return VectorShuffle.fromOp(S_2F, i -> 2 * g + (i < 16 ? 0 : 1));
-    }
-
-    private static final VectorShuffle<Short> SC_0 = scaleShuffle(0), SC_1 = scaleShuffle(1), SC_2 = scaleShuffle(2), SC_3 = scaleShuffle(3),
-            SC_4 = scaleShuffle(4), SC_5 = scaleShuffle(5), SC_6 = scaleShuffle(6), SC_7 = scaleShuffle(7);
 
     /**
      * {@link #dotWide} for 256-bit vectors: 16 values of a group per vector, which lie in one

@@ -113,14 +113,14 @@ final class Q3_KFormat implements SuperBlockFormat {
                     .lanewise(VectorOperators.LSHL, 2);
             ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
             ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
-            IntVector w0 = q0.and((short) 3).or(hm.and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 0)).mul(sc.rearrange(SC_0))
-                    .add(q0.lanewise(VectorOperators.LSHR, 2).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 1).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 32)).mul(sc.rearrange(SC_1))).reinterpretAsInts();
-            IntVector w1 = q0.lanewise(VectorOperators.LSHR, 4).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 2).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 64)).mul(sc.rearrange(SC_2))
-                    .add(q0.lanewise(VectorOperators.LSHR, 6).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 3).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 96)).mul(sc.rearrange(SC_3))).reinterpretAsInts();
-            IntVector w2 = q1.and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 4).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 128)).mul(sc.rearrange(SC_4))
-                    .add(q1.lanewise(VectorOperators.LSHR, 2).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 5).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 160)).mul(sc.rearrange(SC_5))).reinterpretAsInts();
-            IntVector w3 = q1.lanewise(VectorOperators.LSHR, 4).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 6).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 192)).mul(sc.rearrange(SC_6))
-                    .add(q1.lanewise(VectorOperators.LSHR, 6).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 7).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 224)).mul(sc.rearrange(SC_7))).reinterpretAsInts();
+            IntVector w0 = q0.and((short) 3).or(hm.and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 0)).mul(sc.rearrange(KScales.GROUP_0))
+                    .add(q0.lanewise(VectorOperators.LSHR, 2).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 1).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 32)).mul(sc.rearrange(KScales.GROUP_1))).reinterpretAsInts();
+            IntVector w1 = q0.lanewise(VectorOperators.LSHR, 4).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 2).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 64)).mul(sc.rearrange(KScales.GROUP_2))
+                    .add(q0.lanewise(VectorOperators.LSHR, 6).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 3).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 96)).mul(sc.rearrange(KScales.GROUP_3))).reinterpretAsInts();
+            IntVector w2 = q1.and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 4).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 128)).mul(sc.rearrange(KScales.GROUP_4))
+                    .add(q1.lanewise(VectorOperators.LSHR, 2).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 5).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 160)).mul(sc.rearrange(KScales.GROUP_5))).reinterpretAsInts();
+            IntVector w3 = q1.lanewise(VectorOperators.LSHR, 4).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 6).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 192)).mul(sc.rearrange(KScales.GROUP_6))
+                    .add(q1.lanewise(VectorOperators.LSHR, 6).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 7).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 224)).mul(sc.rearrange(KScales.GROUP_7))).reinterpretAsInts();
             // each int lane holds two short lanes: sign-extend both halves and add
             IntVector lanes = w0.lanewise(VectorOperators.ASHR, 16).add(w0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
                     .add(w1.lanewise(VectorOperators.ASHR, 16).add(w1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)))
@@ -159,14 +159,6 @@ final class Q3_KFormat implements SuperBlockFormat {
         for (int j = 0; j < s.length; j++) s[j] = (short) f.applyAsInt(j);
         return s;
     }
-
-    /** Group g = 4h + k of 32 values: its first 16 lanes take scale 2g, the others 2g + 1. */
-    private static VectorShuffle<Short> scaleShuffle(int g) {
-        return VectorShuffle.fromOp(S_2F, i -> 2 * g + (i < 16 ? 0 : 1));
-    }
-
-    private static final VectorShuffle<Short> SC_0 = scaleShuffle(0), SC_1 = scaleShuffle(1), SC_2 = scaleShuffle(2), SC_3 = scaleShuffle(3),
-            SC_4 = scaleShuffle(4), SC_5 = scaleShuffle(5), SC_6 = scaleShuffle(6), SC_7 = scaleShuffle(7);
 
     /**
      * {@link #dotWide} for 256-bit vectors: 16 values of a group per vector, which lie in one

@@ -1,5 +1,7 @@
 package dev.jllm.tensor;
 
+import static dev.jllm.tensor.KScales.BYTE_SHIFTS;
+import static dev.jllm.tensor.KScales.I4;
 import static dev.jllm.tensor.Simd.BYTE;
 import static dev.jllm.tensor.Simd.B_FOR_F;
 import static dev.jllm.tensor.Simd.B_2F;
@@ -19,7 +21,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q4_K: super-blocks of 256 values in 144 bytes ({@code block_q4_K}):
@@ -248,9 +249,6 @@ final class Q4_KFormat implements TensorFormat {
         return acc - accMin;
     }
 
-    private static final VectorSpecies<Integer> I4 = IntVector.SPECIES_128;
-    /** Lane i shifts an int right by 8i: four packed bytes into four lanes. */
-    private static final IntVector BYTE_SHIFTS = IntVector.fromArray(I4, new int[]{0, 8, 16, 24}, 0);
 
     /**
      * The gemv order for vectors narrower than 512 bits (AVX2), in two passes so that the integer sums of all super-blocks are independent

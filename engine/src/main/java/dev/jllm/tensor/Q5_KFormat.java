@@ -1,9 +1,12 @@
 package dev.jllm.tensor;
 
+import static dev.jllm.tensor.KScales.BYTE_SHIFTS;
+import static dev.jllm.tensor.KScales.I4;
 import static dev.jllm.tensor.Simd.BYTE;
 import static dev.jllm.tensor.Simd.B_2F;
 import static dev.jllm.tensor.Simd.B_FOR_F;
 import static dev.jllm.tensor.Simd.I_FOR_F;
+import static dev.jllm.tensor.Simd.INT_PAIR_SWAP;
 import static dev.jllm.tensor.Simd.INT_LE;
 import static dev.jllm.tensor.Simd.S_2F;
 import static dev.jllm.tensor.Simd.F;
@@ -19,8 +22,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q5_K: super-blocks of 256 values in 176 bytes ({@code block_q5_K}):
@@ -167,7 +168,7 @@ final class Q5_KFormat implements TensorFormat {
                 IntVector s3 = lo3.add(lo3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul((sHigh >>> 16) & 0xFF)
                         .add(hi3.add(hi3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul((sHigh >>> 24) & 0xFF));
                 IntVector sum = s0.add(s1).add(s2.add(s3));
-                sum = sum.add(sum.rearrange(PAIR_SWAP)); // int lane 2m': ggml's lane l/4 + m'
+                sum = sum.add(sum.rearrange(INT_PAIR_SWAP)); // int lane 2m': ggml's lane l/4 + m'
                 FloatVector lanes = (FloatVector) sum.convert(VectorOperators.I2F, 0);
                 if (l == 0) acc0 = lanes.fma(d, acc0);
                 else acc1 = lanes.fma(d, acc1);
@@ -181,10 +182,6 @@ final class Q5_KFormat implements TensorFormat {
         return ((r0 + r2) + (r1 + r3)) + summs;
     }
 
-    private static final VectorShuffle<Integer> PAIR_SWAP = VectorShuffle.fromOp(I_FOR_F, i -> i ^ 1);
-    private static final VectorSpecies<Integer> I4 = IntVector.SPECIES_128;
-    /** Lane i shifts an int right by 8i: four packed bytes into four lanes. */
-    private static final IntVector BYTE_SHIFTS = IntVector.fromArray(I4, new int[]{0, 8, 16, 24}, 0);
 
     /**
      * Batches with lanes = tokens ({@link Activations#quantsByToken}), two tiles of FLEN

@@ -11,6 +11,7 @@ import static dev.jllm.tensor.Simd.LONG_LE;
 import static dev.jllm.tensor.Simd.SHORT_LE;
 import static dev.jllm.tensor.Simd.f16;
 import static dev.jllm.tensor.Simd.I_FOR_F;
+import static dev.jllm.tensor.Simd.INT_PAIR_SWAP;
 
 import java.lang.foreign.MemorySegment;
 
@@ -141,7 +142,7 @@ final class Q6_KFormat implements TensorFormat {
             IntVector p13 = qlB1.lanewise(VectorOperators.LSHR, 4).or(qh1.lanewise(VectorOperators.LSHR, 2).and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, q8 + 224)).reinterpretAsInts();
             p13 = p13.add(p13.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(sc.rearrange(SCALE_13));
             IntVector sum = p00.add(p01).add(p02.add(p03)).add(p10.add(p11).add(p12.add(p13)));
-            sum = sum.add(sum.rearrange(PAIR_SWAP)); // lane 2m: ggml's lane m
+            sum = sum.add(sum.rearrange(INT_PAIR_SWAP)); // lane 2m: ggml's lane m
             float d = x.scales[xb + b] * Float.float16ToFloat(data.get(SHORT_LE, off + D));
             acc = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, d), acc);
         }
@@ -160,7 +161,6 @@ final class Q6_KFormat implements TensorFormat {
     private static final VectorShuffle<Integer> SCALE_11 = VectorShuffle.fromOp(I_FOR_F, i -> 10 + (i < 8 ? 0 : 1));
     private static final VectorShuffle<Integer> SCALE_12 = VectorShuffle.fromOp(I_FOR_F, i -> 12 + (i < 8 ? 0 : 1));
     private static final VectorShuffle<Integer> SCALE_13 = VectorShuffle.fromOp(I_FOR_F, i -> 14 + (i < 8 ? 0 : 1));
-    private static final VectorShuffle<Integer> PAIR_SWAP = VectorShuffle.fromOp(I_FOR_F, i -> i ^ 1);
     /** One weight row against activation row {@code xRow}, in the lanes and float order above. */
     @Override
     public float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
@@ -201,7 +201,7 @@ final class Q6_KFormat implements TensorFormat {
                             .add(p2.add(p2.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul((int) (byte) (sw >>> 32)))
                             .add(p3.add(p3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul((int) (byte) (sw >>> 48)));
                 }
-                sum = sum.add(sum.rearrange(PAIR_SWAP)); // int lane 2m': ggml's lane l/4 + m'
+                sum = sum.add(sum.rearrange(INT_PAIR_SWAP)); // int lane 2m': ggml's lane l/4 + m'
                 FloatVector lanes = (FloatVector) sum.convert(VectorOperators.I2F, 0);
                 if (l == 0) acc0 = lanes.fma(d, acc0);
                 else acc1 = lanes.fma(d, acc1);

@@ -8,6 +8,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -26,6 +27,9 @@ final class Simd {
     static final VectorSpecies<Byte> B_2F = VectorSpecies.of(byte.class, VectorShape.forBitSize(FLEN * 16));
     static final VectorSpecies<Short> S_2F = VectorSpecies.of(short.class, VectorShape.forBitSize(FLEN * 32));
     static final VectorSpecies<Integer> I_FOR_F = VectorSpecies.of(int.class, VectorShape.forBitSize(FLEN * 32));
+
+    /** Swaps neighbouring int lanes: v + v.rearrange(INT_PAIR_SWAP) adds each pair of lanes. */
+    static final VectorShuffle<Integer> INT_PAIR_SWAP = VectorShuffle.fromOp(I_FOR_F, i -> i ^ 1);
 
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
