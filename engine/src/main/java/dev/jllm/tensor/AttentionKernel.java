@@ -92,8 +92,8 @@ public final class AttentionKernel {
      */
     static FloatVector loadF16(short[] a, int off) {
         IntVector h = (IntVector) ShortVector.fromArray(S_FOR_F, a, off).convertShape(VectorOperators.S2I, I_FOR_F, 0);
-        FloatVector magnitude = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f);
-        return magnitude.reinterpretAsInts().or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+        FloatVector magnitude = ((FloatVector) h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretShape(F, 0)).mul(0x1p112f);
+        return (FloatVector) ((IntVector) magnitude.reinterpretShape(I_FOR_F, 0)).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretShape(F, 0);
     }
 
     static FloatVector roundToF16(FloatVector v) {

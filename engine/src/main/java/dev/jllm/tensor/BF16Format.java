@@ -36,7 +36,7 @@ final class BF16Format implements FloatFormat {
     /** Widens FLEN bf16 values to floats: shift each 16-bit pattern into the high half of an int. */
     static FloatVector load(MemorySegment data, long offset) {
         IntVector v = (IntVector) ShortVector.fromMemorySegment(S_FOR_F, data, offset, LE).convertShape(VectorOperators.S2I, I_FOR_F, 0);
-        return v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+        return (FloatVector) v.lanewise(VectorOperators.LSHL, 16).reinterpretShape(F, 0);
     }
 
     @Override

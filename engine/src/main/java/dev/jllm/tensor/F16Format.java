@@ -43,8 +43,8 @@ final class F16Format implements FloatFormat {
      */
     static FloatVector load(MemorySegment data, long offset) {
         IntVector h = (IntVector) ShortVector.fromMemorySegment(S_FOR_F, data, offset, LE).convertShape(VectorOperators.S2I, I_FOR_F, 0);
-        FloatVector magnitude = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f);
-        return magnitude.reinterpretAsInts().or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+        FloatVector magnitude = ((FloatVector) h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretShape(F, 0)).mul(0x1p112f);
+        return (FloatVector) ((IntVector) magnitude.reinterpretShape(I_FOR_F, 0)).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretShape(F, 0);
     }
 
     @Override

@@ -120,7 +120,7 @@ final class IQ4_XSFormat implements SuperBlockFormat {
                 ShortVector lo = (ShortVector) packed.and((byte) 0xF).selectFrom(TABLE).convertShape(VectorOperators.B2S, S16, 0);
                 ShortVector hi = (ShortVector) packed.lanewise(VectorOperators.LSHR, 4).selectFrom(TABLE).convertShape(VectorOperators.B2S, S16, 0);
                 int v = q8 + 32 * ib;
-                IntVector p = lo.mul(ShortVector.fromArray(S16, xs, v)).add(hi.mul(ShortVector.fromArray(S16, xs, v + 16))).reinterpretAsInts();
+                IntVector p = (IntVector) lo.mul(ShortVector.fromArray(S16, xs, v)).add(hi.mul(ShortVector.fromArray(S16, xs, v + 16))).reinterpretShape(I16, 0);
                 int scale = (((low >>> (4 * ib)) & 0xF) | ((high >>> (2 * ib)) & 3) << 4) - 32;
                 acc = acc.add(p.lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).mul(scale));
             }

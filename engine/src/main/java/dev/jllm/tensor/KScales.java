@@ -113,15 +113,21 @@ final class KScales {
         for (int j = 0; j < 4; j++) scales[at + j] = ((word >>> (8 * j)) & 0xFF) - 32;
     }
 
-    /*
-     * The min term of the Q4_K/Q5_K gemv kernels, Σ_j m_j · sums32_j, from the mins packed in
-     * two ints: IntVector.broadcast(I4, mins).lanewise(LSHR, BYTE_SHIFTS).and(0xFF) puts four of
-     * them in four lanes. (Written out in each kernel: as a helper method it cost Q4_K's
-     * 512-bit gemv 10%, left out of line.)
+    /**
+     * The min term of the Q4_K/Q5_K gemv kernels, Σ_j m_j · sums32_j over the 8 sub-blocks, with
+     * the 6-bit mins packed four to an int (bytes of {@code mLow}: sub-blocks 0-3, of
+     * {@code mHigh}: 4-7) and the activations' 32-sums from {@code sums32[at]}. Scalar on
+     * purpose: in 4-lane int vectors (Int128 beside the kernels' full-width ints) it polluted
+     * the type profiles the JIT shares across all callers of the Vector API, and the kernels
+     * then compiled — in some processes, not others — into code that boxed every vector
+     * (Q5_K_M decode at 6 instead of 20 tok/s).
      */
-    static final VectorSpecies<Integer> I4 = IntVector.SPECIES_128;
-    /** Lane i shifts an int right by 8i: four packed bytes into four lanes. */
-    static final IntVector BYTE_SHIFTS = IntVector.fromArray(I4, new int[]{0, 8, 16, 24}, 0);
+    static int minSum(int mLow, int mHigh, int[] sums32, int at) {
+        return (mLow & 0xFF) * sums32[at] + ((mLow >>> 8) & 0xFF) * sums32[at + 1]
+                + ((mLow >>> 16) & 0xFF) * sums32[at + 2] + (mLow >>> 24) * sums32[at + 3]
+                + (mHigh & 0xFF) * sums32[at + 4] + ((mHigh >>> 8) & 0xFF) * sums32[at + 5]
+                + ((mHigh >>> 16) & 0xFF) * sums32[at + 6] + (mHigh >>> 24) * sums32[at + 7];
+    }
 
     /*
      * For 512-bit kernels in 16-bit lanes (32 values a vector): group g = 4h + k of 32 values

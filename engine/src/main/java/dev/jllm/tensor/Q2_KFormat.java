@@ -127,7 +127,7 @@ final class Q2_KFormat implements SuperBlockFormat {
                     .add(q1.lanewise(VectorOperators.LSHR, 2).and((short) 3).mul(ShortVector.fromArray(S_2F, xs, q8 + 160)).mul(sc.rearrange(KScales.GROUP_5)))
                     .add(q1.lanewise(VectorOperators.LSHR, 4).and((short) 3).mul(ShortVector.fromArray(S_2F, xs, q8 + 192)).mul(sc.rearrange(KScales.GROUP_6)))
                     .add(q1.lanewise(VectorOperators.LSHR, 6).mul(ShortVector.fromArray(S_2F, xs, q8 + 224)).mul(sc.rearrange(KScales.GROUP_7)));
-            IntVector w0 = p0.reinterpretAsInts(), w1 = p1.reinterpretAsInts();
+            IntVector w0 = (IntVector) p0.reinterpretShape(I_FOR_F, 0), w1 = (IntVector) p1.reinterpretShape(I_FOR_F, 0);
             // each int lane holds two short lanes: sign-extend both halves and add
             IntVector lanes = w0.lanewise(VectorOperators.ASHR, 16).add(w0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
                     .add(w1.lanewise(VectorOperators.ASHR, 16).add(w1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)));
@@ -152,7 +152,7 @@ final class Q2_KFormat implements SuperBlockFormat {
             long off = rowOffset + (long) b * BYTES;
             int q8 = (xb + b) * BLOCK;
             ShortVector scaleBytes = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + SCALES, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
-            IntVector mins = scaleBytes.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S_2F, bsums, (xb + b) * 16)).reinterpretAsInts();
+            IntVector mins = (IntVector) scaleBytes.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S_2F, bsums, (xb + b) * 16)).reinterpretShape(I_FOR_F, 0);
             int summs = mins.lanewise(VectorOperators.ASHR, 16).add(mins.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
                     .reduceLanes(VectorOperators.ADD);
             long sLo = data.get(LONG_LE, off + SCALES), sHi = data.get(LONG_LE, off + SCALES + 8);
@@ -162,11 +162,11 @@ final class Q2_KFormat implements SuperBlockFormat {
                     long sw = (h == 0 ? sLo : sHi) >>> (8 * (l / 16)); // byte 2k & 15: the scale of group k at these values
                     ShortVector q = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS + 32 * h + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
                     int v = q8 + 128 * h + l;
-                    IntVector p = q.and((short) 3).mul(ShortVector.fromArray(S_2F, xs, v)).mul((short) (sw & 15))
+                    IntVector p = (IntVector) q.and((short) 3).mul(ShortVector.fromArray(S_2F, xs, v)).mul((short) (sw & 15))
                             .add(q.lanewise(VectorOperators.LSHR, 2).and((short) 3).mul(ShortVector.fromArray(S_2F, xs, v + 32)).mul((short) ((sw >>> 16) & 15)))
                             .add(q.lanewise(VectorOperators.LSHR, 4).and((short) 3).mul(ShortVector.fromArray(S_2F, xs, v + 64)).mul((short) ((sw >>> 32) & 15)))
                             .add(q.lanewise(VectorOperators.LSHR, 6).mul(ShortVector.fromArray(S_2F, xs, v + 96)).mul((short) ((sw >>> 48) & 15)))
-                            .reinterpretAsInts();
+                            .reinterpretShape(I_FOR_F, 0);
                     lanes = lanes.add(p.lanewise(VectorOperators.ASHR, 16)).add(p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
                 }
             }

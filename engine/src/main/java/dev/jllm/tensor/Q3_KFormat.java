@@ -113,14 +113,14 @@ final class Q3_KFormat implements SuperBlockFormat {
                     .lanewise(VectorOperators.LSHL, 2);
             ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
             ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
-            IntVector w0 = q0.and((short) 3).or(hm.and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 0)).mul(sc.rearrange(KScales.GROUP_0))
-                    .add(q0.lanewise(VectorOperators.LSHR, 2).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 1).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 32)).mul(sc.rearrange(KScales.GROUP_1))).reinterpretAsInts();
-            IntVector w1 = q0.lanewise(VectorOperators.LSHR, 4).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 2).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 64)).mul(sc.rearrange(KScales.GROUP_2))
-                    .add(q0.lanewise(VectorOperators.LSHR, 6).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 3).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 96)).mul(sc.rearrange(KScales.GROUP_3))).reinterpretAsInts();
-            IntVector w2 = q1.and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 4).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 128)).mul(sc.rearrange(KScales.GROUP_4))
-                    .add(q1.lanewise(VectorOperators.LSHR, 2).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 5).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 160)).mul(sc.rearrange(KScales.GROUP_5))).reinterpretAsInts();
-            IntVector w3 = q1.lanewise(VectorOperators.LSHR, 4).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 6).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 192)).mul(sc.rearrange(KScales.GROUP_6))
-                    .add(q1.lanewise(VectorOperators.LSHR, 6).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 7).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 224)).mul(sc.rearrange(KScales.GROUP_7))).reinterpretAsInts();
+            IntVector w0 = (IntVector) q0.and((short) 3).or(hm.and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 0)).mul(sc.rearrange(KScales.GROUP_0))
+                    .add(q0.lanewise(VectorOperators.LSHR, 2).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 1).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 32)).mul(sc.rearrange(KScales.GROUP_1))).reinterpretShape(I_FOR_F, 0);
+            IntVector w1 = (IntVector) q0.lanewise(VectorOperators.LSHR, 4).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 2).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 64)).mul(sc.rearrange(KScales.GROUP_2))
+                    .add(q0.lanewise(VectorOperators.LSHR, 6).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 3).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 96)).mul(sc.rearrange(KScales.GROUP_3))).reinterpretShape(I_FOR_F, 0);
+            IntVector w2 = (IntVector) q1.and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 4).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 128)).mul(sc.rearrange(KScales.GROUP_4))
+                    .add(q1.lanewise(VectorOperators.LSHR, 2).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 5).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 160)).mul(sc.rearrange(KScales.GROUP_5))).reinterpretShape(I_FOR_F, 0);
+            IntVector w3 = (IntVector) q1.lanewise(VectorOperators.LSHR, 4).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 6).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 192)).mul(sc.rearrange(KScales.GROUP_6))
+                    .add(q1.lanewise(VectorOperators.LSHR, 6).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 7).and((short) 4)).sub((short) 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 224)).mul(sc.rearrange(KScales.GROUP_7))).reinterpretShape(I_FOR_F, 0);
             // each int lane holds two short lanes: sign-extend both halves and add
             IntVector lanes = w0.lanewise(VectorOperators.ASHR, 16).add(w0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
                     .add(w1.lanewise(VectorOperators.ASHR, 16).add(w1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)))
@@ -183,14 +183,14 @@ final class Q3_KFormat implements SuperBlockFormat {
                 for (int h = 0; h < 2; h++) {
                     ShortVector q = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS + 32 * h + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
                     int v = q8 + 128 * h + l, j = 8 * h + l / 16; // sub-block of group k: j + 2k
-                    IntVector p01 = q.and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 4 * h).and((short) 4)).sub((short) 4)
+                    IntVector p01 = (IntVector) q.and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 4 * h).and((short) 4)).sub((short) 4)
                             .mul(ShortVector.fromArray(S_2F, xs, v)).mul((short) sc[j])
                             .add(q.lanewise(VectorOperators.LSHR, 2).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 4 * h + 1).and((short) 4)).sub((short) 4)
-                                    .mul(ShortVector.fromArray(S_2F, xs, v + 32)).mul((short) sc[j + 2])).reinterpretAsInts();
-                    IntVector p23 = q.lanewise(VectorOperators.LSHR, 4).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 4 * h + 2).and((short) 4)).sub((short) 4)
+                                    .mul(ShortVector.fromArray(S_2F, xs, v + 32)).mul((short) sc[j + 2])).reinterpretShape(I_FOR_F, 0);
+                    IntVector p23 = (IntVector) q.lanewise(VectorOperators.LSHR, 4).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 4 * h + 2).and((short) 4)).sub((short) 4)
                             .mul(ShortVector.fromArray(S_2F, xs, v + 64)).mul((short) sc[j + 4])
                             .add(q.lanewise(VectorOperators.LSHR, 6).or(hm.lanewise(VectorOperators.LSHR, 4 * h + 3).and((short) 4)).sub((short) 4)
-                                    .mul(ShortVector.fromArray(S_2F, xs, v + 96)).mul((short) sc[j + 6])).reinterpretAsInts();
+                                    .mul(ShortVector.fromArray(S_2F, xs, v + 96)).mul((short) sc[j + 6])).reinterpretShape(I_FOR_F, 0);
                     lanes = lanes.add(p01.lanewise(VectorOperators.ASHR, 16)).add(p01.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
                             .add(p23.lanewise(VectorOperators.ASHR, 16)).add(p23.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
                 }

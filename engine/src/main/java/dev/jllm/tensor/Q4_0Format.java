@@ -98,8 +98,8 @@ final class Q4_0Format implements Block32Format {
             for (int j = 0; j < 16; j += FLEN) {
                 IntVector s = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off + 2 + j, LE)
                         .lanewise(VectorOperators.XOR, (byte) 0x88).convertShape(VectorOperators.B2I, I_FOR_F, 0);
-                FloatVector lo = (FloatVector) s.lanewise(VectorOperators.LSHL, 28).lanewise(VectorOperators.ASHR, 28).convert(VectorOperators.I2F, 0);
-                FloatVector hi = (FloatVector) s.lanewise(VectorOperators.ASHR, 4).convert(VectorOperators.I2F, 0);
+                FloatVector lo = (FloatVector) s.lanewise(VectorOperators.LSHL, 28).lanewise(VectorOperators.ASHR, 28).convertShape(VectorOperators.I2F, F, 0);
+                FloatVector hi = (FloatVector) s.lanewise(VectorOperators.ASHR, 4).convertShape(VectorOperators.I2F, F, 0);
                 block = lo.fma(FloatVector.fromArray(F, xd, q + j), block);
                 block = hi.fma(FloatVector.fromArray(F, xd, q + 16 + j), block);
             }
@@ -129,8 +129,8 @@ final class Q4_0Format implements Block32Format {
             d[dAt + k] = Float.float16ToFloat(data.get(SHORT_LE, p));
             for (int j = 0; j < 16; j += FLEN) {
                 IntVector q = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, p + 2 + j, LE).lanewise(VectorOperators.XOR, (byte) 0x88).convertShape(VectorOperators.B2I, I_FOR_F, 0);
-                ((FloatVector) q.lanewise(VectorOperators.LSHL, 28).lanewise(VectorOperators.ASHR, 28).convert(VectorOperators.I2F, 0)).intoArray(w, at + k * BLOCK + j);
-                ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).convert(VectorOperators.I2F, 0)).intoArray(w, at + k * BLOCK + 16 + j);
+                ((FloatVector) q.lanewise(VectorOperators.LSHL, 28).lanewise(VectorOperators.ASHR, 28).convertShape(VectorOperators.I2F, F, 0)).intoArray(w, at + k * BLOCK + j);
+                ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).convertShape(VectorOperators.I2F, F, 0)).intoArray(w, at + k * BLOCK + 16 + j);
             }
         }
     }

@@ -1,7 +1,5 @@
 package dev.jllm.tensor;
 
-import static dev.jllm.tensor.KScales.BYTE_SHIFTS;
-import static dev.jllm.tensor.KScales.I4;
 import static dev.jllm.tensor.Simd.BYTE;
 import static dev.jllm.tensor.Simd.B_FOR_F;
 import static dev.jllm.tensor.Simd.B_2F;
@@ -218,14 +216,14 @@ final class Q4_KFormat implements TensorFormat {
             ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
             ShortVector q2 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS + 64, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
             ShortVector q3 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS + 96, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
-            IntVector p0 = q0.and((short) 15).mul(ShortVector.fromArray(S_2F, xs, q8)).reinterpretAsInts();
-            IntVector p1 = q0.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 32)).reinterpretAsInts();
-            IntVector p2 = q1.and((short) 15).mul(ShortVector.fromArray(S_2F, xs, q8 + 64)).reinterpretAsInts();
-            IntVector p3 = q1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 96)).reinterpretAsInts();
-            IntVector p4 = q2.and((short) 15).mul(ShortVector.fromArray(S_2F, xs, q8 + 128)).reinterpretAsInts();
-            IntVector p5 = q2.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 160)).reinterpretAsInts();
-            IntVector p6 = q3.and((short) 15).mul(ShortVector.fromArray(S_2F, xs, q8 + 192)).reinterpretAsInts();
-            IntVector p7 = q3.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 224)).reinterpretAsInts();
+            IntVector p0 = (IntVector) q0.and((short) 15).mul(ShortVector.fromArray(S_2F, xs, q8)).reinterpretShape(I_FOR_F, 0);
+            IntVector p1 = (IntVector) q0.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 32)).reinterpretShape(I_FOR_F, 0);
+            IntVector p2 = (IntVector) q1.and((short) 15).mul(ShortVector.fromArray(S_2F, xs, q8 + 64)).reinterpretShape(I_FOR_F, 0);
+            IntVector p3 = (IntVector) q1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 96)).reinterpretShape(I_FOR_F, 0);
+            IntVector p4 = (IntVector) q2.and((short) 15).mul(ShortVector.fromArray(S_2F, xs, q8 + 128)).reinterpretShape(I_FOR_F, 0);
+            IntVector p5 = (IntVector) q2.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 160)).reinterpretShape(I_FOR_F, 0);
+            IntVector p6 = (IntVector) q3.and((short) 15).mul(ShortVector.fromArray(S_2F, xs, q8 + 192)).reinterpretShape(I_FOR_F, 0);
+            IntVector p7 = (IntVector) q3.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 224)).reinterpretShape(I_FOR_F, 0);
             p0 = p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
             p1 = p1.add(p1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
             p2 = p2.add(p2.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
@@ -237,9 +235,7 @@ final class Q4_KFormat implements TensorFormat {
             IntVector sums = p0.mul(sLow & 0xFF).add(p1.mul((sLow >>> 8) & 0xFF)).add(p2.mul((sLow >>> 16) & 0xFF).add(p3.mul(sLow >>> 24)))
                     .add(p4.mul(sHigh & 0xFF).add(p5.mul((sHigh >>> 8) & 0xFF)).add(p6.mul((sHigh >>> 16) & 0xFF).add(p7.mul(sHigh >>> 24))));
             int m8 = (xb + b) * 8;
-            int mins = IntVector.broadcast(I4, mLow).lanewise(VectorOperators.LSHR, BYTE_SHIFTS).and(0xFF).mul(IntVector.fromArray(I4, s32, m8))
-                    .add(IntVector.broadcast(I4, mHigh).lanewise(VectorOperators.LSHR, BYTE_SHIFTS).and(0xFF).mul(IntVector.fromArray(I4, s32, m8 + 4)))
-                    .reduceLanes(VectorOperators.ADD);
+            int mins = KScales.minSum(mLow, mHigh, s32, m8);
             int isum = sums.reduceLanes(VectorOperators.ADD);
             float dx = x.scales[xb + b];
             float dd = Float.float16ToFloat(data.get(SHORT_LE, off + D)) * dx, dm = Float.float16ToFloat(data.get(SHORT_LE, off + DMIN)) * dx;
@@ -277,8 +273,8 @@ final class Q4_KFormat implements TensorFormat {
                 for (int l = 0; l < 32; l += 2 * FLEN) {
                     ShortVector q = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS + 32 * c + l, LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
-                    IntVector lo = q.and((short) 15).mul(ShortVector.fromArray(S_2F, xs, q8 + 64 * c + l)).reinterpretAsInts();
-                    IntVector hi = q.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 64 * c + 32 + l)).reinterpretAsInts();
+                    IntVector lo = (IntVector) q.and((short) 15).mul(ShortVector.fromArray(S_2F, xs, q8 + 64 * c + l)).reinterpretShape(I_FOR_F, 0);
+                    IntVector hi = (IntVector) q.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S_2F, xs, q8 + 64 * c + 32 + l)).reinterpretShape(I_FOR_F, 0);
                     lo = lo.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(lo.lanewise(VectorOperators.ASHR, 16));
                     hi = hi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(hi.lanewise(VectorOperators.ASHR, 16));
                     acc = acc.add(lo.mul(sw & 0xFF)).add(hi.mul((sw >>> 8) & 0xFF));
@@ -295,9 +291,7 @@ final class Q4_KFormat implements TensorFormat {
             int u0 = data.get(INT_LE, off + SCALES), u1 = data.get(INT_LE, off + SCALES + 4), u2 = data.get(INT_LE, off + SCALES + 8);
             int mLow = u1 & 0x3f3f3f3f, mHigh = ((u2 >>> 4) & 0x0f0f0f0f) | ((u1 >>> 6) & 0x03030303) << 4;
             int m8 = (xb + b) * 8;
-            int mins = IntVector.broadcast(I4, mLow).lanewise(VectorOperators.LSHR, BYTE_SHIFTS).and(0xFF).mul(IntVector.fromArray(I4, s32, m8))
-                    .add(IntVector.broadcast(I4, mHigh).lanewise(VectorOperators.LSHR, BYTE_SHIFTS).and(0xFF).mul(IntVector.fromArray(I4, s32, m8 + 4)))
-                    .reduceLanes(VectorOperators.ADD);
+            int mins = KScales.minSum(mLow, mHigh, s32, m8);
             acc = Math.fma((float) isums[b], dd, acc);
             accMin = Math.fma((float) mins, dm, accMin);
         }
@@ -364,17 +358,17 @@ final class Q4_KFormat implements TensorFormat {
                     for (int l = 0; l < 32; l += FLEN) {
                         IntVector p;
                         p = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off0 + QS + 32 * c + l, LE).convertShape(VectorOperators.B2I, I_FOR_F, 0);
-                        ((FloatVector) p.and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, (float) (sw0 & 0xFF))).intoArray(scratch, wq + 0 * BLOCK + l);
-                        ((FloatVector) p.lanewise(VectorOperators.ASHR, 4).and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, (float) ((sw0 >>> 8) & 0xFF))).intoArray(scratch, wq + 0 * BLOCK + 32 + l);
+                        ((FloatVector) p.and(15).convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.broadcast(F, (float) (sw0 & 0xFF))).intoArray(scratch, wq + 0 * BLOCK + l);
+                        ((FloatVector) p.lanewise(VectorOperators.ASHR, 4).and(15).convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.broadcast(F, (float) ((sw0 >>> 8) & 0xFF))).intoArray(scratch, wq + 0 * BLOCK + 32 + l);
                         p = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off1 + QS + 32 * c + l, LE).convertShape(VectorOperators.B2I, I_FOR_F, 0);
-                        ((FloatVector) p.and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, (float) (sw1 & 0xFF))).intoArray(scratch, wq + 1 * BLOCK + l);
-                        ((FloatVector) p.lanewise(VectorOperators.ASHR, 4).and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, (float) ((sw1 >>> 8) & 0xFF))).intoArray(scratch, wq + 1 * BLOCK + 32 + l);
+                        ((FloatVector) p.and(15).convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.broadcast(F, (float) (sw1 & 0xFF))).intoArray(scratch, wq + 1 * BLOCK + l);
+                        ((FloatVector) p.lanewise(VectorOperators.ASHR, 4).and(15).convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.broadcast(F, (float) ((sw1 >>> 8) & 0xFF))).intoArray(scratch, wq + 1 * BLOCK + 32 + l);
                         p = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off2 + QS + 32 * c + l, LE).convertShape(VectorOperators.B2I, I_FOR_F, 0);
-                        ((FloatVector) p.and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, (float) (sw2 & 0xFF))).intoArray(scratch, wq + 2 * BLOCK + l);
-                        ((FloatVector) p.lanewise(VectorOperators.ASHR, 4).and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, (float) ((sw2 >>> 8) & 0xFF))).intoArray(scratch, wq + 2 * BLOCK + 32 + l);
+                        ((FloatVector) p.and(15).convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.broadcast(F, (float) (sw2 & 0xFF))).intoArray(scratch, wq + 2 * BLOCK + l);
+                        ((FloatVector) p.lanewise(VectorOperators.ASHR, 4).and(15).convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.broadcast(F, (float) ((sw2 >>> 8) & 0xFF))).intoArray(scratch, wq + 2 * BLOCK + 32 + l);
                         p = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off3 + QS + 32 * c + l, LE).convertShape(VectorOperators.B2I, I_FOR_F, 0);
-                        ((FloatVector) p.and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, (float) (sw3 & 0xFF))).intoArray(scratch, wq + 3 * BLOCK + l);
-                        ((FloatVector) p.lanewise(VectorOperators.ASHR, 4).and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, (float) ((sw3 >>> 8) & 0xFF))).intoArray(scratch, wq + 3 * BLOCK + 32 + l);
+                        ((FloatVector) p.and(15).convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.broadcast(F, (float) (sw3 & 0xFF))).intoArray(scratch, wq + 3 * BLOCK + l);
+                        ((FloatVector) p.lanewise(VectorOperators.ASHR, 4).and(15).convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.broadcast(F, (float) ((sw3 >>> 8) & 0xFF))).intoArray(scratch, wq + 3 * BLOCK + 32 + l);
                     }
                     // one chain per row and tile (8 in all); every partial sum is an exact integer below 2^24
                     FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0, u0 = s0, u1 = s0, u2 = s0, u3 = s0;

@@ -1,7 +1,5 @@
 package dev.jllm.tensor;
 
-import static dev.jllm.tensor.KScales.BYTE_SHIFTS;
-import static dev.jllm.tensor.KScales.I4;
 import static dev.jllm.tensor.Simd.BYTE;
 import static dev.jllm.tensor.Simd.B_2F;
 import static dev.jllm.tensor.Simd.B_FOR_F;
@@ -137,9 +135,7 @@ final class Q5_KFormat implements TensorFormat {
             int mLow = u1 & 0x3f3f3f3f, mHigh = ((u2 >>> 4) & 0x0f0f0f0f) | ((u1 >>> 6) & 0x03030303) << 4;
             int m8 = (xb + b) * 8;
             // Σ_j m_j·bsum32_j: the same integer as the scalar twin's sum over 16-sums
-            int mins = IntVector.broadcast(I4, mLow).lanewise(VectorOperators.LSHR, BYTE_SHIFTS).and(0xFF).mul(IntVector.fromArray(I4, s32, m8))
-                    .add(IntVector.broadcast(I4, mHigh).lanewise(VectorOperators.LSHR, BYTE_SHIFTS).and(0xFF).mul(IntVector.fromArray(I4, s32, m8 + 4)))
-                    .reduceLanes(VectorOperators.ADD);
+            int mins = KScales.minSum(mLow, mHigh, s32, m8);
             float dx = x.scales[xb + b];
             FloatVector d = FloatVector.broadcast(F, dx * f16(data, off + D));
             summs = Math.fma(-dx * f16(data, off + DMIN), (float) mins, summs);
@@ -148,28 +144,28 @@ final class Q5_KFormat implements TensorFormat {
                 ShortVector qh = ((ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QH + l, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0)).lanewise(VectorOperators.LSHL, 4);
                 ShortVector qs0 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
-                IntVector lo0 = qs0.and((short) 15).or(qh.and((short) 16)).mul(ShortVector.fromArray(S_2F, xs, q8 + l)).reinterpretAsInts();
-                IntVector hi0 = qs0.lanewise(VectorOperators.LSHR, 4).or(qh.lanewise(VectorOperators.LSHR, 1).and((short) 16)).mul(ShortVector.fromArray(S_2F, xs, q8 + 32 + l)).reinterpretAsInts();
+                IntVector lo0 = (IntVector) qs0.and((short) 15).or(qh.and((short) 16)).mul(ShortVector.fromArray(S_2F, xs, q8 + l)).reinterpretShape(I_FOR_F, 0);
+                IntVector hi0 = (IntVector) qs0.lanewise(VectorOperators.LSHR, 4).or(qh.lanewise(VectorOperators.LSHR, 1).and((short) 16)).mul(ShortVector.fromArray(S_2F, xs, q8 + 32 + l)).reinterpretShape(I_FOR_F, 0);
                 IntVector s0 = lo0.add(lo0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(sLow & 0xFF)
                         .add(hi0.add(hi0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul((sLow >>> 8) & 0xFF));
                 ShortVector qs1 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS + 32 + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
-                IntVector lo1 = qs1.and((short) 15).or(qh.lanewise(VectorOperators.LSHR, 2).and((short) 16)).mul(ShortVector.fromArray(S_2F, xs, q8 + 64 + l)).reinterpretAsInts();
-                IntVector hi1 = qs1.lanewise(VectorOperators.LSHR, 4).or(qh.lanewise(VectorOperators.LSHR, 3).and((short) 16)).mul(ShortVector.fromArray(S_2F, xs, q8 + 96 + l)).reinterpretAsInts();
+                IntVector lo1 = (IntVector) qs1.and((short) 15).or(qh.lanewise(VectorOperators.LSHR, 2).and((short) 16)).mul(ShortVector.fromArray(S_2F, xs, q8 + 64 + l)).reinterpretShape(I_FOR_F, 0);
+                IntVector hi1 = (IntVector) qs1.lanewise(VectorOperators.LSHR, 4).or(qh.lanewise(VectorOperators.LSHR, 3).and((short) 16)).mul(ShortVector.fromArray(S_2F, xs, q8 + 96 + l)).reinterpretShape(I_FOR_F, 0);
                 IntVector s1 = lo1.add(lo1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul((sLow >>> 16) & 0xFF)
                         .add(hi1.add(hi1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul((sLow >>> 24) & 0xFF));
                 ShortVector qs2 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS + 64 + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
-                IntVector lo2 = qs2.and((short) 15).or(qh.lanewise(VectorOperators.LSHR, 4).and((short) 16)).mul(ShortVector.fromArray(S_2F, xs, q8 + 128 + l)).reinterpretAsInts();
-                IntVector hi2 = qs2.lanewise(VectorOperators.LSHR, 4).or(qh.lanewise(VectorOperators.LSHR, 5).and((short) 16)).mul(ShortVector.fromArray(S_2F, xs, q8 + 160 + l)).reinterpretAsInts();
+                IntVector lo2 = (IntVector) qs2.and((short) 15).or(qh.lanewise(VectorOperators.LSHR, 4).and((short) 16)).mul(ShortVector.fromArray(S_2F, xs, q8 + 128 + l)).reinterpretShape(I_FOR_F, 0);
+                IntVector hi2 = (IntVector) qs2.lanewise(VectorOperators.LSHR, 4).or(qh.lanewise(VectorOperators.LSHR, 5).and((short) 16)).mul(ShortVector.fromArray(S_2F, xs, q8 + 160 + l)).reinterpretShape(I_FOR_F, 0);
                 IntVector s2 = lo2.add(lo2.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(sHigh & 0xFF)
                         .add(hi2.add(hi2.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul((sHigh >>> 8) & 0xFF));
                 ShortVector qs3 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS + 96 + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
-                IntVector lo3 = qs3.and((short) 15).or(qh.lanewise(VectorOperators.LSHR, 6).and((short) 16)).mul(ShortVector.fromArray(S_2F, xs, q8 + 192 + l)).reinterpretAsInts();
-                IntVector hi3 = qs3.lanewise(VectorOperators.LSHR, 4).or(qh.lanewise(VectorOperators.LSHR, 7).and((short) 16)).mul(ShortVector.fromArray(S_2F, xs, q8 + 224 + l)).reinterpretAsInts();
+                IntVector lo3 = (IntVector) qs3.and((short) 15).or(qh.lanewise(VectorOperators.LSHR, 6).and((short) 16)).mul(ShortVector.fromArray(S_2F, xs, q8 + 192 + l)).reinterpretShape(I_FOR_F, 0);
+                IntVector hi3 = (IntVector) qs3.lanewise(VectorOperators.LSHR, 4).or(qh.lanewise(VectorOperators.LSHR, 7).and((short) 16)).mul(ShortVector.fromArray(S_2F, xs, q8 + 224 + l)).reinterpretShape(I_FOR_F, 0);
                 IntVector s3 = lo3.add(lo3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul((sHigh >>> 16) & 0xFF)
                         .add(hi3.add(hi3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul((sHigh >>> 24) & 0xFF));
                 IntVector sum = s0.add(s1).add(s2.add(s3));
                 sum = sum.add(sum.rearrange(INT_PAIR_SWAP)); // int lane 2m': ggml's lane l/4 + m'
-                FloatVector lanes = (FloatVector) sum.convert(VectorOperators.I2F, 0);
+                FloatVector lanes = (FloatVector) sum.convertShape(VectorOperators.I2F, F, 0);
                 if (l == 0) acc0 = lanes.fma(d, acc0);
                 else acc1 = lanes.fma(d, acc1);
             }

@@ -125,26 +125,26 @@ final class Q6_KFormat implements TensorFormat {
             ShortVector qlA1 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QL + 64, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
             ShortVector qlB1 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QL + 96, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
             ShortVector qh1 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QH + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
-            IntVector p00 = qlA0.and((short) 15).or(qh0.lanewise(VectorOperators.LSHL, 4).and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, q8 + 0)).reinterpretAsInts();
+            IntVector p00 = (IntVector) qlA0.and((short) 15).or(qh0.lanewise(VectorOperators.LSHL, 4).and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, q8 + 0)).reinterpretShape(I_FOR_F, 0);
             p00 = p00.add(p00.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(sc.rearrange(SCALE_00));
-            IntVector p01 = qlB0.and((short) 15).or(qh0.lanewise(VectorOperators.LSHL, 2).and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, q8 + 32)).reinterpretAsInts();
+            IntVector p01 = (IntVector) qlB0.and((short) 15).or(qh0.lanewise(VectorOperators.LSHL, 2).and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, q8 + 32)).reinterpretShape(I_FOR_F, 0);
             p01 = p01.add(p01.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(sc.rearrange(SCALE_01));
-            IntVector p02 = qlA0.lanewise(VectorOperators.LSHR, 4).or(qh0.and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, q8 + 64)).reinterpretAsInts();
+            IntVector p02 = (IntVector) qlA0.lanewise(VectorOperators.LSHR, 4).or(qh0.and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, q8 + 64)).reinterpretShape(I_FOR_F, 0);
             p02 = p02.add(p02.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(sc.rearrange(SCALE_02));
-            IntVector p03 = qlB0.lanewise(VectorOperators.LSHR, 4).or(qh0.lanewise(VectorOperators.LSHR, 2).and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, q8 + 96)).reinterpretAsInts();
+            IntVector p03 = (IntVector) qlB0.lanewise(VectorOperators.LSHR, 4).or(qh0.lanewise(VectorOperators.LSHR, 2).and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, q8 + 96)).reinterpretShape(I_FOR_F, 0);
             p03 = p03.add(p03.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(sc.rearrange(SCALE_03));
-            IntVector p10 = qlA1.and((short) 15).or(qh1.lanewise(VectorOperators.LSHL, 4).and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, q8 + 128)).reinterpretAsInts();
+            IntVector p10 = (IntVector) qlA1.and((short) 15).or(qh1.lanewise(VectorOperators.LSHL, 4).and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, q8 + 128)).reinterpretShape(I_FOR_F, 0);
             p10 = p10.add(p10.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(sc.rearrange(SCALE_10));
-            IntVector p11 = qlB1.and((short) 15).or(qh1.lanewise(VectorOperators.LSHL, 2).and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, q8 + 160)).reinterpretAsInts();
+            IntVector p11 = (IntVector) qlB1.and((short) 15).or(qh1.lanewise(VectorOperators.LSHL, 2).and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, q8 + 160)).reinterpretShape(I_FOR_F, 0);
             p11 = p11.add(p11.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(sc.rearrange(SCALE_11));
-            IntVector p12 = qlA1.lanewise(VectorOperators.LSHR, 4).or(qh1.and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, q8 + 192)).reinterpretAsInts();
+            IntVector p12 = (IntVector) qlA1.lanewise(VectorOperators.LSHR, 4).or(qh1.and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, q8 + 192)).reinterpretShape(I_FOR_F, 0);
             p12 = p12.add(p12.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(sc.rearrange(SCALE_12));
-            IntVector p13 = qlB1.lanewise(VectorOperators.LSHR, 4).or(qh1.lanewise(VectorOperators.LSHR, 2).and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, q8 + 224)).reinterpretAsInts();
+            IntVector p13 = (IntVector) qlB1.lanewise(VectorOperators.LSHR, 4).or(qh1.lanewise(VectorOperators.LSHR, 2).and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, q8 + 224)).reinterpretShape(I_FOR_F, 0);
             p13 = p13.add(p13.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(sc.rearrange(SCALE_13));
             IntVector sum = p00.add(p01).add(p02.add(p03)).add(p10.add(p11).add(p12.add(p13)));
             sum = sum.add(sum.rearrange(INT_PAIR_SWAP)); // lane 2m: ggml's lane m
             float d = x.scales[xb + b] * Float.float16ToFloat(data.get(SHORT_LE, off + D));
-            acc = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, d), acc);
+            acc = ((FloatVector) sum.convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, d), acc);
         }
         float[] lanes = KernelScratch.small();
         acc.intoArray(lanes, 0);
@@ -192,17 +192,17 @@ final class Q6_KFormat implements TensorFormat {
                     ShortVector qlB = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QL + 64 * h + 32 + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
                     ShortVector qh = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QH + 32 * h + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
                     int v = q8 + 128 * h + l;
-                    IntVector p0 = qlA.and((short) 15).or(qh.lanewise(VectorOperators.LSHL, 4).and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, v)).reinterpretAsInts();
-                    IntVector p1 = qlB.and((short) 15).or(qh.lanewise(VectorOperators.LSHL, 2).and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, v + 32)).reinterpretAsInts();
-                    IntVector p2 = qlA.lanewise(VectorOperators.LSHR, 4).or(qh.and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, v + 64)).reinterpretAsInts();
-                    IntVector p3 = qlB.lanewise(VectorOperators.LSHR, 4).or(qh.lanewise(VectorOperators.LSHR, 2).and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, v + 96)).reinterpretAsInts();
+                    IntVector p0 = (IntVector) qlA.and((short) 15).or(qh.lanewise(VectorOperators.LSHL, 4).and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, v)).reinterpretShape(I_FOR_F, 0);
+                    IntVector p1 = (IntVector) qlB.and((short) 15).or(qh.lanewise(VectorOperators.LSHL, 2).and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, v + 32)).reinterpretShape(I_FOR_F, 0);
+                    IntVector p2 = (IntVector) qlA.lanewise(VectorOperators.LSHR, 4).or(qh.and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, v + 64)).reinterpretShape(I_FOR_F, 0);
+                    IntVector p3 = (IntVector) qlB.lanewise(VectorOperators.LSHR, 4).or(qh.lanewise(VectorOperators.LSHR, 2).and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, v + 96)).reinterpretShape(I_FOR_F, 0);
                     sum = sum.add(p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul((int) (byte) sw))
                             .add(p1.add(p1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul((int) (byte) (sw >>> 16)))
                             .add(p2.add(p2.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul((int) (byte) (sw >>> 32)))
                             .add(p3.add(p3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul((int) (byte) (sw >>> 48)));
                 }
                 sum = sum.add(sum.rearrange(INT_PAIR_SWAP)); // int lane 2m': ggml's lane l/4 + m'
-                FloatVector lanes = (FloatVector) sum.convert(VectorOperators.I2F, 0);
+                FloatVector lanes = (FloatVector) sum.convertShape(VectorOperators.I2F, F, 0);
                 if (l == 0) acc0 = lanes.fma(d, acc0);
                 else acc1 = lanes.fma(d, acc1);
             }
@@ -269,13 +269,13 @@ final class Q6_KFormat implements TensorFormat {
                             IntVector qlB = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off + QL + 64 * h + 32 + l, LE).convertShape(VectorOperators.B2I, I_FOR_F, 0);
                             IntVector qh = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off + QH + 32 * h + l, LE).convertShape(VectorOperators.B2I, I_FOR_F, 0);
                             int v = wq + BLOCK * i + 128 * h + l;
-                            ((FloatVector) qlA.and(15).or(qh.lanewise(VectorOperators.LSHL, 4).and(48)).sub(32).convert(VectorOperators.I2F, 0))
+                            ((FloatVector) qlA.and(15).or(qh.lanewise(VectorOperators.LSHL, 4).and(48)).sub(32).convertShape(VectorOperators.I2F, F, 0))
                                     .mul(FloatVector.broadcast(F, (float) (byte) (sw >>> 8 * (l >> 4)))).intoArray(scratch, v);
-                            ((FloatVector) qlB.and(15).or(qh.lanewise(VectorOperators.LSHL, 2).and(48)).sub(32).convert(VectorOperators.I2F, 0))
+                            ((FloatVector) qlB.and(15).or(qh.lanewise(VectorOperators.LSHL, 2).and(48)).sub(32).convertShape(VectorOperators.I2F, F, 0))
                                     .mul(FloatVector.broadcast(F, (float) (byte) (sw >>> 8 * (2 + (l >> 4))))).intoArray(scratch, v + 32);
-                            ((FloatVector) qlA.lanewise(VectorOperators.ASHR, 4).and(15).or(qh.and(48)).sub(32).convert(VectorOperators.I2F, 0))
+                            ((FloatVector) qlA.lanewise(VectorOperators.ASHR, 4).and(15).or(qh.and(48)).sub(32).convertShape(VectorOperators.I2F, F, 0))
                                     .mul(FloatVector.broadcast(F, (float) (byte) (sw >>> 8 * (4 + (l >> 4))))).intoArray(scratch, v + 64);
-                            ((FloatVector) qlB.lanewise(VectorOperators.ASHR, 4).and(15).or(qh.lanewise(VectorOperators.ASHR, 2).and(48)).sub(32).convert(VectorOperators.I2F, 0))
+                            ((FloatVector) qlB.lanewise(VectorOperators.ASHR, 4).and(15).or(qh.lanewise(VectorOperators.ASHR, 2).and(48)).sub(32).convertShape(VectorOperators.I2F, F, 0))
                                     .mul(FloatVector.broadcast(F, (float) (byte) (sw >>> 8 * (6 + (l >> 4))))).intoArray(scratch, v + 96);
                         }
                     }

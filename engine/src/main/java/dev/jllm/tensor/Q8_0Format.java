@@ -99,7 +99,7 @@ final class Q8_0Format implements Block32Format {
             ShortVector p = ((ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + 2, LE).convertShape(VectorOperators.B2S, S_2F, 0))
                     .mul(ShortVector.fromArray(S_2F, xs, xBase + b * BLOCK));
             IntVector s = ((IntVector) p.convertShape(VectorOperators.S2I, I_FOR_F, 0)).add((IntVector) p.convertShape(VectorOperators.S2I, I_FOR_F, 1));
-            acc = ((FloatVector) s.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, d), acc);
+            acc = ((FloatVector) s.convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, d), acc);
         }
         acc.intoArray(lanes, 0);
         return Simd.hsum(lanes);

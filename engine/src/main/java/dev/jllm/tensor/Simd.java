@@ -15,6 +15,23 @@ import jdk.incubator.vector.VectorSpecies;
  * Vector shapes shared by the kernels. Everything is sized from the preferred float species
  * (16 lanes with AVX-512, 8 with AVX2): byte, short and int species with the same lane count let
  * a kernel load N narrow values and widen them into exactly one float vector.
+ *
+ * <p>Two rules every kernel keeps, because C2 compiles a large Vector API method well only while
+ * it knows each vector's exact class as it parses it:
+ * <ul>
+ * <li>Conversions name their target species ({@code reinterpretShape(I_FOR_F, 0)},
+ *     {@code convertShape(I2F, F, 0)}), never the species-computing forms
+ *     ({@code reinterpretAsInts()}, {@code convert(I2F, 0)}), whose results C2 may not know
+ *     exactly; and no kernel mixes in a narrower shape of an element type it already uses at
+ *     full width (4-lane int vectors beside FLEN-lane ones) just to save a few scalar operations.
+ * <li>Why: past ~18,000 nodes C2 defers the rest of a method's inlining, and a vector of
+ *     inexact class then meets a Vector API method whose type profile — shared by every caller
+ *     in the JVM — has seen several shapes. C2 splits on the profile, merges the shapes again,
+ *     and from there boxes every vector: the kernel allocates on each call and runs 2-4× slower.
+ *     Whether that happens depended on what had run before the compile (in Q5_K_M decoding,
+ *     6 tok/s in most processes, 20 in some). With the rules, kernels compiled after a whole
+ *     model's warm-up allocate nothing.
+ * </ul>
  */
 final class Simd {
     private Simd() {}

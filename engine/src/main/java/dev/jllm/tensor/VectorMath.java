@@ -36,11 +36,11 @@ final class VectorMath {
         p = p.fma(r, FloatVector.broadcast(F, 0.5f));
         p = p.fma(r, FloatVector.broadcast(F, 1.0f));
         p = p.fma(r, FloatVector.broadcast(F, 1.0f));
-        IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
+        IntVector ni = (IntVector) n.convertShape(VectorOperators.F2I, I_FOR_F, 0);
         // 2^n as a float, built in two halves so that n = 128 (x near 88.3) does not overflow the exponent
         IntVector half = ni.lanewise(VectorOperators.ASHR, 1);
-        FloatVector s1 = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        FloatVector s2 = ni.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector s1 = (FloatVector) half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretShape(F, 0);
+        FloatVector s2 = (FloatVector) ni.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretShape(F, 0);
         return p.mul(s1).mul(s2);
     }
 
@@ -52,7 +52,7 @@ final class VectorMath {
      * and values beyond the F16 range are not clamped to infinity; attention sums never get there.)
      */
     static FloatVector roundToF16(FloatVector v) {
-        IntVector bits = v.reinterpretAsInts();
+        IntVector bits = (IntVector) v.reinterpretShape(I_FOR_F, 0);
         IntVector e = bits.lanewise(VectorOperators.LSHR, 23).and(0xFF).sub(127);
         IntVector shift = e.neg().sub(1).max(13).min(23);
         IntVector one = IntVector.broadcast(I_FOR_F, 1).lanewise(VectorOperators.LSHL, shift);
@@ -60,6 +60,6 @@ final class VectorMath {
         IntVector rounded = bits.add(one.lanewise(VectorOperators.LSHR, 1)).sub(1).add(lsb).and(one.sub(1).not());
         // keep = all ones when e ≥ −25, else 0 (flush to ±0): the sign of (e + 25) as a mask
         IntVector flush = e.add(25).lanewise(VectorOperators.ASHR, 31);
-        return rounded.and(flush.not()).or(bits.and(0x80000000)).reinterpretAsFloats();
+        return (FloatVector) rounded.and(flush.not()).or(bits.and(0x80000000)).reinterpretShape(F, 0);
     }
 }

@@ -20,6 +20,7 @@ import dev.jllm.gguf.GGUFFile;
 import dev.jllm.gguf.TensorInfo;
 import dev.jllm.tensor.GGMLType;
 import dev.jllm.tools.bench.BandwidthProbe;
+import dev.jllm.tools.bench.HeapAllocation;
 import dev.jllm.tools.bench.ProcessMemory;
 import dev.jllm.tools.bench.Stats;
 import picocli.CommandLine.Command;
@@ -69,6 +70,7 @@ final class BenchCommand implements Callable<Integer> {
             runGeneration(s, Math.min(genTokens > 0 ? genTokens : 4, 8));
 
             double[] pp = new double[promptTokens > 0 ? reps : 0], tg = new double[genTokens > 0 ? reps : 0];
+            long tgHeapBytes = 0;
             for (int r = 0; r < reps; r++) {
                 if (promptTokens > 0) {
                     progress("pp" + promptTokens + " run " + (r + 1) + "/" + reps);
@@ -76,7 +78,9 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 if (genTokens > 0) {
                     progress("tg" + genTokens + " run " + (r + 1) + "/" + reps);
+                    long before = HeapAllocation.totalBytes();
                     tg[r] = runGeneration(s, genTokens);
+                    tgHeapBytes += HeapAllocation.totalBytes() - before;
                 }
             }
             long peakRss = ProcessMemory.peakRssBytes(); // before the bandwidth probe allocates its buffer
@@ -85,7 +89,8 @@ final class BenchCommand implements Callable<Integer> {
                 progress("measuring memory bandwidth");
                 bandwidth = BandwidthProbe.readBytesPerSecond(t);
             }
-            report(m, type, t, loadSeconds, warmUpSeconds, pp, tg, decodeBytes, bandwidth, peakRss);
+            Long tgHeapPerToken = genTokens > 0 && HeapAllocation.totalBytes() >= 0 ? tgHeapBytes / ((long) genTokens * reps) : null;
+            report(m, type, t, loadSeconds, warmUpSeconds, pp, tg, tgHeapPerToken, decodeBytes, bandwidth, peakRss);
         }
         return 0;
     }
@@ -115,7 +120,7 @@ final class BenchCommand implements Callable<Integer> {
         return c.generatedTokens() * 1e9 / elapsed;
     }
 
-    private void report(Model m, String type, int t, double loadSeconds, double warmUpSeconds, double[] pp, double[] tg, long decodeBytes, Double bandwidth, long rss) throws Exception {
+    private void report(Model m, String type, int t, double loadSeconds, double warmUpSeconds, double[] pp, double[] tg, Long tgHeapPerToken, long decodeBytes, Double bandwidth, long rss) throws Exception {
         Stats pps = pp.length > 0 ? Stats.of(pp) : null, tgs = tg.length > 0 ? Stats.of(tg) : null;
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("model", model.getFileName().toString());
@@ -133,6 +138,7 @@ final class BenchCommand implements Callable<Integer> {
         out.put("load_seconds", loadSeconds);
         out.put("warmup_seconds", warmUpSeconds);
         out.put("peak_rss_bytes", rss);
+        out.put("tg_heap_bytes_per_token", tgHeapPerToken);
         out.put("model_bytes", m.info().fileSize());
         out.put("decode_bytes_per_token", decodeBytes);
         if (bandwidth != null) {
@@ -147,7 +153,10 @@ final class BenchCommand implements Callable<Integer> {
         Console.OUT.printf("model %s (%s, %s), %d threads, load %.2f s, JIT warm-up %.2f s, peak RSS %s%n", model.getFileName(), type,
                 InfoCommand.human(m.info().fileSize()), t, loadSeconds, warmUpSeconds, InfoCommand.human(rss));
         if (pps != null) Console.OUT.printf("  pp%-4d %8.2f ± %6.2f tok/s%n", promptTokens, pps.mean(), pps.sd());
-        if (tgs != null) Console.OUT.printf("  tg%-4d %8.2f ± %6.2f tok/s%n", genTokens, tgs.mean(), tgs.sd());
+        if (tgs != null) {
+            Console.OUT.printf("  tg%-4d %8.2f ± %6.2f tok/s%s%n", genTokens, tgs.mean(), tgs.sd(),
+                    tgHeapPerToken == null ? "" : ", heap allocation " + InfoCommand.human(tgHeapPerToken) + " per token");
+        }
         if (bandwidth != null) {
             Console.OUT.printf("  read bandwidth %.1f GB/s with %d threads; decoding reads %s per token → roofline %.1f tok/s%s%n",
                     bandwidth / 1e9, t, InfoCommand.human(decodeBytes), bandwidth / decodeBytes,

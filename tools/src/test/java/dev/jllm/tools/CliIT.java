@@ -55,6 +55,25 @@ class CliIT {
     }
 
     @Test
+    void benchJsonHasTheKeysOthersReadAndTheHeapAllocationOfDecoding() throws Exception {
+        JarRunner.Result r = JarRunner.run(null, "bench", "-m", stories(), "-p", "16", "-n", "8", "-r", "2", "-t", "1", "--json");
+        assertEquals(0, r.status(), r.err());
+        JsonNode j = JSON.readTree(r.out());
+        for (String key : new String[]{"model", "type", "threads", "prompt_tokens", "gen_tokens", "pp_tps_mean", "pp_tps_sd",
+                "tg_tps_mean", "tg_tps_sd", "load_seconds", "peak_rss_bytes", "warmup_seconds", "tg_heap_bytes_per_token"}) {
+            assertTrue(j.hasNonNull(key), key + " missing: " + r.out());
+        }
+        assertEquals("stories260K-f32.gguf", j.get("model").asText());
+        assertEquals("F32", j.get("type").asText());
+        assertEquals(16, j.get("prompt_tokens").asInt());
+        assertEquals(8, j.get("gen_tokens").asInt());
+        assertTrue(j.get("pp_tps_mean").asDouble() > 0 && j.get("tg_tps_mean").asDouble() > 0, r.out());
+        assertTrue(j.get("peak_rss_bytes").asLong() > 0, r.out());
+        // HotSpot counts every thread's allocations: the figure is measured, not left out
+        assertTrue(j.get("tg_heap_bytes_per_token").asLong() >= 0, r.out());
+    }
+
+    @Test
     void tokenizeJsonAndJsonl() throws Exception {
         JarRunner.Result r = JarRunner.run(null, "tokenize", "-m", stories(), "-p", "Once upon a time", "--json");
         assertEquals(0, r.status(), r.err());
