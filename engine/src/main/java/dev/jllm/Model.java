@@ -175,10 +175,16 @@ public final class Model implements AutoCloseable {
      * after loading, while the user types. It is just another session (token ids 0, 1, …), so
      * it may overlap with real ones and changes none of their results.
      *
+     * <p>It starts with each weight type's matrix-vector product on its own, until the JIT has
+     * compiled it: the large K-quant decoding kernels compiled after a prompt had run sometimes
+     * came out 2-4× slower for the life of the process (see {@code GemvWarmUp}). A program
+     * that decodes much should therefore warm up before its first prompt.
+     *
      * @return how long the warm-up took
      */
     public java.time.Duration warmUp() {
         long t0 = System.nanoTime();
+        transformer.warmUpGemv();
         int tokens = Math.max(1, Math.min(options.batchSize(), info.contextLength() - 4));
         int vocab = info.vocabularySize();
         int[] ids = new int[tokens];

@@ -31,6 +31,9 @@ public final class Transformer {
 
     public ModelConfig config() { return c; }
     public ModelWeights weights() { return w; }
+
+    /** Compiles each weight type's decoding kernel on its own, before the rest of the forward pass runs (see {@link GemvWarmUp}). */
+    public void warmUpGemv() { GemvWarmUp.run(w, pool); }
     public int vocabSize() { return w.vocabSize(); }
 
     /**
