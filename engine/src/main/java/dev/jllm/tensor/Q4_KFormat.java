@@ -195,8 +195,8 @@ final class Q4_KFormat implements TensorFormat {
      * (|q·x| ≤ 15·127), then (p + (p << 16)) >> 16 adds the two products of each int lane
      * (their sum fits in 16 bits, so the carry out of the low half cannot corrupt it), times the
      * sub-block's scale, summed in int lanes: exact, as ggml's integer sums. The min sum
-     * Σ_j m_j · (sum of sub-block j's activation quants) takes two 4-lane vectors instead of
-     * eight scalar products. All of it interleaves across super-blocks; the two float FMAs
+     * Σ_j m_j · (sum of sub-block j's activation quants) is eight scalar products from the
+     * 32-sums ({@link KScales#minSum}; not 4-lane vectors, see there). All of it interleaves across super-blocks; the two float FMAs
      * per super-block keep the order of the scalar twin. 1.7× the speed of the two-pass form
      * on an 8192×2048 matrix (single thread, 10.2 vs 6.0 GB/s).
      */
@@ -255,8 +255,8 @@ final class Q4_KFormat implements TensorFormat {
      * as ints (the 16-bit halves of each int lane), multiplied by the sub-block's scale and
      * summed into int lanes, added up into {@code isums[b]} — exact, as ggml's integer sums.
      * (20% faster than the same in float lanes, which needs int→float conversions.) Pass 2,
-     * the min sums from the activations' 32-sums (two 4-lane vectors, as dotWide: 8% faster than
-     * eight scalar products with -XX:UseAVX=2), and the two FMAs per super-block.
+     * the min sums from the activations' 32-sums ({@link KScales#minSum}), and the two FMAs per
+     * super-block.
      */
     private static float dotNarrow(MemorySegment data, long rowOffset, Activations x, int xRow, int cols, int[] isums) {
         int nb = cols / BLOCK;

@@ -111,8 +111,8 @@ final class Q5_KFormat implements TensorFormat {
      * serve all 8) times x fit in 16 bits (≤ 31·127); (p + (p << 16)) >> 16 adds the two
      * products of each int lane, which is then multiplied by the sub-block scale and summed over
      * the sub-blocks. Scales and mins are taken from the packed bytes inline, and the min term
-     * comes from the Q8_K 32-sums in int lanes: a scalar loop over the 16-sums cost as much as
-     * all the vector work. Adding neighbouring int lanes leaves ggml's lane m (positions 4m … 4m+3)
+     * comes from the Q8_K 32-sums ({@link KScales#minSum}: a loop over the 16-sums cost as much
+     * as all the vector work). Adding neighbouring int lanes leaves ggml's lane m (positions 4m … 4m+3)
      * in int lane 2m of the vector holding those positions, exact, and acc = fma(lane, d·d_x,
      * acc) runs lane-wise; with 256 bits the second half's lanes go to a second accumulator,
      * stored after the first, so that ggml's lane m always ends at index 2m. The float steps are
