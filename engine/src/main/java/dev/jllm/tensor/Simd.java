@@ -22,16 +22,21 @@ import jdk.incubator.vector.VectorSpecies;
  * <li>Conversions name their target species ({@code reinterpretShape(I_FOR_F, 0)},
  *     {@code convertShape(I2F, F, 0)}), never the species-computing forms
  *     ({@code reinterpretAsInts()}, {@code convert(I2F, 0)}), whose results C2 may not know
- *     exactly; and no kernel mixes in a narrower shape of an element type it already uses at
- *     full width (4-lane int vectors beside FLEN-lane ones) just to save a few scalar operations.
- * <li>Why: past ~18,000 nodes C2 defers the rest of a method's inlining, and a vector of
- *     inexact class then meets a Vector API method whose type profile — shared by every caller
- *     in the JVM — has seen several shapes. C2 splits on the profile, merges the shapes again,
- *     and from there boxes every vector: the kernel allocates on each call and runs 2-4× slower.
- *     Whether that happens depended on what had run before the compile (in Q5_K_M decoding,
- *     6 tok/s in most processes, 20 in some). With the rules, kernels compiled after a whole
- *     model's warm-up allocate nothing.
+ *     exactly.
+ * <li>No kernel computes in a narrower shape of an element type it also computes with at full
+ *     width (the Q4_K/Q5_K min terms in 4-lane ints beside 16-lane ones were such a case; eight
+ *     scalar products do it now). Narrow loads widened at once, as the Q6_K scales, have not
+ *     caused trouble.
  * </ul>
+ * Why: past ~18,000 nodes C2 defers the rest of a method's inlining, and a vector of inexact
+ * class then meets a Vector API method whose type profile — shared by every caller in the JVM —
+ * has seen several shapes. C2 splits on the profile, merges the shapes again, and from there
+ * boxes every vector: the kernel allocates on each call and runs 2-4× slower. Whether that
+ * happens depends on what ran before the compile (Q5_K_M decoding ran at 6 tok/s in most
+ * processes, 20 in some). The rules made it rarer; compiling each weight type's gemv first,
+ * on its own ({@code GemvWarmUp}), made it disappear from the runs measured since. The gemv
+ * kernels' super-block bodies stay written out: as loops they carried vectors from one
+ * iteration to the next, which C2 boxed every time.
  */
 final class Simd {
     private Simd() {}
