@@ -6,10 +6,7 @@ import static dev.jllm.tensor.Simd.S_2F;
 
 import java.lang.foreign.MemorySegment;
 
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The packed 6-bit sub-block scales of the K-quants, read straight from the 12 scale bytes of a
