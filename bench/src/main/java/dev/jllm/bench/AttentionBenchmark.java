@@ -19,28 +19,33 @@ import dev.jllm.tensor.AttentionKernel;
 import dev.jllm.tensor.Half;
 
 /**
- * Decoding attention at the Llama-3.2-1B shape: 32 query heads of 64 over 8 KV heads, one new
- * token attending to {@code positions} cached positions (F16 keys and values), single-threaded.
- * Reported through the {@code kvBytes} auxiliary counter: bytes of K and V read per second.
+ * Attention at the Llama-3.2-1B shape: 32 query heads of 64 over 8 KV heads, F16 keys and
+ * values, single-threaded. {@code decodeAllHeads}: one new token attending to {@code positions}
+ * cached positions, reported through {@code kvBytes}, the bytes of K and V the 32 heads attend
+ * over per second (each KV head's are read once for its 4 query heads). {@code promptChunk}: a
+ * prompt chunk of 32 tokens whose last is at {@code positions}, causal within the chunk,
+ * reported through {@code macs}, the multiply-adds of scores and weighted sums per second.
  */
 @BenchmarkMode(Mode.Throughput)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 @OutputTimeUnit(TimeUnit.SECONDS)
 @State(Scope.Benchmark)
 public class AttentionBenchmark {
-    static final int HEADS = 32, KV_HEADS = 8, HEAD_DIM = 64, KV_DIM = KV_HEADS * HEAD_DIM;
+    static final int HEADS = 32, KV_HEADS = 8, HEAD_DIM = 64, KV_DIM = KV_HEADS * HEAD_DIM, GROUP = HEADS / KV_HEADS;
+    static final int CHUNK = 32;
 
     @AuxCounters(AuxCounters.Type.OPERATIONS)
     @State(Scope.Thread)
     public static class Counters {
         public long kvBytes;
+        public long macs;
     }
 
     @Param({"512", "2048"})
     public int positions;
 
     short[] keys, values;
-    float[] q, acc, out;
+    float[] q, out;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -51,20 +56,34 @@ public class AttentionBenchmark {
             keys[i] = Half.floatToF16((float) rnd.nextGaussian());
             values[i] = Half.floatToF16((float) rnd.nextGaussian());
         }
-        q = new float[HEADS * HEAD_DIM];
+        q = new float[CHUNK * HEADS * HEAD_DIM];
         for (int i = 0; i < q.length; i++) q[i] = Half.roundToF16((float) rnd.nextGaussian());
-        acc = new float[HEAD_DIM];
-        out = new float[HEADS * HEAD_DIM];
+        out = new float[CHUNK * HEADS * HEAD_DIM];
     }
 
     @Benchmark
     public float[] decodeAllHeads(Counters c) {
-        int group = HEADS / KV_HEADS;
-        for (int h = 0; h < HEADS; h++) {
-            AttentionKernel.attend(q, h * HEAD_DIM, keys, values, KV_DIM, (h / group) * HEAD_DIM, HEAD_DIM,
-                    0, positions - 1, 0.125f, 0f, acc, out, h * HEAD_DIM);
-        }
+        attend(1);
         c.kvBytes += 2L * HEADS * positions * HEAD_DIM * Short.BYTES;
         return out;
+    }
+
+    @Benchmark
+    public float[] promptChunk(Counters c) {
+        attend(CHUNK);
+        // token t of the chunk sees positions − CHUNK + t + 1 positions
+        long seen = (long) CHUNK * (positions - CHUNK) + (long) CHUNK * (CHUNK + 1) / 2;
+        c.macs += 2L * HEADS * seen * HEAD_DIM;
+        return out;
+    }
+
+    /** The last {@code tokens} positions' queries, one call per KV head as the forward pass makes them. */
+    private void attend(int tokens) {
+        int qDim = HEADS * HEAD_DIM;
+        for (int kv = 0; kv < KV_HEADS; kv++) {
+            int h0 = kv * GROUP;
+            var rows = new AttentionKernel.Rows(tokens, GROUP, positions - tokens, 0, h0 * HEAD_DIM, qDim, h0 * HEAD_DIM, qDim);
+            AttentionKernel.attend(rows, q, keys, values, KV_DIM, kv * HEAD_DIM, HEAD_DIM, 0.125f, 0f, out);
+        }
     }
 }

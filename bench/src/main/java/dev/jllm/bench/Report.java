@@ -59,9 +59,11 @@ public final class Report {
             var it = r.path("secondaryMetrics").fields();
             while (it.hasNext()) {
                 var e = it.next();
-                secondary.put(e.getKey(), e.getValue().path("score").asDouble());
-                // the batched products are judged by multiply-adds per second, the others by their only counter
-                if (auxName == null || e.getKey().equals("macs")) {
+                double score = e.getValue().path("score").asDouble();
+                secondary.put(e.getKey(), score);
+                // the batched products are judged by multiply-adds per second, the others by their
+                // only counter; a benchmark class's counters that one method leaves at 0 are not its rate
+                if (score > 0 && (auxName == null || e.getKey().equals("macs"))) {
                     auxName = e.getKey();
                     aux = e.getValue().path("score").asDouble();
                     auxErr = e.getValue().path("scoreError").asDouble();

@@ -20,8 +20,6 @@ public final class Transformer {
     private final ModelConfig c;
     private final ModelWeights w;
     private final WorkerPool pool;
-    /** Per-thread attention accumulator (one head's values). */
-    private final ThreadLocal<float[]> accumulators = ThreadLocal.withInitial(() -> new float[0]);
 
     public Transformer(ModelConfig config, ModelWeights weights, WorkerPool pool) {
         this.c = config;
@@ -135,41 +133,54 @@ public final class Transformer {
 
     private void storeKV(KVCache cache, int layer, ForwardBuffers b, int n, int pos) {
         short[] kc = cache.keys[layer], vc = cache.values[layer];
-        int kvDim = c.kvDim(), vDim = c.vDim();
+        int hd = c.headDim(), kvDim = c.kvDim();
         for (int t = 0; t < n; t++) {
-            int kBase = (pos + t) * kvDim, vBase = (pos + t) * vDim;
-            for (int i = 0; i < kvDim; i++) kc[kBase + i] = Half.floatToF16(b.k[t * kvDim + i]);
-            for (int i = 0; i < vDim; i++) vc[vBase + i] = Half.floatToF16(b.v[t * vDim + i]);
+            for (int h = 0; h < c.kvHeads(); h++) {
+                int at = cache.offset(h, pos + t), from = t * kvDim + h * hd;
+                for (int i = 0; i < hd; i++) kc[at + i] = Half.floatToF16(b.k[from + i]);
+                for (int i = 0; i < hd; i++) vc[at + i] = Half.floatToF16(b.v[from + i]);
+            }
         }
     }
 
     /**
-     * Causal attention for every (token, head) of the batch, split across the worker pool. Token t
+     * Causal attention for every (token, head) of the batch, split across the worker pool by KV
+     * head: the query heads that share a KV head attend in one kernel call, which converts each
+     * cached key and value once for all of them. Token t
      * (position pos+t) sees positions up to its own, or only the last {@code slidingWindow} of
      * them on sliding-window layers. Queries are rounded to F16 first, as llama.cpp's flash
      * attention does (see {@link AttentionKernel} for why its roundings are reproduced).
      */
     private void attention(KVCache cache, int layer, ForwardBuffers b, int n, int pos, LayerSpec spec) {
-        int heads = c.heads(), hd = c.headDim(), group = heads / c.kvHeads();
+        int heads = c.heads(), hd = c.headDim(), kvHeads = c.kvHeads(), group = heads / kvHeads;
         for (int i = 0; i < n * c.qDim(); i++) b.q[i] = Half.roundToF16(b.q[i]);
         short[] kc = cache.keys[layer], vc = cache.values[layer];
         float scale = c.attentionScale(), cap = c.attnSoftcap();
+        // Work units: a KV head with a slice of its query heads and a block of the tokens. Whole
+        // groups and all tokens share each key and value conversion the most; they are split
+        // only as far as it takes to give every worker two units.
+        int wanted = 2 * pool.threads();
+        int tokenBlocks = Math.min(n, ceilDiv(wanted, kvHeads));
+        int headSlices = Math.min(group, ceilDiv(wanted, kvHeads * tokenBlocks));
+        int perHead = headSlices * tokenBlocks;
         WorkerPool.RangeTask task = (start, end) -> {
-            float[] acc = accumulators.get();
-            if (acc.length < hd) {
-                acc = new float[hd];
-                accumulators.set(acc);
-            }
-            for (int i = start; i < end; i++) {
-                int t = i / heads, h = i % heads;
-                int p = pos + t;
-                int from = spec.isGlobal() ? 0 : Math.max(0, p - spec.slidingWindow() + 1);
-                AttentionKernel.attend(b.q, t * c.qDim() + h * hd, kc, vc, c.kvDim(), (h / group) * hd, hd,
-                        from, p, scale, cap, acc, b.att, t * heads * c.valueDim() + h * c.valueDim());
+            for (int u = start; u < end; u++) {
+                int kv = u / perHead, slice = u % perHead / tokenBlocks, block = u % tokenBlocks;
+                int g0 = slice * group / headSlices, g1 = (slice + 1) * group / headSlices;
+                int t0 = block * n / tokenBlocks, t1 = (block + 1) * n / tokenBlocks;
+                int h0 = kv * group + g0;
+                var rows = new AttentionKernel.Rows(t1 - t0, g1 - g0, pos + t0, spec.slidingWindow(),
+                        t0 * c.qDim() + h0 * hd, c.qDim(), t0 * heads * hd + h0 * hd, heads * hd);
+                AttentionKernel.attend(rows, b.q, kc, vc, hd, cache.offset(kv, 0), hd, scale, cap, b.att);
             }
         };
+        int units = kvHeads * perHead;
         long work = (long) n * heads * (pos + n) * hd;
-        if (work < (1 << 15)) task.run(0, n * heads);
-        else pool.parallelFor(n * heads, 1, task);
+        if (work < (1 << 15)) task.run(0, units);
+        else pool.parallelFor(units, 1, task);
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return Math.max(1, (a + b - 1) / b);
     }
 }

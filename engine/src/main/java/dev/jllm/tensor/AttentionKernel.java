@@ -13,47 +13,123 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Attention of one query head over a range of cached positions, computed as llama.cpp's CPU
- * flash attention computes it, because its roundings move logits by more than our tolerance
- * allows when left out: one pass over the positions with an online softmax, and the weighted
- * sum of values kept in an F16 accumulator (every update rounded to F16) that is divided by the
- * softmax denominator at the end.
+ * Attention of the query heads that share one KV head over their cached positions, computed as
+ * llama.cpp's CPU flash attention computes it, because its roundings move logits by more than
+ * our tolerance allows when left out: one pass over the positions with an online softmax, and
+ * the weighted sum of values kept in an F16 accumulator (every update rounded to F16) that is
+ * divided by the softmax denominator at the end.
  *
- * <p>Cache layout: keys and values as F16 bit patterns, position-major; the head's vector for
- * position p starts at {@code p * stride + headOffset}. The query must already be F16-rounded.
+ * <p>Cache layout: keys and values as F16 bit patterns, position-major; the KV head's vector for
+ * position p starts at {@code p * stride + headOffset}. Queries must already be F16-rounded.
  * Scores: {@code s = softcap · tanh(q·k · scale / softcap)} with a soft-cap, else {@code q·k · scale}.
  */
 public final class AttentionKernel {
     private AttentionKernel() {}
 
     /**
-     * SIMD version. {@code acc} is scratch of at least headDim floats; it holds F16-representable
-     * values throughout, which is the same as an F16 buffer.
+     * Which query rows one call handles: the {@code group} query heads that share a KV head
+     * (grouped-query attention), for {@code tokens} consecutive tokens, the first at position
+     * {@code firstPos}. Row (t, g) is head g of the group for token t: its query starts at
+     * {@code q[qOff + t·qTokenStride + g·headDim]}, its output at
+     * {@code out[outOff + t·outTokenStride + g·headDim]}, and it sees positions
+     * {@code firstPos + t} back to {@code window} positions before (0 = all of them).
      */
-    public static void attend(float[] q, int qOff, short[] keys, short[] values, int stride, int headOffset, int headDim,
-                              int from, int to, float scale, float softcap, float[] acc, float[] out, int outOff) {
-        Arrays.fill(acc, 0, headDim, 0f);
-        float sum = 0, max = Float.NEGATIVE_INFINITY;
+    public record Rows(int tokens, int group, int firstPos, int window, int qOff, int qTokenStride, int outOff, int outTokenStride) {
+        int count() { return tokens * group; }
+        int last(int row) { return firstPos + row / group; }
+        int first(int row) { return window > 0 ? Math.max(0, last(row) - window + 1) : 0; }
+    }
+
+    /** Positions converted and scored together: their softmax factors are one vector exp. */
+    private static final int BLOCK = 16;
+
+    /**
+     * SIMD version, for all the rows at once. Positions go in blocks of {@link #BLOCK}: the
+     * block's keys and values are converted from F16 once for every row that sees them (a
+     * decoding step's 4 heads of a Llama group, or a prompt chunk's 32 tokens × 4 heads); each
+     * row scores the block, walks it for its running maximum and the exponent each position
+     * needs, and takes those exponentials in one vector operation; then the rows' F16
+     * accumulators take the block's values position by position, rows interleaved, so that no
+     * row waits on its own previous step. A row's arithmetic is that of a pass for it alone,
+     * so its result does not depend on which rows share the call; it differs from the scalar
+     * twin's in the order of each score's sum and in the exponential (VectorMath.exp, within
+     * 3·10⁻⁷ of Math.exp).
+     */
+    public static void attend(Rows rows, float[] q, short[] keys, short[] values, int stride, int headOffset, int headDim,
+                              float scale, float softcap, float[] out) {
+        int n = rows.count();
+        // scratch: n accumulators of headDim; the block's keys and values as floats; per row
+        // and block position an exponent, then its exponential; per row the running maximum
+        // and softmax denominator, and which block positions raised the maximum (as 1f)
+        int kf = n * headDim, vf = kf + BLOCK * headDim, ex = vf + BLOCK * headDim, raised = ex + n * BLOCK;
+        int maxAt = raised + n * BLOCK, sumAt = maxAt + n;
+        float[] s = KernelScratch.floats(sumAt + n);
+        Arrays.fill(s, 0, kf, 0f);
+        Arrays.fill(s, maxAt, sumAt, Float.NEGATIVE_INFINITY);
+        Arrays.fill(s, sumAt, sumAt + n, 0f);
         float sc = softcap > 0 ? scale / softcap : scale;
-        for (int p = from; p <= to; p++) {
-            int base = p * stride + headOffset;
-            float x = dotF16(q, qOff, keys, base, headDim) * sc;
-            if (softcap > 0) x = softcap * (float) Math.tanh(x);
-            float ms = 1f, vs = 1f;
-            if (x > max) {
-                ms = (float) Math.exp(max - x);
-                max = x;
-                scaleRounded(acc, headDim, ms);
-            } else {
-                vs = (float) Math.exp(x - max);
-            }
-            madRounded(acc, values, base, vs, headDim);
-            sum = sum * ms + vs;
+        // each row's first and last position
+        int[] seen = KernelScratch.ints(2 * n);
+        int from = Integer.MAX_VALUE, to = -1;
+        for (int r = 0; r < n; r++) {
+            seen[2 * r] = rows.first(r);
+            seen[2 * r + 1] = rows.last(r);
+            from = Math.min(from, seen[2 * r]);
+            to = Math.max(to, seen[2 * r + 1]);
         }
-        float inv = sum == 0 ? 0 : 1f / sum;
-        int i = 0;
-        for (; i + FLEN <= headDim; i += FLEN) FloatVector.fromArray(F, acc, i).mul(inv).intoArray(out, outOff + i);
-        for (; i < headDim; i++) out[outOff + i] = acc[i] * inv;
+        for (int b0 = from; b0 <= to; b0 += BLOCK) {
+            int len = Math.min(BLOCK, to - b0 + 1);
+            for (int j = 0; j < len; j++) {
+                int base = (b0 + j) * stride + headOffset;
+                toFloats(keys, base, s, kf + j * headDim, headDim);
+                toFloats(values, base, s, vf + j * headDim, headDim);
+            }
+            // scores, running maxima and exponents, row by row
+            for (int r = 0; r < n; r++) {
+                int lo = Math.max(0, seen[2 * r] - b0), hi = Math.min(len - 1, seen[2 * r + 1] - b0);
+                int e = ex + r * BLOCK, rs = raised + r * BLOCK;
+                Arrays.fill(s, e, e + BLOCK, 0f);
+                Arrays.fill(s, rs, rs + BLOCK, 0f);
+                if (lo > hi) continue;
+                int t = r / rows.group(), g = r % rows.group(), qOff = rows.qOff() + t * rows.qTokenStride() + g * headDim;
+                float max = s[maxAt + r];
+                for (int j = lo; j <= hi; j++) {
+                    float x = dot(q, qOff, s, kf + j * headDim, headDim) * sc;
+                    if (softcap > 0) x = softcap * (float) Math.tanh(x);
+                    if (x > max) {
+                        s[e + j] = max - x; // the accumulator is scaled by e^(max − x)
+                        s[rs + j] = 1f;
+                        max = x;
+                    } else {
+                        s[e + j] = x - max; // the value is weighted by e^(x − max)
+                    }
+                }
+                s[maxAt + r] = max;
+                for (int j = 0; j < BLOCK; j += FLEN) VectorMath.exp(FloatVector.fromArray(F, s, e + j)).intoArray(s, e + j);
+            }
+            // the values, position by position, every row that sees the position in turn
+            for (int j = 0; j < len; j++) {
+                for (int r = 0; r < n; r++) {
+                    if (b0 + j < seen[2 * r] || b0 + j > seen[2 * r + 1]) continue;
+                    float f = s[ex + r * BLOCK + j], ms = 1f, vs = f;
+                    if (s[raised + r * BLOCK + j] != 0f) {
+                        ms = f;
+                        vs = 1f;
+                        scaleRounded(s, r * headDim, headDim, ms);
+                    }
+                    madRounded(s, r * headDim, s, vf + j * headDim, vs, headDim);
+                    s[sumAt + r] = s[sumAt + r] * ms + vs;
+                }
+            }
+        }
+        for (int r = 0; r < n; r++) {
+            int t = r / rows.group(), g = r % rows.group();
+            int o = rows.outOff() + t * rows.outTokenStride() + g * headDim, a = r * headDim;
+            float sum = s[sumAt + r], inv = sum == 0 ? 0 : 1f / sum;
+            int i = 0;
+            for (; i + FLEN <= headDim; i += FLEN) FloatVector.fromArray(F, s, a + i).mul(inv).intoArray(out, o + i);
+            for (; i < headDim; i++) out[o + i] = s[a + i] * inv;
+        }
     }
 
     /** Scalar twin of {@link #attend}, written with the JDK's own F16 conversions. */
@@ -86,43 +162,53 @@ public final class AttentionKernel {
     }
 
     /**
-     * FLEN halves from a short array as floats: exponent and mantissa moved into float position
-     * and re-biased by multiplying with 2^112, exact for normal and subnormal values. (Infinities
-     * and NaNs are not handled: the cache holds finite values.)
+     * FLEN halves from a short array as floats, exact for normal and subnormal values. The
+     * halves widen with their sign copied into the high bits; shifted left by 13, exponent and
+     * mantissa land where a float keeps them, with the sign at bit 31 and copies of it at bits
+     * 28-30, which the mask clears. That float is the half's value times 2^−112 (the exponent
+     * biases differ by 112, subnormals included), which one multiplication puts right.
+     * (Infinities and NaNs are not handled: the cache holds finite values.)
      */
     static FloatVector loadF16(short[] a, int off) {
         IntVector h = (IntVector) ShortVector.fromArray(S_FOR_F, a, off).convertShape(VectorOperators.S2I, I_FOR_F, 0);
-        FloatVector magnitude = ((FloatVector) h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretShape(F, 0)).mul(0x1p112f);
-        return (FloatVector) ((IntVector) magnitude.reinterpretShape(I_FOR_F, 0)).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretShape(F, 0);
+        return ((FloatVector) h.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretShape(F, 0)).mul(0x1p112f);
     }
 
     static FloatVector roundToF16(FloatVector v) {
         return VectorMath.roundToF16(v);
     }
 
-    static float dotF16(float[] q, int qOff, short[] k, int kOff, int n) {
+    /** {@code n} halves from {@code a[off …]} to floats at {@code f[at …]} (exact). */
+    private static void toFloats(short[] a, int off, float[] f, int at, int n) {
+        int i = 0;
+        for (; i + FLEN <= n; i += FLEN) loadF16(a, off + i).intoArray(f, at + i);
+        for (; i < n; i++) f[at + i] = Float.float16ToFloat(a[off + i]);
+    }
+
+    /** q·k over n floats: one vector of partial sums, then its lanes (in a fixed order), then the tail. */
+    private static float dot(float[] q, int qOff, float[] k, int kOff, int n) {
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
-        for (; i + FLEN <= n; i += FLEN) acc = FloatVector.fromArray(F, q, qOff + i).fma(loadF16(k, kOff + i), acc);
-        float s = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) s += q[qOff + i] * Float.float16ToFloat(k[kOff + i]);
+        for (; i + FLEN <= n; i += FLEN) acc = FloatVector.fromArray(F, q, qOff + i).fma(FloatVector.fromArray(F, k, kOff + i), acc);
+        float s = Simd.sumLanes(acc);
+        for (; i < n; i++) s += q[qOff + i] * k[kOff + i];
         return s;
     }
 
     /** acc = f16(acc · s). */
-    private static void scaleRounded(float[] acc, int n, float s) {
+    private static void scaleRounded(float[] acc, int at, int n, float s) {
         int i = 0;
-        for (; i + FLEN <= n; i += FLEN) roundToF16(FloatVector.fromArray(F, acc, i).mul(s)).intoArray(acc, i);
-        for (; i < n; i++) acc[i] = Half.roundToF16(acc[i] * s);
+        for (; i + FLEN <= n; i += FLEN) roundToF16(FloatVector.fromArray(F, acc, at + i).mul(s)).intoArray(acc, at + i);
+        for (; i < n; i++) acc[at + i] = Half.roundToF16(acc[at + i] * s);
     }
 
     /** acc = f16(v · s + acc), the product-sum fused as in ggml_vec_mad_f16. */
-    private static void madRounded(float[] acc, short[] v, int vOff, float s, int n) {
+    private static void madRounded(float[] acc, int at, float[] v, int vOff, float s, int n) {
         FloatVector vs = FloatVector.broadcast(F, s);
         int i = 0;
         for (; i + FLEN <= n; i += FLEN) {
-            roundToF16(loadF16(v, vOff + i).fma(vs, FloatVector.fromArray(F, acc, i))).intoArray(acc, i);
+            roundToF16(FloatVector.fromArray(F, v, vOff + i).fma(vs, FloatVector.fromArray(F, acc, at + i))).intoArray(acc, at + i);
         }
-        for (; i < n; i++) acc[i] = Half.roundToF16(Math.fma(Float.float16ToFloat(v[vOff + i]), s, acc[i]));
+        for (; i < n; i++) acc[at + i] = Half.roundToF16(Math.fma(v[vOff + i], s, acc[at + i]));
     }
 }

@@ -53,6 +53,12 @@ final class Simd {
     /** Swaps neighbouring int lanes: v + v.rearrange(INT_PAIR_SWAP) adds each pair of lanes. */
     static final VectorShuffle<Integer> INT_PAIR_SWAP = VectorShuffle.fromOp(I_FOR_F, i -> i ^ 1);
 
+    /** Lane i ↔ lane i ^ d: adding a vector to itself so rearranged folds it in halves (see {@link #sumLanes}). */
+    private static final VectorShuffle<Float> SWAP_8 = VectorShuffle.fromOp(F, i -> (i ^ 8) % FLEN);
+    private static final VectorShuffle<Float> SWAP_4 = VectorShuffle.fromOp(F, i -> i ^ 4);
+    private static final VectorShuffle<Float> SWAP_2 = VectorShuffle.fromOp(F, i -> i ^ 2);
+    private static final VectorShuffle<Float> SWAP_1 = VectorShuffle.fromOp(F, i -> i ^ 1);
+
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
     static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
@@ -79,6 +85,19 @@ final class Simd {
             s0 += a[8]; s1 += a[9]; s2 += a[10]; s3 += a[11]; s4 += a[12]; s5 += a[13]; s6 += a[14]; s7 += a[15];
         }
         return ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7));
+    }
+
+    /**
+     * The sum of a vector's lanes, folded in halves (lane i + lane i^8, then ^4, ^2, ^1). Unlike
+     * {@code reduceLanes(ADD)}, whose order C2 and the interpreter choose differently, the
+     * result is the same whichever code runs, so a kernel gives the same answer on its first
+     * call as after the JIT has compiled it.
+     */
+    static float sumLanes(FloatVector v) {
+        if (FLEN == 16) v = v.add(v.rearrange(SWAP_8));
+        v = v.add(v.rearrange(SWAP_4));
+        v = v.add(v.rearrange(SWAP_2));
+        return v.add(v.rearrange(SWAP_1)).lane(0);
     }
 
     static float f16(java.lang.foreign.MemorySegment s, long off) {

@@ -45,21 +45,22 @@ final class VectorMath {
     }
 
     /**
-     * Rounds to the nearest F16 value (ties to even), staying in float, with integer operations
-     * only. Rounding drops the low {@code shift} mantissa bits: 13 in F16's normal range, more
-     * below 2^−14 where F16 is subnormal (its quantum is 2^−24 there). Values below 2^−25 become
-     * ±0. (Between 2^−25 and 2^−24 the result keeps a quantum of 2^−25 — an error under 3·10⁻⁸ —
-     * and values beyond the F16 range are not clamped to infinity; attention sums never get there.)
+     * Rounds to the nearest F16 value (ties to even), staying in float: x + c − c with c a float
+     * whose quantum (the distance to its neighbours) is the F16 quantum at x, so that the
+     * float addition itself does the rounding. x in [2^e, 2^(e+1)) has an F16 quantum of
+     * 2^(e−10) in F16's normal range and 2^−24 below 2^−14 (subnormals); c = 1.5·2^(e+13), or
+     * 1.5·2^−1 below 2^−14, has that quantum and an even mantissa, so ties go to the F16 value
+     * with an even last bit, and x + c stays in c's binade for any |x| < 2^(e+1). The sign is
+     * put back at the end so that small negative values round to −0 as in the JDK's conversion.
+     * Exact for |x| ≤ 65504; beyond the F16 range values are rounded but not turned into
+     * infinity (attention sums never get there). Five operations where a bit-twiddling version
+     * took eighteen: attention rounds its accumulator at every position.
      */
     static FloatVector roundToF16(FloatVector v) {
         IntVector bits = (IntVector) v.reinterpretShape(I_FOR_F, 0);
-        IntVector e = bits.lanewise(VectorOperators.LSHR, 23).and(0xFF).sub(127);
-        IntVector shift = e.neg().sub(1).max(13).min(23);
-        IntVector one = IntVector.broadcast(I_FOR_F, 1).lanewise(VectorOperators.LSHL, shift);
-        IntVector lsb = bits.lanewise(VectorOperators.LSHR, shift).and(1);
-        IntVector rounded = bits.add(one.lanewise(VectorOperators.LSHR, 1)).sub(1).add(lsb).and(one.sub(1).not());
-        // keep = all ones when e ≥ −25, else 0 (flush to ±0): the sign of (e + 25) as a mask
-        IntVector flush = e.add(25).lanewise(VectorOperators.ASHR, 31);
-        return (FloatVector) rounded.and(flush.not()).or(bits.and(0x80000000)).reinterpretShape(F, 0);
+        FloatVector binade = (FloatVector) bits.and(0x7F800000).reinterpretShape(F, 0); // 2^e, or 0 for subnormal floats
+        FloatVector c = binade.max(0x1p-14f).mul(0x1.8p13f);
+        IntVector rounded = (IntVector) v.add(c).sub(c).reinterpretShape(I_FOR_F, 0);
+        return (FloatVector) rounded.or(bits.and(0x80000000)).reinterpretShape(F, 0);
     }
 }

@@ -48,17 +48,19 @@ class VectorMathTest {
         int mismatches = 0, checked = 0;
         for (int it = 0; it < 1_600_000 / N; it++) { // the same number of values at any vector width
             for (int i = 0; i < N; i++) {
-                float v = switch (it % 4) {
+                float v = switch (it % 6) {
                     case 0 -> (float) (rnd.nextGaussian() * 10);
                     case 1 -> Float.intBitsToFloat(rnd.nextInt() & 0x477fffff); // any magnitude up to ~65504
                     case 2 -> (float) (rnd.nextGaussian() * 1e-5); // F16 subnormal range
+                    case 3 -> (float) (rnd.nextGaussian() * 0x1p-24); // around the smallest subnormal, and below it
+                    case 4 -> tie(rnd); // exactly halfway between two F16 values
                     default -> Float.float16ToFloat((short) rnd.nextInt(0x7c00)) + (rnd.nextBoolean() ? 1 : -1) * 0x1p-26f; // near ties
                 };
                 x[i] = rnd.nextBoolean() ? v : -v;
             }
             VectorMath.roundToF16(FloatVector.fromArray(Simd.F, x, 0)).intoArray(y, 0);
             for (int i = 0; i < N; i++) {
-                if (Math.abs(x[i]) > 65504 || Math.abs(x[i]) < 0x1p-24f) continue; // documented limits
+                if (Math.abs(x[i]) > 65504) continue; // documented limit
                 checked++;
                 float expected = Float.float16ToFloat(Float.floatToFloat16(x[i]));
                 if (Float.floatToIntBits(expected) != Float.floatToIntBits(y[i])) mismatches++;
@@ -66,5 +68,26 @@ class VectorMathTest {
         }
         assertTrue(checked > 1_000_000);
         assertEquals(0, mismatches);
+    }
+
+    /** A value exactly halfway between two neighbouring finite F16 values (normal or subnormal). */
+    private static float tie(Random rnd) {
+        short h = (short) rnd.nextInt(0x7bff);
+        float lo = Float.float16ToFloat(h), hi = Float.float16ToFloat((short) (h + 1));
+        return (lo + hi) / 2; // exact: the two differ in the last of F16's 11 significant bits
+    }
+
+    /** Signed zeros, the extremes of the F16 range and the subnormal boundary, one by one. */
+    @Test
+    void roundToF16MatchesTheJdkConversionAtTheEdges() {
+        float[] edges = {0f, -0f, 0x1p-25f, -0x1p-25f, 0x1.0002p-25f, 0x1p-24f, 0x1.8p-24f, 0x1p-14f, 0x1.ffcp-15f,
+                0x1.ffep-15f, 65504f, -65504f, 65519f, 1f, 1.0004883f, 2047.5f, 2048.5f, 0x1.004p0f, 0x1.006p0f};
+        float[] x = new float[N], y = new float[N];
+        for (float e : edges) {
+            java.util.Arrays.fill(x, e);
+            VectorMath.roundToF16(FloatVector.fromArray(Simd.F, x, 0)).intoArray(y, 0);
+            float expected = Float.float16ToFloat(Float.floatToFloat16(e));
+            assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(y[0]), "roundToF16(" + e + ")");
+        }
     }
 }

@@ -28,8 +28,10 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code jllm bench}, like llama-bench: prompt processing (pp: {@code -p} random tokens in one
- * go) and decoding (tg: {@code -n} tokens one at a time, from an empty context), each repeated
- * {@code -r} times after a warm-up, reported as mean ± sd tokens per second.
+ * go) and decoding (tg: {@code -n} tokens one at a time), each repeated {@code -r} times after a
+ * warm-up, reported as mean ± sd tokens per second. Both start from an empty context, or with
+ * {@code -d} random tokens already in it (untimed), as in a long conversation, where attention
+ * over the cache costs more per token.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure prompt-processing and decoding speed.")
 final class BenchCommand implements Callable<Integer> {
@@ -38,6 +40,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-n", "--gen-tokens"}, defaultValue = "64", paramLabel = "N", description = "Generated tokens (default: ${DEFAULT-VALUE}; 0 skips).") int genTokens;
     @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Threads (default: all cores).") Integer threads;
     @Option(names = {"-r", "--repetitions"}, defaultValue = "3", paramLabel = "N", description = "Repetitions (default: ${DEFAULT-VALUE}).") int reps;
+    @Option(names = {"-d", "--depth"}, defaultValue = "0", paramLabel = "N", description = "Tokens already in the context when each pp and tg run starts (default: ${DEFAULT-VALUE}).") int depth;
     @Option(names = "--batch", defaultValue = "32", paramLabel = "N", description = "Prompt tokens per forward pass (default: ${DEFAULT-VALUE}).") int batch;
     @Option(names = "--roofline", description = "Also measure memory read bandwidth and report decoding as a fraction of it.") boolean roofline;
     @Option(names = "--json", description = "Print one JSON object.") boolean json;
@@ -45,7 +48,7 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!Files.exists(model)) throw new CliException("model file not found: " + model);
-        if (promptTokens < 0 || genTokens < 0 || reps < 1 || batch < 1) throw new CliException("-p and -n must be ≥ 0, -r and --batch ≥ 1");
+        if (promptTokens < 0 || genTokens < 0 || depth < 0 || reps < 1 || batch < 1) throw new CliException("-p, -n and -d must be ≥ 0, -r and --batch ≥ 1");
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         if (t < 1) throw new CliException("--threads must be at least 1");
 
@@ -56,7 +59,7 @@ final class BenchCommand implements Callable<Integer> {
             decodeBytes = bytesReadPerToken(f);
         }
         long t0 = System.nanoTime();
-        int ctx = Math.max(16, promptTokens + genTokens + 8);
+        int ctx = Math.max(16, depth + Math.max(promptTokens, genTokens + 1) + 8);
         try (Model m = Model.load(model, ModelOptions.builder().threads(t).contextLength(ctx).batchSize(batch).progress(new LoadProgress()).build())) {
             double loadSeconds = (System.nanoTime() - t0) / 1e9;
             int vocab = m.info().vocabularySize();
@@ -67,20 +70,26 @@ final class BenchCommand implements Callable<Integer> {
             // the JIT warm-up every program pays once after loading (see Model.warmUp), reported
             // apart: the repetitions measure the steady state
             double warmUpSeconds = m.warmUp().toNanos() / 1e9;
-            runGeneration(s, Math.min(genTokens > 0 ? genTokens : 4, 8));
+            int[] context = randomTokens(depth, vocab, rnd);
+            runGeneration(s, new int[0], Math.min(genTokens > 0 ? genTokens : 4, 8));
+            if (depth > 0) {
+                progress("filling the context with " + depth + " tokens");
+                s.reset();
+                s.generate(context, GenerationParams.greedy(0), TokenListener.NONE);
+            }
 
             double[] pp = new double[promptTokens > 0 ? reps : 0], tg = new double[genTokens > 0 ? reps : 0];
             long tgHeapBytes = 0;
             for (int r = 0; r < reps; r++) {
                 if (promptTokens > 0) {
-                    progress("pp" + promptTokens + " run " + (r + 1) + "/" + reps);
-                    pp[r] = runPrompt(s, promptTokens, vocab, rnd);
+                    progress(label("pp", promptTokens) + " run " + (r + 1) + "/" + reps);
+                    pp[r] = runPrompt(s, context, randomTokens(promptTokens, vocab, rnd));
                 }
                 if (genTokens > 0) {
-                    progress("tg" + genTokens + " run " + (r + 1) + "/" + reps);
-                    long before = HeapAllocation.totalBytes();
-                    tg[r] = runGeneration(s, genTokens);
-                    tgHeapBytes += HeapAllocation.totalBytes() - before;
+                    progress(label("tg", genTokens) + " run " + (r + 1) + "/" + reps);
+                    Decoding d = runGeneration(s, context, genTokens);
+                    tg[r] = d.tokensPerSecond();
+                    tgHeapBytes += d.heapBytes();
                 }
             }
             long peakRss = ProcessMemory.peakRssBytes(); // before the bandwidth probe allocates its buffer
@@ -99,25 +108,48 @@ final class BenchCommand implements Callable<Integer> {
         Console.ERR.println("bench: " + what);
     }
 
-    /** Evaluates {@code n} random tokens from an empty context; returns tokens per second. */
-    private static double runPrompt(Session s, int n, int vocab, SplittableRandom rnd) {
+    /** "pp128", or "pp128 @ d1024" with a depth, as llama-bench labels its tests. */
+    private String label(String kind, int tokens) {
+        return kind + tokens + (depth > 0 ? " @ d" + depth : "");
+    }
+
+    private static int[] randomTokens(int n, int vocab, SplittableRandom rnd) {
         int[] ids = new int[n];
         for (int i = 0; i < n; i++) ids[i] = rnd.nextInt(vocab);
-        s.reset();
-        Completion c = s.generate(ids, GenerationParams.greedy(0), TokenListener.NONE);
+        return ids;
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] ab = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, ab, a.length, b.length);
+        return ab;
+    }
+
+    /**
+     * Evaluates {@code prompt} after {@code context}; returns the prompt's tokens per second.
+     * The session keeps the context's keys and values from one run to the next (it reuses the
+     * prefix a prompt shares with what it last processed) and evaluates the prompt alone.
+     */
+    private static double runPrompt(Session s, int[] context, int[] prompt) {
+        Completion c = s.generate(concat(context, prompt), GenerationParams.greedy(0), TokenListener.NONE);
         return c.timings().promptTokensPerSecond();
     }
 
-    /** Generates {@code n} tokens one at a time after a one-token prompt; returns tokens per second. */
-    private static double runGeneration(Session s, int n) {
-        s.reset();
+    /** A decoding run's speed and the heap all threads allocated meanwhile. */
+    private record Decoding(double tokensPerSecond, long heapBytes) {}
+
+    /** Generates {@code n} tokens one at a time after {@code context} and a one-token prompt. */
+    private static Decoding runGeneration(Session s, int[] context, int n) {
         GenerationParams p = GenerationParams.builder().temperature(0).maxTokens(n).ignoreEndOfGeneration(true).build();
+        int[] prompt = concat(context, new int[]{0});
+        long heapBefore = HeapAllocation.totalBytes();
         long start = System.nanoTime();
-        Completion c = s.generate(new int[]{0}, p, TokenListener.NONE);
+        Completion c = s.generate(prompt, p, TokenListener.NONE);
         long elapsed = System.nanoTime() - start;
+        long heap = HeapAllocation.totalBytes() - heapBefore;
         // n tokens are sampled and n decoding steps run (the one-token prompt's step, and one per
         // generated token but the last, which is sampled and not fed back): n steps in `elapsed`.
-        return c.generatedTokens() * 1e9 / elapsed;
+        return new Decoding(c.generatedTokens() * 1e9 / elapsed, heap);
     }
 
     private void report(Model m, String type, int t, double loadSeconds, double warmUpSeconds, double[] pp, double[] tg, Long tgHeapPerToken, long decodeBytes, Double bandwidth, long rss) throws Exception {
@@ -128,6 +160,7 @@ final class BenchCommand implements Callable<Integer> {
         out.put("threads", t);
         out.put("prompt_tokens", promptTokens);
         out.put("gen_tokens", genTokens);
+        out.put("depth", depth);
         out.put("repetitions", reps);
         out.put("pp_tps_mean", pps == null ? null : pps.mean());
         out.put("pp_tps_sd", pps == null ? null : pps.sd());
@@ -152,9 +185,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         Console.OUT.printf("model %s (%s, %s), %d threads, load %.2f s, JIT warm-up %.2f s, peak RSS %s%n", model.getFileName(), type,
                 InfoCommand.human(m.info().fileSize()), t, loadSeconds, warmUpSeconds, InfoCommand.human(rss));
-        if (pps != null) Console.OUT.printf("  pp%-4d %8.2f ± %6.2f tok/s%n", promptTokens, pps.mean(), pps.sd());
+        if (pps != null) Console.OUT.printf("  %-14s %8.2f ± %6.2f tok/s%n", label("pp", promptTokens), pps.mean(), pps.sd());
         if (tgs != null) {
-            Console.OUT.printf("  tg%-4d %8.2f ± %6.2f tok/s%s%n", genTokens, tgs.mean(), tgs.sd(),
+            Console.OUT.printf("  %-14s %8.2f ± %6.2f tok/s%s%n", label("tg", genTokens), tgs.mean(), tgs.sd(),
                     tgHeapPerToken == null ? "" : ", heap allocation " + InfoCommand.human(tgHeapPerToken) + " per token");
         }
         if (bandwidth != null) {

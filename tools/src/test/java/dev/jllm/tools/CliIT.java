@@ -74,6 +74,21 @@ class CliIT {
     }
 
     @Test
+    void benchAtADepthFillsTheContextFirstAndSaysSo() throws Exception {
+        JarRunner.Result r = JarRunner.run(null, "bench", "-m", stories(), "-p", "8", "-n", "4", "-d", "40", "-r", "1", "-t", "1", "--json");
+        assertEquals(0, r.status(), r.err());
+        JsonNode j = JSON.readTree(r.out());
+        assertEquals(40, j.get("depth").asInt());
+        assertTrue(j.get("pp_tps_mean").asDouble() > 0 && j.get("tg_tps_mean").asDouble() > 0, r.out());
+        assertTrue(r.err().contains("filling the context with 40 tokens"), r.err());
+        assertTrue(r.err().contains("pp8 @ d40 run 1/1") && r.err().contains("tg4 @ d40 run 1/1"), r.err());
+
+        JarRunner.Result bad = JarRunner.run(null, "bench", "-m", stories(), "-d", "-5");
+        assertEquals(2, bad.status(), bad.err());
+        assertTrue(bad.err().contains("-d must be ≥ 0") || bad.err().contains("-p, -n and -d must be ≥ 0"), bad.err());
+    }
+
+    @Test
     void tokenizeJsonAndJsonl() throws Exception {
         JarRunner.Result r = JarRunner.run(null, "tokenize", "-m", stories(), "-p", "Once upon a time", "--json");
         assertEquals(0, r.status(), r.err());
