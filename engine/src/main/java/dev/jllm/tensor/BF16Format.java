@@ -52,7 +52,7 @@ final class BF16Format implements FloatFormat {
         for (; i + FLEN <= cols; i += FLEN) {
             acc0 = load(data, rowOffset + 2L * i).fma(FloatVector.fromArray(F, a, base + i), acc0);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = Simd.sumLanes(acc0.add(acc1)); // fixed order: the same result interpreted and compiled
         for (; i < cols; i++) sum += Half.bf16ToFloat(data.get(SHORT_LE, rowOffset + 2L * i)) * a[base + i];
         return sum;
     }

@@ -8,7 +8,6 @@ import static dev.jllm.tensor.Simd.LE;
 import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /** 32-bit floats. Activations stay F32 (ggml's vec_dot_type for F32 is F32). */
 final class F32Format implements FloatFormat {
@@ -43,7 +42,7 @@ final class F32Format implements FloatFormat {
         for (; i + FLEN <= cols; i += FLEN) {
             acc0 = FloatVector.fromMemorySegment(F, data, rowOffset + 4L * i, LE).fma(FloatVector.fromArray(F, a, base + i), acc0);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = Simd.sumLanes(acc0.add(acc1));
         for (; i < cols; i++) sum += data.get(FLOAT_LE, rowOffset + 4L * i) * a[base + i];
         return sum;
     }

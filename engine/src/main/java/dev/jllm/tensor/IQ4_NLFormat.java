@@ -87,7 +87,7 @@ final class IQ4_NLFormat implements Block32Format {
             }
             acc = block.fma(FloatVector.broadcast(F, x.scales[xb + b] * f16(data, off)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Simd.sumLanes(acc);
     }
 
     /** The codebook values as floats, decoded as in {@link #dot}. */

@@ -97,7 +97,7 @@ final class Q5_0Format implements Block32Format {
             }
             acc = block.fma(FloatVector.broadcast(F, f16(data, off) * x.scales[xb + b]), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Simd.sumLanes(acc);
     }
 
     /** The values q − 16 as floats, decoded as in {@link #dot}. */

@@ -81,7 +81,7 @@ final class Q5_1Format implements Block32Format {
             acc = block.fma(FloatVector.broadcast(F, f16(data, off) * x.scales[xb + b]), acc);
             mins += f16(data, off + 2) * x.sums[xb + b];
         }
-        return acc.reduceLanes(VectorOperators.ADD) + mins;
+        return Simd.sumLanes(acc) + mins;
     }
 
     /** The values 0 … 31 as floats, decoded as in {@link #dot}: low nibbles to j, high to 16 + j. */

@@ -37,6 +37,11 @@ import jdk.incubator.vector.VectorSpecies;
  * on its own ({@code GemvWarmUp}), made it disappear from the runs measured since. The gemv
  * kernels' super-block bodies stay written out: as loops they carried vectors from one
  * iteration to the next, which C2 boxed every time.
+ *
+ * <p>Float lanes are summed with {@link #sumLanes}, never {@code reduceLanes(ADD)}: C2 and the
+ * interpreter add the lanes in different orders, so a kernel would answer differently before
+ * and after it is compiled, and a seeded generation could change with what ran before it.
+ * (Integer lanes sum exactly in any order.)
  */
 final class Simd {
     private Simd() {}

@@ -70,6 +70,29 @@ class VectorMathTest {
         assertEquals(0, mismatches);
     }
 
+    /**
+     * Simd.sumLanes adds the lanes in its documented fold order, bit for bit, on the first calls
+     * (interpreted) as on the last (compiled): results that do not depend on the JIT.
+     */
+    @Test
+    void sumLanesAddsInTheFoldOrderWhateverRuns() {
+        Random rnd = new Random(11);
+        float[] x = new float[N];
+        for (int it = 0; it < 50_000; it++) {
+            for (int i = 0; i < N; i++) x[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(7) - 3));
+            float[] fold = x.clone();
+            for (int d = N / 2; d >= 1; d /= 2) {
+                float[] next = new float[N];
+                for (int i = 0; i < N; i++) next[i] = fold[i] + fold[i ^ d];
+                fold = next;
+            }
+            float got = Simd.sumLanes(FloatVector.fromArray(Simd.F, x, 0));
+            if (Float.floatToIntBits(fold[0]) != Float.floatToIntBits(got)) {
+                throw new AssertionError("call " + it + ": " + got + " instead of " + fold[0]);
+            }
+        }
+    }
+
     /** A value exactly halfway between two neighbouring finite F16 values (normal or subnormal). */
     private static float tie(Random rnd) {
         short h = (short) rnd.nextInt(0x7bff);
