@@ -96,7 +96,8 @@ final class Simd {
      * The sum of a vector's lanes, folded in halves (lane i + lane i^8, then ^4, ^2, ^1). Unlike
      * {@code reduceLanes(ADD)}, whose order C2 and the interpreter choose differently, the
      * result is the same whichever code runs, so a kernel gives the same answer on its first
-     * call as after the JIT has compiled it.
+     * call as after the JIT has compiled it. ({@link #hsum} is the same idea for kernels that
+     * already hold their lanes in an array, in x86 llama.cpp's order.)
      */
     static float sumLanes(FloatVector v) {
         if (FLEN == 16) v = v.add(v.rearrange(SWAP_8));
