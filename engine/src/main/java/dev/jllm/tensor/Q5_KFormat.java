@@ -180,27 +180,25 @@ final class Q5_KFormat implements TensorFormat {
 
 
     /**
-     * Batches with lanes = tokens ({@link Activations#quantsByToken}), two tiles of FLEN
-     * activation rows at a time, in the gemv's float order token by token (so bit for bit
-     * {@link #dotScalar}): per super-block, rows in pairs, the 256 values sc_j·q of each row
-     * decoded into scratch; ggml's lane m for the two tiles' tokens is Σ over the 8 sub-blocks
-     * and positions 4m … 4m+3 of broadcast(sc·q)·x (exact integers below 2^24, any order), then
-     * acc_m = fma(d·d_x, lane_m, acc_m) and summs = fma(−dmin·d_x, Σ_j m_j·bsum_j, summs) run
-     * lane-wise, and hsum_float_8(acc) + summs at the end, lane-wise too. Each activation load
-     * feeds two FMAs (the row pair) and each broadcast two (the tile pair). Super-blocks are the
-     * outer loop so that the tiles' activations for one stay in L1; each row's accumulators
-     * wait in scratch meanwhile. The FMA step and the final sums are those of Q6_K's kernel,
-     * written out in both on purpose: as a shared helper (arrays in and out) they made Q4_K_M
-     * prompt processing 5–15% slower end to end (6 of 6 interleaved pairs).
+     * Batches with lanes = tokens, in the gemv's float order token by token (so bit for bit
+     * {@link #dotScalar}; see {@link EightLaneGemm}): per super-block, rows in fours, the 256
+     * values sc_j·q of each row decoded into scratch (in int lanes: x86 has no byte shifts)
+     * and its min term summs = fma(−dmin·d_x, Σ_j m_j·bsum_j, summs) added lane-wise; then
+     * {@link EightLaneGemm#laneSums} for ggml's 8 lanes, and hsum_float_8(acc) + summs at the
+     * end, lane-wise too. Super-blocks are the outer loop so that the tiles' activations for one
+     * stay close; each row's accumulators wait in scratch meanwhile. (Rows in pairs, byte-lane
+     * decoding and activations read in place took 1.4× as long: JMH 2048×8192, 32 tokens.)
      */
     @Override
     public void matmul(MemorySegment data, long rowBytes, int rowStart, int rowEnd, Activations x,
                        float[] out, int outStride) {
-        float[] scratch = KernelScratch.floats(ACCS * ROWS_PER_CALL * FLEN + 2 * BLOCK + FLEN);
+        int xAt = ACCS * ROWS_PER_CALL * FLEN + 4 * BLOCK + FLEN;
+        float[] scratch = KernelScratch.floats(xAt + 2 * x.cols() * FLEN);
         for (int tile = 0; tile < x.tiles(); tile += 2) {
             int valid = Math.min(FLEN, x.count() - tile * FLEN), valid2 = Math.max(0, Math.min(FLEN, x.count() - (tile + 1) * FLEN));
+            EightLaneGemm.toLaneOrder(x.quantsByToken, tile, x.cols(), scratch, xAt);
             for (int r = rowStart; r < rowEnd; r += ROWS_PER_CALL) {
-                gemmTilePair(data, rowBytes, r, Math.min(r + ROWS_PER_CALL, rowEnd), x, tile, valid, valid2, scratch, out, outStride);
+                gemmTilePair(data, rowBytes, r, Math.min(r + ROWS_PER_CALL, rowEnd), x, tile, valid, valid2, scratch, xAt, out, outStride);
             }
         }
     }
@@ -209,37 +207,39 @@ final class Q5_KFormat implements TensorFormat {
     private static final int ACCS = 18;
 
     private static void gemmTilePair(MemorySegment data, long rowBytes, int rowStart, int rowEnd, Activations x, int tile, int valid, int valid2,
-                                     float[] scratch, float[] out, int outStride) {
+                                     float[] scratch, int xAt, float[] out, int outStride) {
         int cols = x.cols(), nb = cols / BLOCK, rows = rowEnd - rowStart;
-        float[] xt = x.quantsByToken, st = x.scalesByToken, bt = x.sums32ByToken;
+        float[] st = x.scalesByToken, bt = x.sums32ByToken;
         // scratch[18·r·FLEN …]: row r's acc_0 … acc_7, summs for the first tile, then for the second
-        int wq = ACCS * rows * FLEN; // two rows' decoded super-blocks: scratch[wq … wq + 512)
+        int wq = ACCS * rows * FLEN; // four rows' decoded super-blocks: scratch[wq … wq + 1024)
         java.util.Arrays.fill(scratch, 0, wq, 0f);
         float[] sc = KernelScratch.small();
         int[] mn = KernelScratch.ints(8);
         for (int b = 0; b < nb; b++) {
             FloatVector dxA = FloatVector.fromArray(F, st, (tile * nb + b) * FLEN), dxB = FloatVector.fromArray(F, st, ((tile + 1) * nb + b) * FLEN);
-            int xv = (tile * cols + b * BLOCK) * FLEN, xw = xv + cols * FLEN;
+            int xv = xAt + b * BLOCK * FLEN, xw = xv + cols * FLEN; // scratch, lane-major
             int bsA = (tile * nb + b) * 8 * FLEN, bsB = ((tile + 1) * nb + b) * 8 * FLEN;
-            // rows in pairs (a range of odd length repeats its last row, whose duplicate
-            // results are not added)
-            for (int r0 = 0; r0 < rows; r0 += 2) {
-                int r1 = Math.min(r0 + 1, rows - 1);
-                for (int i = 0; i < 2; i++) {
-                    // row r0 decoded to scratch[wq …], row r1 to scratch[wq + 256 …]; the min term
-                    // needs nothing but the scales, so it is done here
-                    int r = i == 0 ? r0 : r1;
-                    if (i == 1 && r1 == r0) break;
-                    long off = (rowStart + r) * rowBytes + (long) b * BYTES;
+            // rows in fours, sharing each activation load between four FMAs (the last rows of
+            // a range that is not a multiple of 4 repeat its last row; duplicates are dropped)
+            for (int r0 = 0; r0 < rows; r0 += 4) {
+                int real = Math.min(4, rows - r0);
+                for (int i = 0; i < real; i++) {
+                    // row r0 + i decoded to scratch[wq + 256·i …]; the min term needs nothing
+                    // but the scales, so it is done here
+                    long off = (rowStart + r0 + i) * rowBytes + (long) b * BYTES;
                     KScales.decodeK4(data, off + SCALES, sc, mn);
                     for (int l = 0; l < 32; l += FLEN) {
-                        ByteVector qh = ByteVector.fromMemorySegment(B_FOR_F, data, off + QH + l, LE);
+                        // in int lanes, where x86 shifts natively (byte lanes take several
+                        // instructions a shift); qh moved up by 4 as in the gemv
+                        IntVector qh = ((IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off + QH + l, LE)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I_FOR_F, 0)).lanewise(VectorOperators.LSHL, 4);
                         for (int c = 0; c < 4; c++) {
-                            ByteVector packed = ByteVector.fromMemorySegment(B_FOR_F, data, off + QS + 32 * c + l, LE);
-                            ByteVector h1 = qh.lanewise(VectorOperators.LSHR, 2 * c).and((byte) 1).lanewise(VectorOperators.LSHL, 4);
-                            ByteVector h2 = qh.lanewise(VectorOperators.LSHR, 2 * c + 1).and((byte) 1).lanewise(VectorOperators.LSHL, 4);
-                            ((FloatVector) packed.and((byte) 0xF).or(h1).convertShape(VectorOperators.B2F, F, 0)).mul(sc[2 * c]).intoArray(scratch, wq + BLOCK * i + 64 * c + l);
-                            ((FloatVector) packed.lanewise(VectorOperators.LSHR, 4).or(h2).convertShape(VectorOperators.B2F, F, 0)).mul(sc[2 * c + 1]).intoArray(scratch, wq + BLOCK * i + 64 * c + 32 + l);
+                            IntVector packed = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off + QS + 32 * c + l, LE)
+                                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I_FOR_F, 0);
+                            IntVector q1 = packed.and(15).or(qh.lanewise(VectorOperators.LSHR, 2 * c).and(16));
+                            IntVector q2 = packed.lanewise(VectorOperators.LSHR, 4).or(qh.lanewise(VectorOperators.LSHR, 2 * c + 1).and(16));
+                            ((FloatVector) q1.convertShape(VectorOperators.I2F, F, 0)).mul(sc[2 * c]).intoArray(scratch, wq + BLOCK * i + 64 * c + l);
+                            ((FloatVector) q2.convertShape(VectorOperators.I2F, F, 0)).mul(sc[2 * c + 1]).intoArray(scratch, wq + BLOCK * i + 64 * c + 32 + l);
                         }
                     }
                     FloatVector minsA = FloatVector.zero(F), minsB = minsA;
@@ -249,48 +249,20 @@ final class Q5_KFormat implements TensorFormat {
                         minsB = FloatVector.fromArray(F, bt, bsB + j * FLEN).fma(FloatVector.broadcast(F, (float) mn[j]), minsB);
                     }
                     float dmin = -Float.float16ToFloat(data.get(SHORT_LE, off + DMIN));
-                    int s = (ACCS * r + 8) * FLEN;
+                    int s = (ACCS * (r0 + i) + 8) * FLEN;
                     dxA.mul(dmin).fma(minsA, FloatVector.fromArray(F, scratch, s)).intoArray(scratch, s);
                     s += 9 * FLEN;
                     dxB.mul(dmin).fma(minsB, FloatVector.fromArray(F, scratch, s)).intoArray(scratch, s);
                 }
-                long off0 = (rowStart + r0) * rowBytes + (long) b * BYTES, off1 = (rowStart + r1) * rowBytes + (long) b * BYTES;
-                float dw0 = Float.float16ToFloat(data.get(SHORT_LE, off0 + D)), dw1 = Float.float16ToFloat(data.get(SHORT_LE, off1 + D));
-                FloatVector dA0 = dxA.mul(dw0), dB0 = dxB.mul(dw0), dA1 = dxA.mul(dw1), dB1 = dxB.mul(dw1);
-                int ar0 = ACCS * r0 * FLEN, ar1 = ACCS * r1 * FLEN;
-                for (int m = 0; m < 8; m++) {
-                    // two chains per row and tile (one waited on the FMA latency at every step)
-                    FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, e0 = a0, e1 = a0;
-                    for (int g = 0; g < 8; g++) {
-                        int v = 32 * g + 4 * m;
-                        for (int k = 0; k < 4; k += 2) {
-                            FloatVector xa = FloatVector.fromArray(F, xt, xv + (v + k) * FLEN), xb = FloatVector.fromArray(F, xt, xw + (v + k) * FLEN);
-                            FloatVector w = FloatVector.broadcast(F, scratch[wq + v + k]), u = FloatVector.broadcast(F, scratch[wq + BLOCK + v + k]);
-                            a0 = w.fma(xa, a0);
-                            b0 = w.fma(xb, b0);
-                            c0 = u.fma(xa, c0);
-                            e0 = u.fma(xb, e0);
-                            xa = FloatVector.fromArray(F, xt, xv + (v + k + 1) * FLEN);
-                            xb = FloatVector.fromArray(F, xt, xw + (v + k + 1) * FLEN);
-                            w = FloatVector.broadcast(F, scratch[wq + v + k + 1]);
-                            u = FloatVector.broadcast(F, scratch[wq + BLOCK + v + k + 1]);
-                            a1 = w.fma(xa, a1);
-                            b1 = w.fma(xb, b1);
-                            c1 = u.fma(xa, c1);
-                            e1 = u.fma(xb, e1);
-                        }
-                    }
-                    int m0 = ar0 + m * FLEN, m1 = ar1 + m * FLEN;
-                    dA0.fma(a0.add(a1), FloatVector.fromArray(F, scratch, m0)).intoArray(scratch, m0);
-                    dB0.fma(b0.add(b1), FloatVector.fromArray(F, scratch, m0 + 9 * FLEN)).intoArray(scratch, m0 + 9 * FLEN);
-                    if (r0 + 1 < rows) {
-                        dA1.fma(c0.add(c1), FloatVector.fromArray(F, scratch, m1)).intoArray(scratch, m1);
-                        dB1.fma(e0.add(e1), FloatVector.fromArray(F, scratch, m1 + 9 * FLEN)).intoArray(scratch, m1 + 9 * FLEN);
-                    }
-                }
+                int r1 = Math.min(r0 + 1, rows - 1), r2 = Math.min(r0 + 2, rows - 1), r3 = Math.min(r0 + 3, rows - 1);
+                long sb = (long) b * BYTES + D;
+                EightLaneGemm.laneSums(scratch, wq, xv, xw, st, (tile * nb + b) * FLEN, ((tile + 1) * nb + b) * FLEN,
+                        f16(data, (rowStart + r0) * rowBytes + sb), f16(data, (rowStart + r1) * rowBytes + sb),
+                        f16(data, (rowStart + r2) * rowBytes + sb), f16(data, (rowStart + r3) * rowBytes + sb),
+                        ACCS * r0 * FLEN, ACCS * r1 * FLEN, ACCS * r2 * FLEN, ACCS * r3 * FLEN, 9 * FLEN, real);
             }
         }
-        int res = wq + 2 * BLOCK;
+        int res = wq + 4 * BLOCK;
         for (int r = 0; r < rows; r++) {
             for (int half = 0; half < 2; half++) {
                 int ar = (ACCS * r + 9 * half) * FLEN;
