@@ -19,8 +19,8 @@ import jdk.incubator.vector.VectorOperators;
  * the weighted sum of values kept in an F16 accumulator (every update rounded to F16) that is
  * divided by the softmax denominator at the end.
  *
- * <p>Cache layout: keys and values as F16 bit patterns, position-major; the KV head's vector for
- * position p starts at {@code p * stride + headOffset}. Queries must already be F16-rounded.
+ * <p>Cache layout: keys and values as F16 bit patterns; the KV head's vector for position p
+ * starts at {@code p * stride + headOffset} (with the head-major cache, stride = headDim). Queries must already be F16-rounded.
  * Scores: {@code s = softcap · tanh(q·k · scale / softcap)} with a soft-cap, else {@code q·k · scale}.
  */
 public final class AttentionKernel {
@@ -105,7 +105,7 @@ public final class AttentionKernel {
                     }
                 }
                 s[maxAt + r] = max;
-                for (int j = 0; j < BLOCK; j += FLEN) VectorMath.exp(FloatVector.fromArray(F, s, e + j)).intoArray(s, e + j);
+                VectorMath.expInPlace(s, e, BLOCK);
             }
             // the values, position by position, every row that sees the position in turn
             for (int j = 0; j < len; j++) {
@@ -115,9 +115,9 @@ public final class AttentionKernel {
                     if (s[raised + r * BLOCK + j] != 0f) {
                         ms = f;
                         vs = 1f;
-                        scaleRounded(s, r * headDim, headDim, ms);
+                        VectorMath.scaleRoundedF16(s, r * headDim, ms, headDim);
                     }
-                    madRounded(s, r * headDim, s, vf + j * headDim, vs, headDim);
+                    VectorMath.madRoundedF16(s, r * headDim, s, vf + j * headDim, vs, headDim);
                     s[sumAt + r] = s[sumAt + r] * ms + vs;
                 }
             }
@@ -162,53 +162,36 @@ public final class AttentionKernel {
     }
 
     /**
-     * FLEN halves from a short array as floats, exact for normal and subnormal values. The
-     * halves widen with their sign copied into the high bits; shifted left by 13, exponent and
-     * mantissa land where a float keeps them, with the sign at bit 31 and copies of it at bits
-     * 28-30, which the mask clears. That float is the half's value times 2^−112 (the exponent
-     * biases differ by 112, subnormals included), which one multiplication puts right.
-     * (Infinities and NaNs are not handled: the cache holds finite values.)
+     * {@code n} halves from {@code a[off …]} to floats at {@code f[at …]}, exact for normal and
+     * subnormal values. FLEN at a time: the halves widen with their sign copied into the high
+     * bits; shifted left by 13, exponent and mantissa land where a float keeps them, with the
+     * sign at bit 31 and copies of it at bits 28-30, which the mask clears. That float is the
+     * half's value times 2^−112 (the exponent biases differ by 112, subnormals included), which
+     * one multiplication puts right. (Infinities and NaNs are not handled: the cache holds
+     * finite values.) The kernel's helpers take arrays, never vectors: see {@link VectorMath}.
      */
-    static FloatVector loadF16(short[] a, int off) {
-        IntVector h = (IntVector) ShortVector.fromArray(S_FOR_F, a, off).convertShape(VectorOperators.S2I, I_FOR_F, 0);
-        return ((FloatVector) h.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretShape(F, 0)).mul(0x1p112f);
-    }
-
-    static FloatVector roundToF16(FloatVector v) {
-        return VectorMath.roundToF16(v);
-    }
-
-    /** {@code n} halves from {@code a[off …]} to floats at {@code f[at …]} (exact). */
-    private static void toFloats(short[] a, int off, float[] f, int at, int n) {
+    static void toFloats(short[] a, int off, float[] f, int at, int n) {
         int i = 0;
-        for (; i + FLEN <= n; i += FLEN) loadF16(a, off + i).intoArray(f, at + i);
+        for (; i + FLEN <= n; i += FLEN) {
+            IntVector h = (IntVector) ShortVector.fromArray(S_FOR_F, a, off + i).convertShape(VectorOperators.S2I, I_FOR_F, 0);
+            ((FloatVector) h.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretShape(F, 0)).mul(0x1p112f).intoArray(f, at + i);
+        }
         for (; i < n; i++) f[at + i] = Float.float16ToFloat(a[off + i]);
     }
 
-    /** q·k over n floats: one vector of partial sums, then its lanes (in a fixed order), then the tail. */
+    /**
+     * q·k over n floats: one vector of partial sums, then its lanes folded as {@link Simd#sumLanes}
+     * folds them (written out here: the kernel's helpers take no vectors), then the tail.
+     */
     private static float dot(float[] q, int qOff, float[] k, int kOff, int n) {
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         for (; i + FLEN <= n; i += FLEN) acc = FloatVector.fromArray(F, q, qOff + i).fma(FloatVector.fromArray(F, k, kOff + i), acc);
-        float s = Simd.sumLanes(acc);
+        if (FLEN == 16) acc = acc.add(acc.rearrange(Simd.SWAP_8));
+        acc = acc.add(acc.rearrange(Simd.SWAP_4));
+        acc = acc.add(acc.rearrange(Simd.SWAP_2));
+        float s = acc.add(acc.rearrange(Simd.SWAP_1)).lane(0);
         for (; i < n; i++) s += q[qOff + i] * k[kOff + i];
         return s;
-    }
-
-    /** acc = f16(acc · s). */
-    private static void scaleRounded(float[] acc, int at, int n, float s) {
-        int i = 0;
-        for (; i + FLEN <= n; i += FLEN) roundToF16(FloatVector.fromArray(F, acc, at + i).mul(s)).intoArray(acc, at + i);
-        for (; i < n; i++) acc[at + i] = Half.roundToF16(acc[at + i] * s);
-    }
-
-    /** acc = f16(v · s + acc), the product-sum fused as in ggml_vec_mad_f16. */
-    private static void madRounded(float[] acc, int at, float[] v, int vOff, float s, int n) {
-        FloatVector vs = FloatVector.broadcast(F, s);
-        int i = 0;
-        for (; i + FLEN <= n; i += FLEN) {
-            roundToF16(FloatVector.fromArray(F, v, vOff + i).fma(vs, FloatVector.fromArray(F, acc, at + i))).intoArray(acc, at + i);
-        }
-        for (; i < n; i++) acc[at + i] = Half.roundToF16(Math.fma(v[vOff + i], s, acc[at + i]));
     }
 }

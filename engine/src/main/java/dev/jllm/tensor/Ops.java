@@ -62,15 +62,25 @@ public final class Ops {
 
     // ---- SwiGLU ----------------------------------------------------------------------------
 
-    /** gate[i] = silu(gate[i]) · up[i], silu(g) = g / (1 + e^−g). */
+    /**
+     * gate[i] = silu(gate[i]) · up[i], silu(g) = g / (1 + e^−g): e^−g for 64 values at a time
+     * into scratch ({@link VectorMath#expInPlace}), then the rest.
+     */
     public static void swiglu(float[] gate, int gOff, float[] up, int uOff, int n) {
-        int i = 0;
-        for (; i + FLEN <= n; i += FLEN) {
-            FloatVector g = FloatVector.fromArray(F, gate, gOff + i);
-            FloatVector silu = g.div(VectorMath.exp(g.neg()).add(1f));
-            silu.mul(FloatVector.fromArray(F, up, uOff + i)).intoArray(gate, gOff + i);
+        float[] t = KernelScratch.small();
+        for (int c = 0; c < n; c += t.length) {
+            int len = Math.min(t.length, n - c), g0 = gOff + c, u0 = uOff + c;
+            int i = 0;
+            for (; i + FLEN <= len; i += FLEN) FloatVector.fromArray(F, gate, g0 + i).neg().intoArray(t, i);
+            for (; i < len; i++) t[i] = -gate[g0 + i];
+            VectorMath.expInPlace(t, 0, len);
+            i = 0;
+            for (; i + FLEN <= len; i += FLEN) {
+                FloatVector g = FloatVector.fromArray(F, gate, g0 + i);
+                g.div(FloatVector.fromArray(F, t, i).add(1f)).mul(FloatVector.fromArray(F, up, u0 + i)).intoArray(gate, g0 + i);
+            }
+            for (; i < len; i++) gate[g0 + i] = gate[g0 + i] / (t[i] + 1f) * up[u0 + i];
         }
-        for (; i < n; i++) gate[gOff + i] = silu(gate[gOff + i]) * up[uOff + i];
     }
 
     public static void swigluScalar(float[] gate, int gOff, float[] up, int uOff, int n) {
@@ -87,20 +97,17 @@ public final class Ops {
     public static void softmax(float[] x, int off, int n) {
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) max = Math.max(max, x[off + i]);
-        FloatVector vmax = FloatVector.broadcast(F, max);
-        FloatVector acc = FloatVector.zero(F);
         int i = 0;
-        for (; i + FLEN <= n; i += FLEN) {
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(F, x, off + i).sub(vmax));
-            e.intoArray(x, off + i);
-            acc = acc.add(e);
-        }
-        float sum = Simd.sumLanes(acc); // fixed order: the same probabilities interpreted and compiled
-        for (; i < n; i++) {
-            float e = (float) Math.exp(x[off + i] - max);
-            x[off + i] = e;
-            sum += e;
-        }
+        for (; i + FLEN <= n; i += FLEN) FloatVector.fromArray(F, x, off + i).sub(max).intoArray(x, off + i);
+        for (; i < n; i++) x[off + i] -= max;
+        VectorMath.expInPlace(x, off, n);
+        FloatVector acc = FloatVector.zero(F);
+        i = 0;
+        for (; i + FLEN <= n; i += FLEN) acc = acc.add(FloatVector.fromArray(F, x, off + i));
+        float[] lanes = KernelScratch.small();
+        acc.intoArray(lanes, 0);
+        float sum = Simd.hsum(lanes); // fixed order: the same probabilities interpreted and compiled
+        for (; i < n; i++) sum += x[off + i];
         float inv = 1f / sum;
         i = 0;
         for (; i + FLEN <= n; i += FLEN) FloatVector.fromArray(F, x, off + i).mul(inv).intoArray(x, off + i);
@@ -126,7 +133,9 @@ public final class Ops {
         for (; i + FLEN <= n; i += FLEN) {
             acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
         }
-        float s = Simd.sumLanes(acc);
+        float[] lanes = KernelScratch.small();
+        acc.intoArray(lanes, 0);
+        float s = Simd.hsum(lanes);
         for (; i < n; i++) s += a[aOff + i] * b[bOff + i];
         return s;
     }

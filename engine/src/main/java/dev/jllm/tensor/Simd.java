@@ -38,6 +38,13 @@ import jdk.incubator.vector.VectorSpecies;
  * kernels' super-block bodies stay written out: as loops they carried vectors from one
  * iteration to the next, which C2 boxed every time.
  *
+ * <p>Helpers of our own that take or return vectors are kept out of the kernels: C2 inlines
+ * them only while the caller's graph is small and the helper has no large compiled body of its
+ * own, and a call it does not inline boxes every vector passed (attention's exponential and
+ * F16 conversion did, megabytes a token, in some processes). Shared element functions take
+ * arrays ({@link VectorMath}); {@link #sumLanes} is the one small exception, called once per
+ * dot product.
+ *
  * <p>Float lanes are summed with {@link #sumLanes}, never {@code reduceLanes(ADD)}: C2 and the
  * interpreter add the lanes in different orders, so a kernel would answer differently before
  * and after it is compiled, and a seeded generation could change with what ran before it.
@@ -59,10 +66,10 @@ final class Simd {
     static final VectorShuffle<Integer> INT_PAIR_SWAP = VectorShuffle.fromOp(I_FOR_F, i -> i ^ 1);
 
     /** Lane i ↔ lane i ^ d: adding a vector to itself so rearranged folds it in halves (see {@link #sumLanes}). */
-    private static final VectorShuffle<Float> SWAP_8 = VectorShuffle.fromOp(F, i -> (i ^ 8) % FLEN);
-    private static final VectorShuffle<Float> SWAP_4 = VectorShuffle.fromOp(F, i -> i ^ 4);
-    private static final VectorShuffle<Float> SWAP_2 = VectorShuffle.fromOp(F, i -> i ^ 2);
-    private static final VectorShuffle<Float> SWAP_1 = VectorShuffle.fromOp(F, i -> i ^ 1);
+    static final VectorShuffle<Float> SWAP_8 = VectorShuffle.fromOp(F, i -> (i ^ 8) % FLEN);
+    static final VectorShuffle<Float> SWAP_4 = VectorShuffle.fromOp(F, i -> i ^ 4);
+    static final VectorShuffle<Float> SWAP_2 = VectorShuffle.fromOp(F, i -> i ^ 2);
+    static final VectorShuffle<Float> SWAP_1 = VectorShuffle.fromOp(F, i -> i ^ 1);
 
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);

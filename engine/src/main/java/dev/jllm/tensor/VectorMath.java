@@ -1,6 +1,7 @@
 package dev.jllm.tensor;
 
 import static dev.jllm.tensor.Simd.F;
+import static dev.jllm.tensor.Simd.FLEN;
 import static dev.jllm.tensor.Simd.I_FOR_F;
 
 import jdk.incubator.vector.FloatVector;
@@ -12,6 +13,13 @@ import jdk.incubator.vector.VectorOperators;
  * {@code lanewise(EXP)} and masked {@code blend}s fall back to Java code that allocates per
  * call, which made attention and SwiGLU both slow and a source of garbage. These versions use
  * only lane-wise arithmetic, shifts and conversions, which C2 does compile.
+ *
+ * <p>They take arrays, not vectors: a helper that takes or returns a vector is only free while
+ * C2 inlines it, and C2 stops inlining where a caller's graph is large
+ * (NodeCountInliningCutoff) or where the helper already has a large compiled body of its own
+ * ("already compiled into a big method" — both were seen, for {@code exp} in attention); a
+ * call it does not inline boxes the vectors, megabytes a token. A call that passes arrays
+ * costs a call.
  */
 final class VectorMath {
     private VectorMath() {}
@@ -21,32 +29,38 @@ final class VectorMath {
     private static final float ROUNDER = 0x1.8p23f; // adding and subtracting it rounds to an integer
 
     /**
-     * e^x with a relative error below 3·10⁻⁷ (about 2.5 ulp) for x in [−87, 88] (inputs outside are clamped):
-     * x = n·ln2 + r with |r| ≤ ln2/2, e^r by a degree-6 polynomial, 2^n by building the exponent.
+     * a[off … off+n) = e^a[…]. Whole vectors with a relative error below 3·10⁻⁷ (about 2.5 ulp)
+     * for x in [−87, 88] (inputs outside are clamped): x = n·ln2 + r with |r| ≤ ln2/2, e^r by a
+     * degree-6 polynomial, 2^n by building the exponent; the last n mod FLEN values with
+     * {@code Math.exp}.
      */
-    static FloatVector exp(FloatVector x) {
-        x = x.max(-87.3f).min(88.3f);
-        FloatVector n = x.mul(LOG2E).add(ROUNDER).sub(ROUNDER);
-        FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), x);
-        r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
-        // e^r ≈ 1 + r + r²/2! + … + r⁶/6!, in Horner form
-        FloatVector p = r.fma(FloatVector.broadcast(F, 1.0f / 720), FloatVector.broadcast(F, 1.0f / 120));
-        p = p.fma(r, FloatVector.broadcast(F, 1.0f / 24));
-        p = p.fma(r, FloatVector.broadcast(F, 1.0f / 6));
-        p = p.fma(r, FloatVector.broadcast(F, 0.5f));
-        p = p.fma(r, FloatVector.broadcast(F, 1.0f));
-        p = p.fma(r, FloatVector.broadcast(F, 1.0f));
-        IntVector ni = (IntVector) n.convertShape(VectorOperators.F2I, I_FOR_F, 0);
-        // 2^n as a float, built in two halves so that n = 128 (x near 88.3) does not overflow the exponent
-        IntVector half = ni.lanewise(VectorOperators.ASHR, 1);
-        FloatVector s1 = (FloatVector) half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretShape(F, 0);
-        FloatVector s2 = (FloatVector) ni.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretShape(F, 0);
-        return p.mul(s1).mul(s2);
+    static void expInPlace(float[] a, int off, int n) {
+        int i = 0;
+        for (; i + FLEN <= n; i += FLEN) {
+            FloatVector x = FloatVector.fromArray(F, a, off + i).max(-87.3f).min(88.3f);
+            FloatVector k = x.mul(LOG2E).add(ROUNDER).sub(ROUNDER);
+            FloatVector r = k.fma(FloatVector.broadcast(F, -LN2_HI), x);
+            r = k.fma(FloatVector.broadcast(F, -LN2_LO), r);
+            // e^r ≈ 1 + r + r²/2! + … + r⁶/6!, in Horner form
+            FloatVector p = r.fma(FloatVector.broadcast(F, 1.0f / 720), FloatVector.broadcast(F, 1.0f / 120));
+            p = p.fma(r, FloatVector.broadcast(F, 1.0f / 24));
+            p = p.fma(r, FloatVector.broadcast(F, 1.0f / 6));
+            p = p.fma(r, FloatVector.broadcast(F, 0.5f));
+            p = p.fma(r, FloatVector.broadcast(F, 1.0f));
+            p = p.fma(r, FloatVector.broadcast(F, 1.0f));
+            IntVector ki = (IntVector) k.convertShape(VectorOperators.F2I, I_FOR_F, 0);
+            // 2^k as a float, built in two halves so that k = 128 (x near 88.3) does not overflow the exponent
+            IntVector half = ki.lanewise(VectorOperators.ASHR, 1);
+            FloatVector s1 = (FloatVector) half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretShape(F, 0);
+            FloatVector s2 = (FloatVector) ki.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretShape(F, 0);
+            p.mul(s1).mul(s2).intoArray(a, off + i);
+        }
+        for (; i < n; i++) a[off + i] = (float) Math.exp(a[off + i]);
     }
 
-    /**
-     * Rounds to the nearest F16 value (ties to even), staying in float: x + c − c with c a float
-     * whose quantum (the distance to its neighbours) is the F16 quantum at x, so that the
+    /*
+     * Rounding to the nearest F16 value (ties to even), staying in float: x + c − c with c a
+     * float whose quantum (the distance to its neighbours) is the F16 quantum at x, so that the
      * float addition itself does the rounding. x in [2^e, 2^(e+1)) has an F16 quantum of
      * 2^(e−10) in F16's normal range and 2^−24 below 2^−14 (subnormals); c = 1.5·2^(e+13), or
      * 1.5·2^−1 below 2^−14, has that quantum and an even mantissa, so ties go to the F16 value
@@ -54,13 +68,34 @@ final class VectorMath {
      * put back at the end so that small negative values round to −0 as in the JDK's conversion.
      * Exact for |x| ≤ 65504; beyond the F16 range values are rounded but not turned into
      * infinity (attention sums never get there). Five operations where a bit-twiddling version
-     * took eighteen: attention rounds its accumulator at every position.
+     * took eighteen: attention rounds its accumulator at every position. The two methods below
+     * write it out each (see the class comment for why not a vector helper).
      */
-    static FloatVector roundToF16(FloatVector v) {
-        IntVector bits = (IntVector) v.reinterpretShape(I_FOR_F, 0);
-        FloatVector binade = (FloatVector) bits.and(0x7F800000).reinterpretShape(F, 0); // 2^e, or 0 for subnormal floats
-        FloatVector c = binade.max(0x1p-14f).mul(0x1.8p13f);
-        IntVector rounded = (IntVector) v.add(c).sub(c).reinterpretShape(I_FOR_F, 0);
-        return (FloatVector) rounded.or(bits.and(0x80000000)).reinterpretShape(F, 0);
+
+    /** acc[at … at+n) = f16(acc · s), rounded as described above (the tail with {@link Half#roundToF16}). */
+    static void scaleRoundedF16(float[] acc, int at, float s, int n) {
+        int i = 0;
+        for (; i + FLEN <= n; i += FLEN) {
+            FloatVector v = FloatVector.fromArray(F, acc, at + i).mul(s);
+            IntVector bits = (IntVector) v.reinterpretShape(I_FOR_F, 0);
+            FloatVector c = ((FloatVector) bits.and(0x7F800000).reinterpretShape(F, 0)).max(0x1p-14f).mul(0x1.8p13f);
+            IntVector rounded = (IntVector) v.add(c).sub(c).reinterpretShape(I_FOR_F, 0);
+            ((FloatVector) rounded.or(bits.and(0x80000000)).reinterpretShape(F, 0)).intoArray(acc, at + i);
+        }
+        for (; i < n; i++) acc[at + i] = Half.roundToF16(acc[at + i] * s);
+    }
+
+    /** acc[at … at+n) = f16(v · s + acc), the product-sum fused as in ggml_vec_mad_f16, rounded as above. */
+    static void madRoundedF16(float[] acc, int at, float[] v, int vOff, float s, int n) {
+        FloatVector vs = FloatVector.broadcast(F, s);
+        int i = 0;
+        for (; i + FLEN <= n; i += FLEN) {
+            FloatVector x = FloatVector.fromArray(F, v, vOff + i).fma(vs, FloatVector.fromArray(F, acc, at + i));
+            IntVector bits = (IntVector) x.reinterpretShape(I_FOR_F, 0);
+            FloatVector c = ((FloatVector) bits.and(0x7F800000).reinterpretShape(F, 0)).max(0x1p-14f).mul(0x1.8p13f);
+            IntVector rounded = (IntVector) x.add(c).sub(c).reinterpretShape(I_FOR_F, 0);
+            ((FloatVector) rounded.or(bits.and(0x80000000)).reinterpretShape(F, 0)).intoArray(acc, at + i);
+        }
+        for (; i < n; i++) acc[at + i] = Half.roundToF16(Math.fma(v[vOff + i], s, acc[at + i]));
     }
 }
