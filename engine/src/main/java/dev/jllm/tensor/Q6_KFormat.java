@@ -118,7 +118,11 @@ final class Q6_KFormat implements TensorFormat {
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
             int q8 = (xb + b) * BLOCK;
-            IntVector sc = (IntVector) ByteVector.fromMemorySegment(B_FOR_F, data, off + SCALES, LE).convertShape(VectorOperators.B2I, I_FOR_F, 0);
+            // the 16 int8 scales are the last 16 of the 32 bytes before d: one load and widening in
+            // the byte and short shapes the kernel uses anyway (a second byte shape in one kernel
+            // is what the rules in Simd keep out)
+            IntVector sc = (IntVector) ((ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + SCALES - 16, LE).convertShape(VectorOperators.B2S, S_2F, 0))
+                    .convertShape(VectorOperators.S2I, I_FOR_F, 1);
             ShortVector qlA0 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QL, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
             ShortVector qlB0 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QL + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
             ShortVector qh0 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QH, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
