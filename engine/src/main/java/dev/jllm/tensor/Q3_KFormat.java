@@ -108,7 +108,11 @@ final class Q3_KFormat implements SuperBlockFormat {
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
             int q8 = (xb + b) * BLOCK;
-            ShortVector sc = scales(data, off);
+            ByteVector scaleBytes = ByteVector.fromMemorySegment(B_2F, data, off + SCALE_VECTOR_AT, LE);
+            ShortVector sc = ((ShortVector) scaleBytes.rearrange(SCALE_LOW_BYTE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0))
+                    .lanewise(VectorOperators.LSHR, SCALE_LOW_SHIFT).and((short) 15)
+                    .or(((ShortVector) scaleBytes.rearrange(SCALE_HIGH_BYTE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0))
+                            .lanewise(VectorOperators.LSHR, SCALE_HIGH_SHIFT).and((short) 3).lanewise(VectorOperators.LSHL, 4)).sub((short) 32);
             ShortVector hm = ((ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + HMASK, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0))
                     .lanewise(VectorOperators.LSHL, 2);
             ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
@@ -133,26 +137,18 @@ final class Q3_KFormat implements SuperBlockFormat {
 
     /*
      * Scale j: low 4 bits in byte j mod 8 (low nibble for j < 8, high after), high 2 bits in
-     * byte 8 + j mod 4 (bits 2·(j/4) and up). The byte vector starts 4 bytes before the scales,
-     * so that it ends with them and stays inside the super-block.
+     * byte 8 + j mod 4 (bits 2·(j/4) and up). The 16 scales come into lanes 0–15 of a short
+     * vector from one byte vector (2·FLEN bytes) that ends with the 12 scale bytes, so that it
+     * stays inside the super-block: two byte shuffles and variable shifts (16 scalar unpackings
+     * cost as much as the rest of the kernel). Written out in both kernels, in the byte and
+     * short shapes they use anyway: as a helper returning a vector it would box when C2 leaves it
+     * out of line, and a second byte shape in a kernel is what the rules in Simd keep out.
      */
-    private static final VectorShuffle<Byte> SCALE_LOW_BYTE = VectorShuffle.fromOp(ByteVector.SPECIES_128, j -> 4 + j % 8);
-    private static final VectorShuffle<Byte> SCALE_HIGH_BYTE = VectorShuffle.fromOp(ByteVector.SPECIES_128, j -> 12 + j % 4);
+    private static final int SCALE_VECTOR_AT = SCALES + 12 - B_2F.length();
+    private static final VectorShuffle<Byte> SCALE_LOW_BYTE = VectorShuffle.fromOp(B_2F, j -> B_2F.length() - 12 + j % 8);
+    private static final VectorShuffle<Byte> SCALE_HIGH_BYTE = VectorShuffle.fromOp(B_2F, j -> B_2F.length() - 4 + j % 4);
     private static final ShortVector SCALE_LOW_SHIFT = ShortVector.fromArray(S_2F, shifts(j -> j < 8 ? 0 : 4), 0);
     private static final ShortVector SCALE_HIGH_SHIFT = ShortVector.fromArray(S_2F, shifts(j -> 2 * (j / 4 % 4)), 0);
-
-    /**
-     * The 16 signed scales in lanes 0–15 of a short vector (see {@link KScales#scaleQ3}), from
-     * the 16 bytes that end with the 12 scale bytes: two byte shuffles and variable shifts
-     * (16 scalar unpackings cost as much as the rest of the kernel).
-     */
-    private static ShortVector scales(MemorySegment data, long off) {
-        ByteVector scaleBytes = ByteVector.fromMemorySegment(ByteVector.SPECIES_128, data, off + SCALES - 4, LE);
-        ShortVector low = (ShortVector) scaleBytes.rearrange(SCALE_LOW_BYTE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
-        ShortVector high = (ShortVector) scaleBytes.rearrange(SCALE_HIGH_BYTE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
-        return low.lanewise(VectorOperators.LSHR, SCALE_LOW_SHIFT).and((short) 15)
-                .or(high.lanewise(VectorOperators.LSHR, SCALE_HIGH_SHIFT).and((short) 3).lanewise(VectorOperators.LSHL, 4)).sub((short) 32);
-    }
 
     private static short[] shifts(java.util.function.IntUnaryOperator f) {
         short[] s = new short[S_2F.length()];
@@ -173,7 +169,11 @@ final class Q3_KFormat implements SuperBlockFormat {
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
             int q8 = (xb + b) * BLOCK;
-            ShortVector scales = scales(data, off);
+            ByteVector scaleBytes = ByteVector.fromMemorySegment(B_2F, data, off + SCALE_VECTOR_AT, LE);
+            ShortVector scales = ((ShortVector) scaleBytes.rearrange(SCALE_LOW_BYTE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0))
+                    .lanewise(VectorOperators.LSHR, SCALE_LOW_SHIFT).and((short) 15)
+                    .or(((ShortVector) scaleBytes.rearrange(SCALE_HIGH_BYTE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0))
+                            .lanewise(VectorOperators.LSHR, SCALE_HIGH_SHIFT).and((short) 3).lanewise(VectorOperators.LSHL, 4)).sub((short) 32);
             ((IntVector) scales.convertShape(VectorOperators.S2I, I_FOR_F, 0)).intoArray(sc, 0);
             ((IntVector) scales.convertShape(VectorOperators.S2I, I_FOR_F, 1)).intoArray(sc, 8);
             IntVector lanes = IntVector.zero(I_FOR_F);
