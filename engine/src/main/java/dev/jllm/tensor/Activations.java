@@ -110,7 +110,8 @@ public final class Activations {
                 quants = grow(quants, n);
                 quantsAsFloat = grow(quantsAsFloat, n);
                 scales = grow(scales, n / 256);
-                blockSums16 = grow(blockSums16, n / 16);
+                // 16 more: a kernel may load 32 sums from a block's first (Q2_K's gemv) and mask half
+                blockSums16 = grow(blockSums16, n / 16 + 16);
                 blockSums32 = grow(blockSums32, n / 32);
                 quantsAsShort = grow(quantsAsShort, n);
                 if (count > 1) {

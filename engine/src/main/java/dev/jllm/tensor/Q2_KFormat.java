@@ -97,6 +97,15 @@ final class Q2_KFormat implements SuperBlockFormat {
         return FLEN == 16 ? dotWide(data, rowOffset, x, xRow, cols) : dotNarrow(data, rowOffset, x, xRow, cols);
     }
 
+    /** All ones in short lanes 0-15, zero above: keeps the 16 mins of a 32-lane vector. */
+    private static final ShortVector FIRST_16_LANES = ShortVector.fromArray(S_2F, firstLanes(16), 0);
+
+    private static short[] firstLanes(int n) {
+        short[] a = new short[S_2F.length()];
+        for (int i = 0; i < Math.min(n, a.length); i++) a[i] = -1;
+        return a;
+    }
+
     /**
      * 512 bits, in 16-bit lanes (32 values a vector): the quants of the 4 groups k of each
      * half h from one 32-byte load, q·x (≤ 381) times the sub-block scale (≤ 15), the 4 groups
@@ -112,10 +121,15 @@ final class Q2_KFormat implements SuperBlockFormat {
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
             int q8 = (xb + b) * BLOCK;
-            ByteVector scaleBytes = ByteVector.fromMemorySegment(B_FOR_F, data, off + SCALES, LE);
-            ShortVector sc = ((ShortVector) scaleBytes.convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0)).and((short) 15);
-            ShortVector m = ((ShortVector) scaleBytes.convertShape(VectorOperators.ZERO_EXTEND_B2S, S_FOR_F, 0)).lanewise(VectorOperators.LSHR, 4);
-            int summs = ((IntVector) m.mul(ShortVector.fromArray(S_FOR_F, bsums, (xb + b) * 16)).convertShape(VectorOperators.S2I, I_FOR_F, 0))
+            // the 16 scale bytes and the first 16 quant bytes in one load of the kernel's byte
+            // shape (a second, narrower shape in one kernel is what the rules in Simd keep out);
+            // the min term Σ_j m_j·bsum16_j in short lanes with lanes 16-31 masked off (the 16-sums
+            // are padded, see Activations), pairs of lanes added into ints
+            ShortVector raw = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + SCALES, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+            ShortVector sc = raw.and((short) 15);
+            IntVector mins = (IntVector) raw.lanewise(VectorOperators.LSHR, 4).and(FIRST_16_LANES)
+                    .mul(ShortVector.fromArray(S_2F, bsums, (xb + b) * 16)).reinterpretShape(I_FOR_F, 0);
+            int summs = mins.lanewise(VectorOperators.ASHR, 16).add(mins.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
                     .reduceLanes(VectorOperators.ADD);
             ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
             ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);

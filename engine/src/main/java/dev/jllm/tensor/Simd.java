@@ -25,9 +25,9 @@ import jdk.incubator.vector.VectorSpecies;
  *     exactly.
  * <li>No kernel computes in a narrower shape of an element type it also computes with at full
  *     width (the Q4_K/Q5_K min terms in 4-lane ints beside 16-lane ones were such a case; eight
- *     scalar products do it now). Narrow loads widened at once are tolerated where nothing
- *     else fits (Q2_K's scales); the Q6_K gemv's scales were one until a boxing compile of
- *     that kernel was caught (2026-11-29), and now come from a load in the kernel's own shape.
+ *     scalar products do it now). That holds for loads too: the Q6_K gemv loaded its scales
+ *     in a narrower byte shape until a boxing compile of that kernel was caught (2026-11-29);
+ *     it, Q3_K and Q2_K now take them from loads in their own shapes.
  * </ul>
  * Why: past ~18,000 nodes C2 defers the rest of a method's inlining, and a vector of inexact
  * class then meets a Vector API method whose type profile — shared by every caller in the JVM —
