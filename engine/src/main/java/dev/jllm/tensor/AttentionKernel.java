@@ -84,43 +84,8 @@ public final class AttentionKernel {
                 toFloats(keys, base, s, kf + j * headDim, headDim);
                 toFloats(values, base, s, vf + j * headDim, headDim);
             }
-            // scores, running maxima and exponents, row by row
-            for (int r = 0; r < n; r++) {
-                int lo = Math.max(0, seen[2 * r] - b0), hi = Math.min(len - 1, seen[2 * r + 1] - b0);
-                int e = ex + r * BLOCK, rs = raised + r * BLOCK;
-                Arrays.fill(s, e, e + BLOCK, 0f);
-                Arrays.fill(s, rs, rs + BLOCK, 0f);
-                if (lo > hi) continue;
-                int t = r / rows.group(), g = r % rows.group(), qOff = rows.qOff() + t * rows.qTokenStride() + g * headDim;
-                float max = s[maxAt + r];
-                for (int j = lo; j <= hi; j++) {
-                    float x = dot(q, qOff, s, kf + j * headDim, headDim) * sc;
-                    if (softcap > 0) x = softcap * (float) Math.tanh(x);
-                    if (x > max) {
-                        s[e + j] = max - x; // the accumulator is scaled by e^(max − x)
-                        s[rs + j] = 1f;
-                        max = x;
-                    } else {
-                        s[e + j] = x - max; // the value is weighted by e^(x − max)
-                    }
-                }
-                s[maxAt + r] = max;
-                VectorMath.expInPlace(s, e, BLOCK);
-            }
-            // the values, position by position, every row that sees the position in turn
-            for (int j = 0; j < len; j++) {
-                for (int r = 0; r < n; r++) {
-                    if (b0 + j < seen[2 * r] || b0 + j > seen[2 * r + 1]) continue;
-                    float f = s[ex + r * BLOCK + j], ms = 1f, vs = f;
-                    if (s[raised + r * BLOCK + j] != 0f) {
-                        ms = f;
-                        vs = 1f;
-                        VectorMath.scaleRoundedF16(s, r * headDim, ms, headDim);
-                    }
-                    VectorMath.madRoundedF16(s, r * headDim, s, vf + j * headDim, vs, headDim);
-                    s[sumAt + r] = s[sumAt + r] * ms + vs;
-                }
-            }
+            scoreBlock(rows, q, s, seen, b0, len, headDim, sc, softcap, kf, ex, raised, maxAt);
+            accumulateBlock(n, s, seen, b0, len, headDim, vf, ex, raised, sumAt);
         }
         for (int r = 0; r < n; r++) {
             int t = r / rows.group(), g = r % rows.group();
@@ -129,6 +94,56 @@ public final class AttentionKernel {
             int i = 0;
             for (; i + FLEN <= headDim; i += FLEN) FloatVector.fromArray(F, s, a + i).mul(inv).intoArray(out, o + i);
             for (; i < headDim; i++) out[o + i] = s[a + i] * inv;
+        }
+    }
+
+    /*
+     * The two phases of a block are methods of their own, called once a block: inlined into
+     * attend, they made its graph too large for C2 to inline the F16-rounding step of the
+     * innermost loop (NodeCountInliningCutoff), which then ran as a call per row and position.
+     */
+
+    /** For each row: the block's scores, its running maximum, and the exponentials the accumulator and the values take. */
+    private static void scoreBlock(Rows rows, float[] q, float[] s, int[] seen, int b0, int len, int headDim, float sc, float softcap,
+                                   int kf, int ex, int raised, int maxAt) {
+        for (int r = 0; r < rows.count(); r++) {
+            int lo = Math.max(0, seen[2 * r] - b0), hi = Math.min(len - 1, seen[2 * r + 1] - b0);
+            int e = ex + r * BLOCK, rs = raised + r * BLOCK;
+            Arrays.fill(s, e, e + BLOCK, 0f);
+            Arrays.fill(s, rs, rs + BLOCK, 0f);
+            if (lo > hi) continue;
+            int t = r / rows.group(), g = r % rows.group(), qOff = rows.qOff() + t * rows.qTokenStride() + g * headDim;
+            float max = s[maxAt + r];
+            for (int j = lo; j <= hi; j++) {
+                float x = dot(q, qOff, s, kf + j * headDim, headDim) * sc;
+                if (softcap > 0) x = softcap * (float) Math.tanh(x);
+                if (x > max) {
+                    s[e + j] = max - x; // the accumulator is scaled by e^(max − x)
+                    s[rs + j] = 1f;
+                    max = x;
+                } else {
+                    s[e + j] = x - max; // the value is weighted by e^(x − max)
+                }
+            }
+            s[maxAt + r] = max;
+            VectorMath.expInPlace(s, e, BLOCK);
+        }
+    }
+
+    /** The block's values, position by position, into the F16 accumulators of the n rows that see each position, rows interleaved. */
+    private static void accumulateBlock(int n, float[] s, int[] seen, int b0, int len, int headDim, int vf, int ex, int raised, int sumAt) {
+        for (int j = 0; j < len; j++) {
+            for (int r = 0; r < n; r++) {
+                if (b0 + j < seen[2 * r] || b0 + j > seen[2 * r + 1]) continue;
+                float f = s[ex + r * BLOCK + j], ms = 1f, vs = f;
+                if (s[raised + r * BLOCK + j] != 0f) {
+                    ms = f;
+                    vs = 1f;
+                    VectorMath.scaleRoundedF16(s, r * headDim, ms, headDim);
+                }
+                VectorMath.madRoundedF16(s, r * headDim, s, vf + j * headDim, vs, headDim);
+                s[sumAt + r] = s[sumAt + r] * ms + vs;
+            }
         }
     }
 
