@@ -5,7 +5,6 @@ import static dev.jllm.tensor.Simd.B_2F;
 import static dev.jllm.tensor.Simd.B_FOR_F;
 import static dev.jllm.tensor.Simd.I_FOR_F;
 import static dev.jllm.tensor.Simd.S_2F;
-import static dev.jllm.tensor.Simd.S_FOR_F;
 import static dev.jllm.tensor.Simd.F;
 import static dev.jllm.tensor.Simd.FLEN;
 import static dev.jllm.tensor.Simd.LE;
