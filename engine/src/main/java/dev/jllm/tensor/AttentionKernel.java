@@ -194,18 +194,12 @@ public final class AttentionKernel {
         for (; i < n; i++) f[at + i] = Float.float16ToFloat(a[off + i]);
     }
 
-    /**
-     * q·k over n floats: one vector of partial sums, then its lanes folded as {@link Simd#sumLanes}
-     * folds them (written out here: the kernel's helpers take no vectors), then the tail.
-     */
+    /** q·k over n floats: one vector of partial sums, then its lanes in a fixed order ({@link Simd#sumLanes}), then the tail. */
     private static float dot(float[] q, int qOff, float[] k, int kOff, int n) {
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         for (; i + FLEN <= n; i += FLEN) acc = FloatVector.fromArray(F, q, qOff + i).fma(FloatVector.fromArray(F, k, kOff + i), acc);
-        if (FLEN == 16) acc = acc.add(acc.rearrange(Simd.SWAP_8));
-        acc = acc.add(acc.rearrange(Simd.SWAP_4));
-        acc = acc.add(acc.rearrange(Simd.SWAP_2));
-        float s = acc.add(acc.rearrange(Simd.SWAP_1)).lane(0);
+        float s = Simd.sumLanes(acc);
         for (; i < n; i++) s += q[qOff + i] * k[kOff + i];
         return s;
     }

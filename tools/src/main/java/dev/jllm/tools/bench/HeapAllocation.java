@@ -5,10 +5,10 @@ import java.lang.management.ManagementFactory;
 /**
  * Heap bytes allocated by all threads of this JVM so far (the JDK's per-thread allocation
  * counters), or -1 where the JVM does not count them. Decoding should allocate next to nothing:
- * weights stay in the mapped file and activations in reused buffers. Megabytes per token with
- * decoding 2-4× slower mean a kernel was compiled into code that boxes its vectors (see
- * {@code Simd} in the engine); megabytes at normal speed have also been seen once in a while, as
- * from a kernel recompiled during the run and interpreted meanwhile.
+ * weights stay in the mapped file and activations in reused buffers. Megabytes per token mean a
+ * kernel was compiled into code that boxes its vectors (see {@code Simd} in the engine): 2-4×
+ * slower decoding when a gemv kernel does it, hardly slower when a helper called once a block
+ * does (attention's, before its helpers took arrays).
  */
 public final class HeapAllocation {
     private HeapAllocation() {}
