@@ -31,7 +31,7 @@ import dev.jllm.tensor.Half;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @State(Scope.Benchmark)
 public class AttentionBenchmark {
-    static final int HEADS = 32, KV_HEADS = 8, HEAD_DIM = 64, KV_DIM = KV_HEADS * HEAD_DIM, GROUP = HEADS / KV_HEADS;
+    static final int HEADS = 32, KV_HEADS = 8, HEAD_DIM = 64, GROUP = HEADS / KV_HEADS;
     static final int CHUNK = 32;
 
     @AuxCounters(AuxCounters.Type.OPERATIONS)
@@ -50,8 +50,8 @@ public class AttentionBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         Random rnd = new Random(3);
-        keys = new short[positions * KV_DIM];
-        values = new short[positions * KV_DIM];
+        keys = new short[KV_HEADS * AttentionKernel.regionSize(positions, HEAD_DIM)];
+        values = new short[keys.length];
         for (int i = 0; i < keys.length; i++) {
             keys[i] = Half.floatToF16((float) rnd.nextGaussian());
             values[i] = Half.floatToF16((float) rnd.nextGaussian());
@@ -83,7 +83,7 @@ public class AttentionBenchmark {
         for (int kv = 0; kv < KV_HEADS; kv++) {
             int h0 = kv * GROUP;
             var rows = new AttentionKernel.Rows(tokens, GROUP, positions - tokens, 0, h0 * HEAD_DIM, qDim, h0 * HEAD_DIM, qDim);
-            AttentionKernel.attend(rows, q, keys, values, KV_DIM, kv * HEAD_DIM, HEAD_DIM, 0.125f, 0f, out);
+            AttentionKernel.attend(rows, q, keys, values, kv * AttentionKernel.regionSize(positions, HEAD_DIM), HEAD_DIM, 0.125f, 0f, out);
         }
     }
 }

@@ -1,36 +1,50 @@
 package dev.jllm.model;
 
+import dev.jllm.tensor.AttentionKernel;
+import dev.jllm.tensor.Half;
+
 /**
  * Keys and values of the positions a session has processed, per layer, stored as F16 bit
  * patterns like llama.cpp's default cache (half the memory of floats, and the same rounding).
  *
- * <p>Layout per layer: KV head by KV head, each head's positions one after the other
- * ({@code headDim} values each): value i of head h at position p is at
- * {@code (h · capacity + p) · headDim + i}. Attention reads one head's positions in order, so
- * this keeps its reads contiguous; position-major, a 1B model's head took 128 bytes of every
- * kilobyte, and decoding 3,000 positions deep ran at a fifth of the speed the kernel reaches on
- * cached data.
+ * <p>Layout per layer: KV head by KV head, each head in a region of its own from
+ * {@link #base base(h)}, laid out as {@link AttentionKernel} reads it: values position after
+ * position, keys in tiles of {@link AttentionKernel#TILE} positions stored dimension by
+ * dimension. Attention reads one head's positions in order, so this keeps its reads contiguous;
+ * position-major, a 1B model's head took 128 bytes of every kilobyte, and decoding 3,000
+ * positions deep ran at a fifth of the speed the kernel reaches on cached data.
  */
 public final class KVCache {
     final short[][] keys;
     final short[][] values;
     final int capacity;
     final int headDim;
+    /** Halves per KV head in each layer's keys and values: the capacity rounded up to whole tiles. */
+    private final int region;
 
     public KVCache(ModelConfig c, int capacity) {
         this.capacity = capacity;
         this.headDim = c.headDim();
+        this.region = AttentionKernel.regionSize(capacity, headDim);
         this.keys = new short[c.layerCount()][];
         this.values = new short[c.layerCount()][];
         for (int l = 0; l < c.layerCount(); l++) {
-            keys[l] = new short[Math.multiplyExact(capacity, c.kvDim())];
-            values[l] = new short[Math.multiplyExact(capacity, c.vDim())];
+            keys[l] = new short[Math.multiplyExact(region, c.kvHeads())];
+            values[l] = new short[Math.multiplyExact(region, c.kvHeads())];
         }
     }
 
-    /** Where KV head {@code h}'s value for position {@code p} starts (its positions are {@code headDim} apart). */
-    int offset(int h, int p) {
-        return (h * capacity + p) * headDim;
+    /** Where KV head {@code h}'s region starts in a layer's keys and values. */
+    int base(int h) {
+        return h * region;
+    }
+
+    /** Stores KV head {@code h}'s key and value for position {@code p}, rounded to F16, from {@code k[from …]} and {@code v[from …]}. */
+    void store(int layer, int h, int p, float[] k, float[] v, int from) {
+        short[] kc = keys[layer], vc = values[layer];
+        int at = base(h);
+        for (int i = 0; i < headDim; i++) kc[at + AttentionKernel.keyOffset(p, i, headDim)] = Half.floatToF16(k[from + i]);
+        for (int i = 0; i < headDim; i++) vc[at + p * headDim + i] = Half.floatToF16(v[from + i]);
     }
 
     /** Number of positions the cache can hold (the session's context length). */

@@ -132,14 +132,8 @@ public final class Transformer {
     }
 
     private void storeKV(KVCache cache, int layer, ForwardBuffers b, int n, int pos) {
-        short[] kc = cache.keys[layer], vc = cache.values[layer];
-        int hd = c.headDim(), kvDim = c.kvDim();
         for (int t = 0; t < n; t++) {
-            for (int h = 0; h < c.kvHeads(); h++) {
-                int at = cache.offset(h, pos + t), from = t * kvDim + h * hd;
-                for (int i = 0; i < hd; i++) kc[at + i] = Half.floatToF16(b.k[from + i]);
-                for (int i = 0; i < hd; i++) vc[at + i] = Half.floatToF16(b.v[from + i]);
-            }
+            for (int h = 0; h < c.kvHeads(); h++) cache.store(layer, h, pos + t, b.k, b.v, t * c.kvDim() + h * c.headDim());
         }
     }
 
@@ -171,7 +165,7 @@ public final class Transformer {
                 int h0 = kv * group + g0;
                 var rows = new AttentionKernel.Rows(t1 - t0, g1 - g0, pos + t0, spec.slidingWindow(),
                         t0 * c.qDim() + h0 * hd, c.qDim(), t0 * heads * hd + h0 * hd, heads * hd);
-                AttentionKernel.attend(rows, b.q, kc, vc, hd, cache.offset(kv, 0), hd, scale, cap, b.att);
+                AttentionKernel.attend(rows, b.q, kc, vc, cache.base(kv), hd, scale, cap, b.att);
             }
         };
         int units = kvHeads * perHead;

@@ -19,8 +19,12 @@ import jdk.incubator.vector.VectorOperators;
  * the weighted sum of values kept in an F16 accumulator (every update rounded to F16) that is
  * divided by the softmax denominator at the end.
  *
- * <p>Cache layout: keys and values as F16 bit patterns; the KV head's vector for position p
- * starts at {@code p * stride + headOffset} (with the head-major cache, stride = headDim). Queries must already be F16-rounded.
+ * <p>Cache layout, per KV head, from {@code base}: values position by position ({@code headDim}
+ * halves each, value i of position p at {@code base + p·headDim + i}); keys in tiles of
+ * {@link #TILE} positions, each tile dimension by dimension (key i of position p at
+ * {@code base + }{@link #keyOffset keyOffset(p, i, headDim)}), so that one vector load takes
+ * the same dimension of {@code TILE} keys and a block's scores come out of multiply-adds with no
+ * sum across lanes. Both regions hold whole tiles. Queries must already be F16-rounded.
  * Scores: {@code s = softcap · tanh(q·k · scale / softcap)} with a soft-cap, else {@code q·k · scale}.
  */
 public final class AttentionKernel {
@@ -40,14 +44,25 @@ public final class AttentionKernel {
         int first(int row) { return window > 0 ? Math.max(0, last(row) - window + 1) : 0; }
     }
 
-    /** Positions converted and scored together: their softmax factors are one vector exp. */
-    private static final int BLOCK = 16;
+    /** Positions per key tile, and per block the kernel converts and scores together. */
+    public static final int TILE = 16;
+
+    /** Where key i of position p sits in its KV head's region (see the class comment). */
+    public static int keyOffset(int p, int i, int headDim) {
+        return (p / TILE) * TILE * headDim + i * TILE + p % TILE;
+    }
+
+    /** Halves a KV head's region takes for {@code positions} positions: whole tiles of keys, or of values. */
+    public static int regionSize(int positions, int headDim) {
+        return Math.multiplyExact(Math.ceilDiv(positions, TILE) * TILE, headDim);
+    }
 
     /**
-     * SIMD version, for all the rows at once. Positions go in blocks of {@link #BLOCK}: the
+     * SIMD version, for all the rows at once. Positions go in blocks of one key tile: the
      * block's keys and values are converted from F16 once for every row that sees them (a
      * decoding step's 4 heads of a Llama group, or a prompt chunk's 32 tokens × 4 heads); each
-     * row scores the block, walks it for its running maximum and the exponent each position
+     * row scores the block (its query's elements times the tile's rows of keys, TILE scores per
+     * vector), walks it for its running maximum and the exponent each position
      * needs, and takes those exponentials in one vector operation; then the rows' F16
      * accumulators take the block's values position by position, rows interleaved, so that no
      * row waits on its own previous step. A row's arithmetic is that of a pass for it alone,
@@ -55,15 +70,16 @@ public final class AttentionKernel {
      * twin's in the order of each score's sum and in the exponential (VectorMath.exp, within
      * 3·10⁻⁷ of Math.exp).
      */
-    public static void attend(Rows rows, float[] q, short[] keys, short[] values, int stride, int headOffset, int headDim,
+    public static void attend(Rows rows, float[] q, short[] keys, short[] values, int base, int headDim,
                               float scale, float softcap, float[] out) {
         int n = rows.count();
         // scratch: n accumulators of headDim; the block's keys and values as floats; per row
         // and block position an exponent, then its exponential; per row the running maximum
-        // and softmax denominator, and which block positions raised the maximum (as 1f)
-        int kf = n * headDim, vf = kf + BLOCK * headDim, ex = vf + BLOCK * headDim, raised = ex + n * BLOCK;
-        int maxAt = raised + n * BLOCK, sumAt = maxAt + n;
-        float[] s = KernelScratch.floats(sumAt + n);
+        // and softmax denominator, and which block positions raised the maximum (as 1f); the
+        // partial sums of a row's scores
+        int kf = n * headDim, vf = kf + TILE * headDim, ex = vf + TILE * headDim, raised = ex + n * TILE;
+        int maxAt = raised + n * TILE, sumAt = maxAt + n, part = sumAt + n;
+        float[] s = KernelScratch.floats(part + FLEN * FLEN);
         Arrays.fill(s, 0, kf, 0f);
         Arrays.fill(s, maxAt, sumAt, Float.NEGATIVE_INFINITY);
         Arrays.fill(s, sumAt, sumAt + n, 0f);
@@ -77,14 +93,12 @@ public final class AttentionKernel {
             from = Math.min(from, seen[2 * r]);
             to = Math.max(to, seen[2 * r + 1]);
         }
-        for (int b0 = from; b0 <= to; b0 += BLOCK) {
-            int len = Math.min(BLOCK, to - b0 + 1);
-            for (int j = 0; j < len; j++) {
-                int base = (b0 + j) * stride + headOffset;
-                toFloats(keys, base, s, kf + j * headDim, headDim);
-                toFloats(values, base, s, vf + j * headDim, headDim);
-            }
-            scoreBlock(rows, q, s, seen, b0, len, headDim, sc, softcap, kf, ex, raised, maxAt);
+        for (int b0 = from - from % TILE; b0 <= to; b0 += TILE) {
+            int len = Math.min(TILE, to - b0 + 1);
+            // the whole tile, also past len: both regions hold whole tiles of finite halves
+            toFloats(keys, base + b0 * headDim, s, kf, TILE * headDim);
+            toFloats(values, base + b0 * headDim, s, vf, TILE * headDim);
+            scoreBlock(rows, q, s, seen, b0, len, headDim, sc, softcap, kf, ex, raised, maxAt, part);
             accumulateBlock(n, s, seen, b0, len, headDim, vf, ex, raised, sumAt);
         }
         for (int r = 0; r < n; r++) {
@@ -105,17 +119,24 @@ public final class AttentionKernel {
 
     /** For each row: the block's scores, its running maximum, and the exponentials the accumulator and the values take. */
     private static void scoreBlock(Rows rows, float[] q, float[] s, int[] seen, int b0, int len, int headDim, float sc, float softcap,
-                                   int kf, int ex, int raised, int maxAt) {
+                                   int kf, int ex, int raised, int maxAt, int part) {
         for (int r = 0; r < rows.count(); r++) {
             int lo = Math.max(0, seen[2 * r] - b0), hi = Math.min(len - 1, seen[2 * r + 1] - b0);
-            int e = ex + r * BLOCK, rs = raised + r * BLOCK;
-            Arrays.fill(s, e, e + BLOCK, 0f);
-            Arrays.fill(s, rs, rs + BLOCK, 0f);
-            if (lo > hi) continue;
+            int e = ex + r * TILE, rs = raised + r * TILE;
+            Arrays.fill(s, rs, rs + TILE, 0f);
+            if (lo > hi) {
+                Arrays.fill(s, e, e + TILE, 0f);
+                continue;
+            }
             int t = r / rows.group(), g = r % rows.group(), qOff = rows.qOff() + t * rows.qTokenStride() + g * headDim;
+            tileDots(q, qOff, s, kf, headDim, part, e);
             float max = s[maxAt + r];
-            for (int j = lo; j <= hi; j++) {
-                float x = dot(q, qOff, s, kf + j * headDim, headDim) * sc;
+            for (int j = 0; j < TILE; j++) {
+                if (j < lo || j > hi) {
+                    s[e + j] = 0f;
+                    continue;
+                }
+                float x = s[e + j] * sc;
                 if (softcap > 0) x = softcap * (float) Math.tanh(x);
                 if (x > max) {
                     s[e + j] = max - x; // the accumulator is scaled by e^(max − x)
@@ -126,37 +147,161 @@ public final class AttentionKernel {
                 }
             }
             s[maxAt + r] = max;
-            VectorMath.expInPlace(s, e, BLOCK);
+            VectorMath.expInPlace(s, e, TILE);
         }
     }
 
-    /** The block's values, position by position, into the F16 accumulators of the n rows that see each position, rows interleaved. */
-    private static void accumulateBlock(int n, float[] s, int[] seen, int b0, int len, int headDim, int vf, int ex, int raised, int sumAt) {
-        for (int j = 0; j < len; j++) {
-            for (int r = 0; r < n; r++) {
-                if (b0 + j < seen[2 * r] || b0 + j > seen[2 * r + 1]) continue;
-                float f = s[ex + r * BLOCK + j], ms = 1f, vs = f;
-                if (s[raised + r * BLOCK + j] != 0f) {
-                    ms = f;
-                    vs = 1f;
-                    VectorMath.scaleRoundedF16(s, r * headDim, ms, headDim);
+    /**
+     * The dot products of the query at {@code q[qOff …]} with the TILE keys of the converted tile
+     * at {@code s[kf …]} (dimension-major: element i of key j at {@code kf + i·TILE + j}), into
+     * {@code s[at … at+TILE)}, each summed in the order a lane-parallel dot product takes: element
+     * i into partial sum i mod FLEN by fused multiply-adds, the partial sums folded in halves as
+     * {@link Simd#sumLanes} folds lanes, then the elements past the last whole vector one by one.
+     * That order is the one that reproduces llama.cpp's greedy tokens within the references'
+     * tolerance (summing in four interleaved chains instead moved a Gemma 3 near-tie past it).
+     * Here the FLEN partial sums of FLEN positions at a time are vectors, kept at
+     * {@code s[part …]}, so no sum runs across lanes.
+     */
+    private static void tileDots(float[] q, int qOff, float[] s, int kf, int headDim, int part, int at) {
+        if (FLEN == 16) tileDots16(q, qOff, s, kf, headDim, at);
+        else if (FLEN == 8) tileDots8(q, qOff, s, kf, headDim, at);
+        else tileDotsAnyWidth(q, qOff, s, kf, headDim, part, at);
+    }
+
+    /** {@link #tileDots} with AVX-512's 16 lanes: the 16 partial sums of the tile's 16 positions in registers. */
+    private static void tileDots16(float[] q, int qOff, float[] s, int kf, int headDim, int at) {
+        FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0, p4 = p0, p5 = p0, p6 = p0, p7 = p0;
+        FloatVector p8 = p0, p9 = p0, p10 = p0, p11 = p0, p12 = p0, p13 = p0, p14 = p0, p15 = p0;
+        int whole = headDim - headDim % 16;
+        for (int i = 0; i < whole; i += 16) {
+            int k = kf + i * TILE, x = qOff + i;
+            p0 = FloatVector.broadcast(F, q[x]).fma(FloatVector.fromArray(F, s, k), p0);
+            p1 = FloatVector.broadcast(F, q[x + 1]).fma(FloatVector.fromArray(F, s, k + TILE), p1);
+            p2 = FloatVector.broadcast(F, q[x + 2]).fma(FloatVector.fromArray(F, s, k + 2 * TILE), p2);
+            p3 = FloatVector.broadcast(F, q[x + 3]).fma(FloatVector.fromArray(F, s, k + 3 * TILE), p3);
+            p4 = FloatVector.broadcast(F, q[x + 4]).fma(FloatVector.fromArray(F, s, k + 4 * TILE), p4);
+            p5 = FloatVector.broadcast(F, q[x + 5]).fma(FloatVector.fromArray(F, s, k + 5 * TILE), p5);
+            p6 = FloatVector.broadcast(F, q[x + 6]).fma(FloatVector.fromArray(F, s, k + 6 * TILE), p6);
+            p7 = FloatVector.broadcast(F, q[x + 7]).fma(FloatVector.fromArray(F, s, k + 7 * TILE), p7);
+            p8 = FloatVector.broadcast(F, q[x + 8]).fma(FloatVector.fromArray(F, s, k + 8 * TILE), p8);
+            p9 = FloatVector.broadcast(F, q[x + 9]).fma(FloatVector.fromArray(F, s, k + 9 * TILE), p9);
+            p10 = FloatVector.broadcast(F, q[x + 10]).fma(FloatVector.fromArray(F, s, k + 10 * TILE), p10);
+            p11 = FloatVector.broadcast(F, q[x + 11]).fma(FloatVector.fromArray(F, s, k + 11 * TILE), p11);
+            p12 = FloatVector.broadcast(F, q[x + 12]).fma(FloatVector.fromArray(F, s, k + 12 * TILE), p12);
+            p13 = FloatVector.broadcast(F, q[x + 13]).fma(FloatVector.fromArray(F, s, k + 13 * TILE), p13);
+            p14 = FloatVector.broadcast(F, q[x + 14]).fma(FloatVector.fromArray(F, s, k + 14 * TILE), p14);
+            p15 = FloatVector.broadcast(F, q[x + 15]).fma(FloatVector.fromArray(F, s, k + 15 * TILE), p15);
+        }
+        // folded as Simd.sumLanes folds lanes: i + i^8, then ^4, ^2, ^1
+        p0 = p0.add(p8); p1 = p1.add(p9); p2 = p2.add(p10); p3 = p3.add(p11);
+        p4 = p4.add(p12); p5 = p5.add(p13); p6 = p6.add(p14); p7 = p7.add(p15);
+        p0 = p0.add(p4); p1 = p1.add(p5); p2 = p2.add(p6); p3 = p3.add(p7);
+        p0 = p0.add(p2); p1 = p1.add(p3);
+        p0 = p0.add(p1);
+        for (int i = whole; i < headDim; i++) p0 = p0.add(FloatVector.fromArray(F, s, kf + i * TILE).mul(q[qOff + i]));
+        p0.intoArray(s, at);
+    }
+
+    /** {@link #tileDots} with AVX2's 8 lanes: the 8 partial sums of 8 of the tile's positions at a time in registers. */
+    private static void tileDots8(float[] q, int qOff, float[] s, int kf, int headDim, int at) {
+        int whole = headDim - headDim % 8;
+        for (int jv = 0; jv < TILE; jv += 8) {
+            FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0, p4 = p0, p5 = p0, p6 = p0, p7 = p0;
+            for (int i = 0; i < whole; i += 8) {
+                int k = kf + i * TILE + jv, x = qOff + i;
+                p0 = FloatVector.broadcast(F, q[x]).fma(FloatVector.fromArray(F, s, k), p0);
+                p1 = FloatVector.broadcast(F, q[x + 1]).fma(FloatVector.fromArray(F, s, k + TILE), p1);
+                p2 = FloatVector.broadcast(F, q[x + 2]).fma(FloatVector.fromArray(F, s, k + 2 * TILE), p2);
+                p3 = FloatVector.broadcast(F, q[x + 3]).fma(FloatVector.fromArray(F, s, k + 3 * TILE), p3);
+                p4 = FloatVector.broadcast(F, q[x + 4]).fma(FloatVector.fromArray(F, s, k + 4 * TILE), p4);
+                p5 = FloatVector.broadcast(F, q[x + 5]).fma(FloatVector.fromArray(F, s, k + 5 * TILE), p5);
+                p6 = FloatVector.broadcast(F, q[x + 6]).fma(FloatVector.fromArray(F, s, k + 6 * TILE), p6);
+                p7 = FloatVector.broadcast(F, q[x + 7]).fma(FloatVector.fromArray(F, s, k + 7 * TILE), p7);
+            }
+            // folded as Simd.sumLanes folds lanes: i + i^4, then ^2, ^1
+            p0 = p0.add(p4); p1 = p1.add(p5); p2 = p2.add(p6); p3 = p3.add(p7);
+            p0 = p0.add(p2); p1 = p1.add(p3);
+            p0 = p0.add(p1);
+            for (int i = whole; i < headDim; i++) p0 = p0.add(FloatVector.fromArray(F, s, kf + i * TILE + jv).mul(q[qOff + i]));
+            p0.intoArray(s, at + jv);
+        }
+    }
+
+    /** {@link #tileDots} for any other vector width, with the partial sums kept at {@code s[part …]}. */
+    private static void tileDotsAnyWidth(float[] q, int qOff, float[] s, int kf, int headDim, int part, int at) {
+        int whole = headDim - headDim % FLEN, jv = 0;
+        for (; jv + FLEN <= TILE; jv += FLEN) {
+            for (int l = 0; l < FLEN; l++) {
+                FloatVector acc = FloatVector.zero(F);
+                for (int i = l; i < whole; i += FLEN) acc = FloatVector.broadcast(F, q[qOff + i]).fma(FloatVector.fromArray(F, s, kf + i * TILE + jv), acc);
+                acc.intoArray(s, part + l * FLEN);
+            }
+            for (int d = FLEN / 2; d >= 1; d /= 2) {
+                for (int l = 0; l < d; l++) {
+                    FloatVector.fromArray(F, s, part + l * FLEN).add(FloatVector.fromArray(F, s, part + (l + d) * FLEN)).intoArray(s, part + l * FLEN);
                 }
-                VectorMath.madRoundedF16(s, r * headDim, s, vf + j * headDim, vs, headDim);
-                s[sumAt + r] = s[sumAt + r] * ms + vs;
+            }
+            FloatVector sum = FloatVector.fromArray(F, s, part);
+            for (int i = whole; i < headDim; i++) sum = sum.add(FloatVector.fromArray(F, s, kf + i * TILE + jv).mul(q[qOff + i]));
+            sum.intoArray(s, at + jv);
+        }
+        for (; jv < TILE; jv++) { // only where a vector is longer than a tile
+            float sum = 0;
+            for (int i = 0; i < headDim; i++) sum += q[qOff + i] * s[kf + i * TILE + jv];
+            s[at + jv] = sum;
+        }
+    }
+
+    /**
+     * The block's values, position by position, into the F16 accumulators of the n rows that see
+     * each position, rows interleaved. Positions go in pairs where a row sees both and neither
+     * raised its maximum (after the first few positions, nearly all): one pass over the
+     * accumulator takes both, rounded after each as one at a time would.
+     */
+    private static void accumulateBlock(int n, float[] s, int[] seen, int b0, int len, int headDim, int vf, int ex, int raised, int sumAt) {
+        int j = 0;
+        for (; j + 1 < len; j += 2) {
+            for (int r = 0; r < n; r++) {
+                boolean first = b0 + j >= seen[2 * r] && b0 + j <= seen[2 * r + 1];
+                boolean second = b0 + j + 1 >= seen[2 * r] && b0 + j + 1 <= seen[2 * r + 1];
+                int e = ex + r * TILE + j, rs = raised + r * TILE + j;
+                if (first && second && s[rs] == 0f && s[rs + 1] == 0f) {
+                    VectorMath.mad2RoundedF16(s, r * headDim, s, vf + j * headDim, s[e], vf + (j + 1) * headDim, s[e + 1], headDim);
+                    s[sumAt + r] = s[sumAt + r] + s[e] + s[e + 1];
+                } else {
+                    if (first) accumulate(s, r, j, headDim, vf, ex, raised, sumAt);
+                    if (second) accumulate(s, r, j + 1, headDim, vf, ex, raised, sumAt);
+                }
+            }
+        }
+        for (; j < len; j++) {
+            for (int r = 0; r < n; r++) {
+                if (b0 + j >= seen[2 * r] && b0 + j <= seen[2 * r + 1]) accumulate(s, r, j, headDim, vf, ex, raised, sumAt);
             }
         }
     }
 
+    /** Block position j into row r's accumulator and softmax denominator (scaling both first if it raised the maximum). */
+    private static void accumulate(float[] s, int r, int j, int headDim, int vf, int ex, int raised, int sumAt) {
+        float f = s[ex + r * TILE + j], ms = 1f, vs = f;
+        if (s[raised + r * TILE + j] != 0f) {
+            ms = f;
+            vs = 1f;
+            VectorMath.scaleRoundedF16(s, r * headDim, ms, headDim);
+        }
+        VectorMath.madRoundedF16(s, r * headDim, s, vf + j * headDim, vs, headDim);
+        s[sumAt + r] = s[sumAt + r] * ms + vs;
+    }
+
     /** Scalar twin of {@link #attend}, written with the JDK's own F16 conversions. */
-    public static void attendScalar(float[] q, int qOff, short[] keys, short[] values, int stride, int headOffset, int headDim,
+    public static void attendScalar(float[] q, int qOff, short[] keys, short[] values, int base, int headDim,
                                     int from, int to, float scale, float softcap, float[] out, int outOff) {
         short[] acc16 = new short[headDim];
         float sum = 0, max = Float.NEGATIVE_INFINITY;
         float sc = softcap > 0 ? scale / softcap : scale;
         for (int p = from; p <= to; p++) {
-            int base = p * stride + headOffset;
             float dot = 0;
-            for (int i = 0; i < headDim; i++) dot += q[qOff + i] * Float.float16ToFloat(keys[base + i]);
+            for (int i = 0; i < headDim; i++) dot += q[qOff + i] * Float.float16ToFloat(keys[base + keyOffset(p, i, headDim)]);
             float x = dot * sc;
             if (softcap > 0) x = softcap * (float) Math.tanh(x);
             float ms = 1f, vs = 1f;
@@ -168,7 +313,7 @@ public final class AttentionKernel {
                 vs = (float) Math.exp(x - max);
             }
             for (int i = 0; i < headDim; i++) {
-                acc16[i] = Float.floatToFloat16(Math.fma(Float.float16ToFloat(values[base + i]), vs, Float.float16ToFloat(acc16[i])));
+                acc16[i] = Float.floatToFloat16(Math.fma(Float.float16ToFloat(values[base + p * headDim + i]), vs, Float.float16ToFloat(acc16[i])));
             }
             sum = sum * ms + vs;
         }
@@ -192,15 +337,5 @@ public final class AttentionKernel {
             ((FloatVector) h.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretShape(F, 0)).mul(0x1p112f).intoArray(f, at + i);
         }
         for (; i < n; i++) f[at + i] = Float.float16ToFloat(a[off + i]);
-    }
-
-    /** q·k over n floats: one vector of partial sums, then its lanes in a fixed order ({@link Simd#sumLanes}), then the tail. */
-    private static float dot(float[] q, int qOff, float[] k, int kOff, int n) {
-        FloatVector acc = FloatVector.zero(F);
-        int i = 0;
-        for (; i + FLEN <= n; i += FLEN) acc = FloatVector.fromArray(F, q, qOff + i).fma(FloatVector.fromArray(F, k, kOff + i), acc);
-        float s = Simd.sumLanes(acc);
-        for (; i < n; i++) s += q[qOff + i] * k[kOff + i];
-        return s;
     }
 }

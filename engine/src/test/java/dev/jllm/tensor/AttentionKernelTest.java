@@ -11,11 +11,15 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** The SIMD attention kernel against its scalar twin, row by row, on random caches. */
 class AttentionKernelTest {
 
-    /** A cache of {@code positions} × {@code kvHeads} heads and queries for {@code tokens} × {@code heads}. */
+    /**
+     * A cache of {@code positions} × {@code kvHeads} heads in the kernel's layout and queries for
+     * {@code tokens} × {@code heads}. Every half of the regions is random, the padding of the last
+     * tile included, so a kernel that read past the positions it may see would show it.
+     */
     record Case(int headDim, int heads, int kvHeads, int tokens, int positions, short[] keys, short[] values, float[] q) {
         static Case random(long seed, int headDim, int heads, int kvHeads, int tokens, int positions) {
             Random rnd = new Random(seed);
-            short[] k = new short[positions * kvHeads * headDim], v = new short[k.length];
+            short[] k = new short[kvHeads * AttentionKernel.regionSize(positions, headDim)], v = new short[k.length];
             for (int i = 0; i < k.length; i++) {
                 k[i] = Half.floatToF16((float) rnd.nextGaussian());
                 v[i] = Half.floatToF16((float) (rnd.nextGaussian() * 3));
@@ -27,14 +31,14 @@ class AttentionKernelTest {
 
         int group() { return heads / kvHeads; }
         int qDim() { return heads * headDim; }
-        int kvDim() { return kvHeads * headDim; }
+        int base(int kv) { return kv * AttentionKernel.regionSize(positions, headDim); }
 
         /** The kernel on one KV head's whole group and every token: rows (t, g). */
         float[] simd(int kv, int window, float softcap) {
             float[] out = new float[tokens * qDim()];
             int firstPos = positions - tokens, h0 = kv * group();
             var rows = new AttentionKernel.Rows(tokens, group(), firstPos, window, h0 * headDim, qDim(), h0 * headDim, qDim());
-            AttentionKernel.attend(rows, q, keys, values, kvDim(), kv * headDim, headDim, scale(), softcap, out);
+            AttentionKernel.attend(rows, q, keys, values, base(kv), headDim, scale(), softcap, out);
             return out;
         }
 
@@ -45,7 +49,7 @@ class AttentionKernelTest {
                 int last = positions - tokens + t, first = window > 0 ? Math.max(0, last - window + 1) : 0;
                 for (int g = 0; g < group(); g++) {
                     int h = kv * group() + g;
-                    AttentionKernel.attendScalar(q, t * qDim() + h * headDim, keys, values, kvDim(), kv * headDim, headDim,
+                    AttentionKernel.attendScalar(q, t * qDim() + h * headDim, keys, values, base(kv), headDim,
                             first, last, scale(), softcap, out, t * qDim() + h * headDim);
                 }
             }
@@ -117,7 +121,7 @@ class AttentionKernelTest {
                 int h = kv * group + g;
                 var row = new AttentionKernel.Rows(1, 1, c.positions() - tokens + t, window,
                         t * c.qDim() + h * c.headDim(), c.qDim(), t * c.qDim() + h * c.headDim(), c.qDim());
-                AttentionKernel.attend(row, c.q(), c.keys(), c.values(), c.kvDim(), kv * c.headDim(), c.headDim(), c.scale(), 0, alone);
+                AttentionKernel.attend(row, c.q(), c.keys(), c.values(), c.base(kv), c.headDim(), c.scale(), 0, alone);
             }
         }
         for (int i = 0; i < together.length; i++) {

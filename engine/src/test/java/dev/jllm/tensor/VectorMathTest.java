@@ -104,6 +104,26 @@ class VectorMathTest {
         }
     }
 
+    /** Two multiply-adds in one pass give bit for bit what two passes give, in the vectors and in the tail. */
+    @Test
+    void twoMultiplyAddsInOnePassEqualTwoPasses() {
+        Random rnd = new Random(17);
+        int n = 3 * Simd.FLEN + 5;
+        for (int it = 0; it < 2000; it++) {
+            float[] v = new float[2 * n], acc = new float[n];
+            for (int i = 0; i < v.length; i++) v[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(5) - 3));
+            for (int i = 0; i < n; i++) acc[i] = Half.roundToF16((float) rnd.nextGaussian());
+            float s1 = (float) rnd.nextDouble(), s2 = (float) rnd.nextDouble();
+            float[] twoPasses = acc.clone();
+            VectorMath.madRoundedF16(twoPasses, 0, v, 0, s1, n);
+            VectorMath.madRoundedF16(twoPasses, 0, v, n, s2, n);
+            VectorMath.mad2RoundedF16(acc, 0, v, 0, s1, n, s2, n);
+            for (int i = 0; i < n; i++) {
+                assertEquals(Float.floatToIntBits(twoPasses[i]), Float.floatToIntBits(acc[i]), "call " + it + ", element " + i);
+            }
+        }
+    }
+
     /** A value exactly halfway between two neighbouring finite F16 values (normal or subnormal). */
     private static float tie(Random rnd) {
         short h = (short) rnd.nextInt(0x7bff);
