@@ -22,16 +22,46 @@ public final class KVCache {
     /** Halves per KV head in each layer's keys and values: the capacity rounded up to whole tiles. */
     private final int region;
 
+    /** The longest Java array a JVM reliably allocates. */
+    private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
+
+    /**
+     * An empty cache of {@code capacity} positions.
+     *
+     * @throws IllegalArgumentException if the cache would not fit in Java arrays or in the heap's
+     *                                  limit, with a message saying how large a context can be
+     */
     public KVCache(ModelConfig c, int capacity) {
         this.capacity = capacity;
         this.headDim = c.headDim();
-        this.region = AttentionKernel.regionSize(capacity, headDim);
+        long tiles = (capacity + (long) AttentionKernel.TILE - 1) / AttentionKernel.TILE;
+        long perLayer = tiles * AttentionKernel.TILE * headDim * c.kvHeads(); // halves in one layer's keys, and in its values
+        if (perLayer > MAX_ARRAY) {
+            long most = MAX_ARRAY / ((long) headDim * c.kvHeads()) / AttentionKernel.TILE * AttentionKernel.TILE;
+            throw new IllegalArgumentException("a context of " + capacity + " positions is too long for this model's KV cache in Java arrays: at most " + most + " positions");
+        }
+        long bytes = 2L * Short.BYTES * perLayer * c.layerCount();
+        long heap = Runtime.getRuntime().maxMemory();
+        if (bytes > heap) throw tooLarge(capacity, bytes, "more than the Java heap's limit of %.1f GiB".formatted(heap / GIB), null);
+        this.region = (int) (tiles * AttentionKernel.TILE * headDim);
         this.keys = new short[c.layerCount()][];
         this.values = new short[c.layerCount()][];
-        for (int l = 0; l < c.layerCount(); l++) {
-            keys[l] = new short[Math.multiplyExact(region, c.kvHeads())];
-            values[l] = new short[Math.multiplyExact(region, c.kvHeads())];
+        try {
+            for (int l = 0; l < c.layerCount(); l++) {
+                keys[l] = new short[(int) perLayer];
+                values[l] = new short[(int) perLayer];
+            }
+        } catch (OutOfMemoryError e) {
+            // the arrays allocated so far are garbage once this constructor throws
+            throw tooLarge(capacity, bytes, "more than the Java heap has free", e);
         }
+    }
+
+    private static final double GIB = 1024.0 * 1024 * 1024;
+
+    private static IllegalArgumentException tooLarge(int capacity, long bytes, String why, Throwable cause) {
+        return new IllegalArgumentException("a context of %d positions needs a %.2f GiB KV cache, %s: use a shorter context (--ctx) or give Java a larger heap (-Xmx)"
+                .formatted(capacity, bytes / GIB, why), cause);
     }
 
     /** Where KV head {@code h}'s region starts in a layer's keys and values. */

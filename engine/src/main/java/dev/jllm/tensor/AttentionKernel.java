@@ -54,7 +54,7 @@ public final class AttentionKernel {
 
     /** Halves a KV head's region takes for {@code positions} positions: whole tiles of keys, or of values. */
     public static int regionSize(int positions, int headDim) {
-        return Math.multiplyExact(Math.ceilDiv(positions, TILE) * TILE, headDim);
+        return Math.toIntExact(Math.multiplyExact((positions + (long) TILE - 1) / TILE * TILE, headDim));
     }
 
     /**
