@@ -40,6 +40,9 @@ public final class ModelOptions {
     /** Receives loading progress. */
     public LoadProgressListener progress() { return progress; }
 
+    /** Most worker threads per available processor that {@link Builder#build()} accepts. */
+    public static final int MAX_THREADS_PER_CORE = 4;
+
     /** Builder for {@link ModelOptions}; {@link #build()} validates every value. */
     public static final class Builder {
         private int threads = Runtime.getRuntime().availableProcessors();
@@ -50,7 +53,7 @@ public final class ModelOptions {
 
         private Builder() {}
 
-        /** Kernel worker threads per call (default: available processors). */
+        /** Kernel worker threads per call (default: available processors; at most {@value #MAX_THREADS_PER_CORE} per processor). */
         public Builder threads(int n) { this.threads = n; return this; }
         /** Context length of sessions; 0 = the model's own, capped at {@value #DEFAULT_MAX_CONTEXT}. */
         public Builder contextLength(int n) { this.contextLength = n; return this; }
@@ -64,6 +67,13 @@ public final class ModelOptions {
         /** @throws IllegalArgumentException naming the invalid value */
         public ModelOptions build() {
             if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+            int cores = Runtime.getRuntime().availableProcessors();
+            if (threads > MAX_THREADS_PER_CORE * cores) {
+                // the workers spin between calls: beyond the cores they only take turns, and
+                // thousands of them took minutes to start
+                throw new IllegalArgumentException("threads " + threads + " is more than " + MAX_THREADS_PER_CORE + " per available processor (" + cores
+                        + "); use at most " + MAX_THREADS_PER_CORE * cores + ", or the default of one per processor");
+            }
             if (contextLength < 0) throw new IllegalArgumentException("context length must be positive, got " + contextLength);
             if (batchSize < 1) throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
             return new ModelOptions(this);

@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.jllm.Completion;
+import dev.jllm.FinishReason;
 import dev.jllm.GenerationParams;
 import dev.jllm.Model;
 import dev.jllm.Session;
@@ -57,8 +58,9 @@ final class GenerateCommand implements Callable<Integer> {
                 .build();
         try (Model model = modelArgs.load()) {
             Session session = model.newSession();
+            Completion c;
             if (json) {
-                Completion c = promptIds != null ? session.generate(promptIds, params, TokenListener.NONE)
+                c = promptIds != null ? session.generate(promptIds, params, TokenListener.NONE)
                         : session.generate(prompt, params, TokenListener.NONE);
                 Console.OUT.println(new ObjectMapper().writeValueAsString(toJson(c)));
             } else {
@@ -69,9 +71,13 @@ final class GenerateCommand implements Callable<Integer> {
                     Console.OUT.flush();
                     return TokenListener.Action.CONTINUE;
                 };
-                if (promptIds != null) session.generate(promptIds, params, print);
-                else session.generate(prompt, params, print);
+                c = promptIds != null ? session.generate(promptIds, params, print) : session.generate(prompt, params, print);
                 Console.OUT.println();
+            }
+            if (c.finishReason() == FinishReason.LENGTH && (maxTokens < 0 || c.tokenIds().length < maxTokens)) {
+                // not the token limit: the context filled up first
+                Console.ERR.println("jllm generate: stopped after " + c.tokenIds().length + " tokens: the context of "
+                        + session.contextLength() + " positions is full (use a larger --ctx)");
             }
         }
         return 0;

@@ -132,5 +132,28 @@ class CliIT {
         JarRunner.Result longPrompt = JarRunner.run(null, "generate", "-m", stories(), "-p", "Once upon a time ".repeat(40), "--ctx", "32");
         assertEquals(1, longPrompt.status());
         assertTrue(longPrompt.err().contains("context"), longPrompt.err());
+
+        JarRunner.Result hugeContext = JarRunner.run(null, "generate", "-m", stories(), "-p", "hi", "--ctx", "2000000000");
+        assertEquals(1, hugeContext.status());
+        assertEquals(1, hugeContext.err().trim().lines().count(), hugeContext.err());
+        assertTrue(hugeContext.err().contains("at most 67108848 positions"), hugeContext.err());
+
+        JarRunner.Result manyThreads = JarRunner.run(null, "generate", "-m", stories(), "-p", "hi", "--threads", "100000");
+        assertTrue(manyThreads.status() != 0);
+        assertEquals(1, manyThreads.err().trim().lines().count(), manyThreads.err());
+        assertTrue(manyThreads.err().contains("use at most"), manyThreads.err());
+    }
+
+    @Test
+    void generateSaysWhenTheContextFillsBeforeTheTokenLimit() {
+        JarRunner.Result r = JarRunner.run(null, "generate", "-m", stories(), "-p", "Once upon a time", "--temperature", "0", "-n", "20", "--ctx", "8");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().startsWith("Once upon a time, there was"), r.out());
+        // 5 prompt tokens: positions 5-7 take the first 3 generated, the 4th comes from the last logits
+        assertTrue(r.err().contains("stopped after 4 tokens: the context of 8 positions is full"), r.err());
+
+        JarRunner.Result limit = JarRunner.run(null, "generate", "-m", stories(), "-p", "Once upon a time", "--temperature", "0", "-n", "3", "--ctx", "8");
+        assertEquals(0, limit.status(), limit.err());
+        assertFalse(limit.err().contains("context"), limit.err());
     }
 }
