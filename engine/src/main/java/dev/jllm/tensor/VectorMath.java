@@ -69,10 +69,12 @@ final class VectorMath {
      * Exact for |x| ≤ 65504; beyond the F16 range values are rounded but not turned into
      * infinity (attention sums never get there). c is built from x's exponent field in integer
      * lanes (the field, at least that of 2^−14, plus 13 in the exponent and a half in the
-     * mantissa): a third faster than the same in float lanes (mask, max, multiply), which put
-     * three of the seven operations on the two float adders. Seven operations where a
-     * bit-twiddling version took eighteen: attention rounds its accumulator at every position.
-     * The two methods below write it out each (see the class comment for why not a vector helper).
+     * mantissa) rather than in float lanes (mask, max, multiply), which put three of the seven
+     * operations on the two float adders: attention's accumulation alone took 6.2 instead of
+     * 8.6–9.2 ns per row and position (64 values, AVX-512), the whole kernel 7% less. Seven
+     * operations where a bit-twiddling version took eighteen: attention rounds its accumulator
+     * at every position. The methods below write it out each (see the class comment for why
+     * not a vector helper).
      */
     private static final int C_FLOOR = 0x38800000; // 2^−14's exponent field
     private static final int C_FROM_EXPONENT = (13 << 23) | 0x00400000; // ·2^13, then ·1.5
@@ -107,7 +109,8 @@ final class VectorMath {
     /**
      * Two {@link #madRoundedF16} steps in one pass, {@code v1 · s1} then {@code v2 · s2}, each
      * rounded: the same values, with the accumulator loaded and stored once instead of twice
-     * (a fifth less time for attention's accumulation, which is bound by the vector units).
+     * (the attention kernel took a fifth less time on a prompt chunk and 15% less decoding; a
+     * third step in the same pass gained little more).
      */
     static void mad2RoundedF16(float[] acc, int at, float[] v, int vOff1, float s1, int vOff2, float s2, int n) {
         FloatVector w1 = FloatVector.broadcast(F, s1), w2 = FloatVector.broadcast(F, s2);
