@@ -75,11 +75,10 @@ public final class AttentionKernel {
         int n = rows.count();
         // scratch: n accumulators of headDim; the block's keys and values as floats; per row
         // and block position an exponent, then its exponential; per row the running maximum
-        // and softmax denominator, and which block positions raised the maximum (as 1f); the
-        // partial sums of a row's scores
+        // and softmax denominator, and which block positions raised the maximum (as 1f)
         int kf = n * headDim, vf = kf + TILE * headDim, ex = vf + TILE * headDim, raised = ex + n * TILE;
-        int maxAt = raised + n * TILE, sumAt = maxAt + n, part = sumAt + n;
-        float[] s = KernelScratch.floats(part + FLEN * FLEN);
+        int maxAt = raised + n * TILE, sumAt = maxAt + n;
+        float[] s = KernelScratch.floats(sumAt + n);
         Arrays.fill(s, 0, kf, 0f);
         Arrays.fill(s, maxAt, sumAt, Float.NEGATIVE_INFINITY);
         Arrays.fill(s, sumAt, sumAt + n, 0f);
@@ -98,7 +97,7 @@ public final class AttentionKernel {
             // the whole tile, also past len: both regions hold whole tiles of finite halves
             toFloats(keys, base + b0 * headDim, s, kf, TILE * headDim);
             toFloats(values, base + b0 * headDim, s, vf, TILE * headDim);
-            scoreBlock(rows, q, s, seen, b0, len, headDim, sc, softcap, kf, ex, raised, maxAt, part);
+            scoreBlock(rows, q, s, seen, b0, len, headDim, sc, softcap, kf, ex, raised, maxAt);
             accumulateBlock(n, s, seen, b0, len, headDim, vf, ex, raised, sumAt);
         }
         for (int r = 0; r < n; r++) {
@@ -119,7 +118,7 @@ public final class AttentionKernel {
 
     /** For each row: the block's scores, its running maximum, and the exponentials the accumulator and the values take. */
     private static void scoreBlock(Rows rows, float[] q, float[] s, int[] seen, int b0, int len, int headDim, float sc, float softcap,
-                                   int kf, int ex, int raised, int maxAt, int part) {
+                                   int kf, int ex, int raised, int maxAt) {
         for (int r = 0; r < rows.count(); r++) {
             int lo = Math.max(0, seen[2 * r] - b0), hi = Math.min(len - 1, seen[2 * r + 1] - b0);
             int e = ex + r * TILE, rs = raised + r * TILE;
@@ -129,7 +128,7 @@ public final class AttentionKernel {
                 continue;
             }
             int t = r / rows.group(), g = r % rows.group(), qOff = rows.qOff() + t * rows.qTokenStride() + g * headDim;
-            tileDots(q, qOff, s, kf, headDim, part, e);
+            tileDots(q, qOff, s, kf, headDim, e);
             float max = s[maxAt + r];
             for (int j = 0; j < TILE; j++) {
                 if (j < lo || j > hi) {
@@ -159,13 +158,12 @@ public final class AttentionKernel {
      * {@link Simd#sumLanes} folds lanes, then the elements past the last whole vector one by one.
      * That order is the one that reproduces llama.cpp's greedy tokens within the references'
      * tolerance (summing in four interleaved chains instead moved a Gemma 3 near-tie past it).
-     * Here the FLEN partial sums of FLEN positions at a time are vectors, kept at
-     * {@code s[part …]}, so no sum runs across lanes.
+     * Here the FLEN partial sums of FLEN positions at a time are vectors held in registers, so
+     * no sum runs across lanes.
      */
-    private static void tileDots(float[] q, int qOff, float[] s, int kf, int headDim, int part, int at) {
+    private static void tileDots(float[] q, int qOff, float[] s, int kf, int headDim, int at) {
         if (FLEN == 16) tileDots16(q, qOff, s, kf, headDim, at);
-        else if (FLEN == 8) tileDots8(q, qOff, s, kf, headDim, at);
-        else tileDotsAnyWidth(q, qOff, s, kf, headDim, part, at);
+        else tileDots8(q, qOff, s, kf, headDim, at); // Simd admits 16 and 8 lanes only
     }
 
     /** {@link #tileDots} with AVX-512's 16 lanes: the 16 partial sums of the tile's 16 positions in registers. */
@@ -224,31 +222,6 @@ public final class AttentionKernel {
             p0 = p0.add(p1);
             for (int i = whole; i < headDim; i++) p0 = p0.add(FloatVector.fromArray(F, s, kf + i * TILE + jv).mul(q[qOff + i]));
             p0.intoArray(s, at + jv);
-        }
-    }
-
-    /** {@link #tileDots} for any other vector width, with the partial sums kept at {@code s[part …]}. */
-    private static void tileDotsAnyWidth(float[] q, int qOff, float[] s, int kf, int headDim, int part, int at) {
-        int whole = headDim - headDim % FLEN, jv = 0;
-        for (; jv + FLEN <= TILE; jv += FLEN) {
-            for (int l = 0; l < FLEN; l++) {
-                FloatVector acc = FloatVector.zero(F);
-                for (int i = l; i < whole; i += FLEN) acc = FloatVector.broadcast(F, q[qOff + i]).fma(FloatVector.fromArray(F, s, kf + i * TILE + jv), acc);
-                acc.intoArray(s, part + l * FLEN);
-            }
-            for (int d = FLEN / 2; d >= 1; d /= 2) {
-                for (int l = 0; l < d; l++) {
-                    FloatVector.fromArray(F, s, part + l * FLEN).add(FloatVector.fromArray(F, s, part + (l + d) * FLEN)).intoArray(s, part + l * FLEN);
-                }
-            }
-            FloatVector sum = FloatVector.fromArray(F, s, part);
-            for (int i = whole; i < headDim; i++) sum = sum.add(FloatVector.fromArray(F, s, kf + i * TILE + jv).mul(q[qOff + i]));
-            sum.intoArray(s, at + jv);
-        }
-        for (; jv < TILE; jv++) { // only where a vector is longer than a tile
-            float sum = 0;
-            for (int i = 0; i < headDim; i++) sum += q[qOff + i] * s[kf + i * TILE + jv];
-            s[at + jv] = sum;
         }
     }
 
