@@ -34,8 +34,8 @@ public final class KVCache {
     public KVCache(ModelConfig c, int capacity) {
         this.capacity = capacity;
         this.headDim = c.headDim();
-        long tiles = (capacity + (long) AttentionKernel.TILE - 1) / AttentionKernel.TILE;
-        long perLayer = tiles * AttentionKernel.TILE * headDim * c.kvHeads(); // halves in one layer's keys, and in its values
+        long perHead = AttentionKernel.paddedPositions(capacity) * headDim;
+        long perLayer = perHead * c.kvHeads(); // halves in one layer's keys, and in its values
         if (perLayer > MAX_ARRAY) {
             long most = MAX_ARRAY / ((long) headDim * c.kvHeads()) / AttentionKernel.TILE * AttentionKernel.TILE;
             throw new IllegalArgumentException("a context of " + capacity + " positions is too long for this model's KV cache in Java arrays: at most " + most + " positions");
@@ -43,7 +43,7 @@ public final class KVCache {
         long bytes = 2L * Short.BYTES * perLayer * c.layerCount();
         long heap = Runtime.getRuntime().maxMemory();
         if (bytes > heap) throw tooLarge(capacity, bytes, "more than the Java heap's limit of %.1f GiB".formatted(heap / GIB), null);
-        this.region = (int) (tiles * AttentionKernel.TILE * headDim);
+        this.region = (int) perHead;
         this.keys = new short[c.layerCount()][];
         this.values = new short[c.layerCount()][];
         try {

@@ -52,9 +52,14 @@ public final class AttentionKernel {
         return (p / TILE) * TILE * headDim + i * TILE + p % TILE;
     }
 
+    /** Positions a KV head's region holds for {@code positions}: whole tiles. */
+    public static long paddedPositions(int positions) {
+        return (positions + (long) TILE - 1) / TILE * TILE;
+    }
+
     /** Halves a KV head's region takes for {@code positions} positions: whole tiles of keys, or of values. */
     public static int regionSize(int positions, int headDim) {
-        return Math.toIntExact(Math.multiplyExact((positions + (long) TILE - 1) / TILE * TILE, headDim));
+        return Math.toIntExact(Math.multiplyExact(paddedPositions(positions), headDim));
     }
 
     /**
