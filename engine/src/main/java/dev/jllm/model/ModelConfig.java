@@ -16,6 +16,11 @@ import dev.jllm.gguf.GGUFMetadata;
  * @param headDim          size of one query/key head ({@code attention.key_length})
  * @param valueDim         size of one value head ({@code attention.value_length})
  * @param ropeDim          number of dimensions of each head that RoPE rotates
+ * @param ropeAttnFactor   RoPE's cos and sin are multiplied by this ({@code rope.scaling.attn_factor},
+ *                         Phi-3's LongRoPE magnitude correction; 1 = none)
+ * @param ropeOriginalContext the context length the model was first trained at
+ *                         ({@code rope.scaling.original_context_length}, else {@code context_length}):
+ *                         sessions longer than this use Phi-3's long RoPE factors
  * @param embeddingScale   the token embedding is multiplied by this (Gemma: √dim)
  * @param attentionScale   attention scores are multiplied by this (usually 1/√headDim)
  * @param attnSoftcap      if > 0, scores become cap·tanh(score/cap) before the mask (Gemma 2)
@@ -34,6 +39,8 @@ public record ModelConfig(
         int contextLength,
         float rmsEps,
         int ropeDim,
+        float ropeAttnFactor,
+        int ropeOriginalContext,
         RopeLayout ropeLayout,
         Activation activation,
         float embeddingScale,
@@ -79,9 +86,19 @@ public record ModelConfig(
         int ropeDim = k.optionalInt("rope.dimension_count", headDim);
         float ropeBase = k.optionalFloat("rope.freq_base", 10000f);
         float ropeScale = ropeScale(k);
+        float ropeAttnFactor = k.optionalFloat("rope.scaling.attn_factor", 1f);
+        int ropeOriginalContext = k.optionalInt("rope.scaling.original_context_length", ctx);
+        int experts = k.optionalInt("expert_count", 0);
 
         if (heads <= 0 || kvHeads <= 0 || heads % kvHeads != 0) {
             throw new ModelLoadException(arch.ggufName + ": " + heads + " attention heads cannot be grouped over " + kvHeads + " KV heads");
+        }
+        if (experts > 0) {
+            throw new ModelLoadException(arch.ggufName + ": mixture-of-experts models (" + experts + " experts) are not supported");
+        }
+        if (!(ropeAttnFactor > 0) || ropeOriginalContext < 1) {
+            throw new ModelLoadException(arch.ggufName + ": invalid RoPE scaling (attn_factor " + ropeAttnFactor
+                    + ", original context " + ropeOriginalContext + ")");
         }
         if (headDim != valueDim) throw new ModelLoadException(arch.ggufName + ": key length " + headDim + " ≠ value length " + valueDim + " is not supported");
         if (ropeDim > headDim || ropeDim % 2 != 0) throw new ModelLoadException(arch.ggufName + ": rope.dimension_count " + ropeDim + " is invalid for head size " + headDim);
@@ -125,7 +142,7 @@ public record ModelConfig(
             }
         }
         return new ModelConfig(arch, dim, layerCount, heads, kvHeads, headDim, valueDim, ffn, ctx, eps, ropeDim,
-                rope, act, embScale, attnScale, attnCap, finalCap, layers);
+                ropeAttnFactor, ropeOriginalContext, rope, act, embScale, attnScale, attnCap, finalCap, layers);
     }
 
     /** Linear RoPE scaling multiplies positions by 1/factor; other scaling types are not implemented. */

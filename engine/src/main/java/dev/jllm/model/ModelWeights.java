@@ -2,7 +2,9 @@ package dev.jllm.model;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import dev.jllm.ModelLoadException;
 import dev.jllm.gguf.GGUFFile;
@@ -20,7 +22,7 @@ public record ModelWeights(
         Tensor tokenEmbedding,
         float[] outputNorm,
         Tensor output,
-        float[] ropeFreqFactors,
+        RopeFactors ropeFactors,
         List<LayerWeights> layers) {
 
     public static ModelWeights load(GGUFFile file, ModelConfig c) {
@@ -29,7 +31,7 @@ public record ModelWeights(
         int vocab = embd.rows();
         Tensor output = l.has("output.weight") ? l.matrix("output.weight", c.dim(), vocab) : embd;
         float[] outNorm = l.vector("output_norm.weight", c.dim());
-        float[] freqFactors = l.has("rope_freqs.weight") ? l.vector("rope_freqs.weight", c.ropeDim() / 2) : null;
+        RopeFactors ropeFactors = ropeFactors(l, c);
 
         List<LayerWeights> layers = new ArrayList<>(c.layerCount());
         for (int i = 0; i < c.layerCount(); i++) {
@@ -69,7 +71,25 @@ public record ModelWeights(
                     l.matrix(p + "ffn_down.weight", c.ffnDim(), c.dim()),
                     l.optionalVector(p + "post_ffw_norm.weight", c.dim())));
         }
-        return new ModelWeights(embd, outNorm, output, freqFactors, layers);
+        l.requireAllUsed();
+        return new ModelWeights(embd, outNorm, output, ropeFactors, layers);
+    }
+
+    private static RopeFactors ropeFactors(Loader l, ModelConfig c) {
+        int pairs = c.ropeDim() / 2;
+        boolean freqs = l.has("rope_freqs.weight");
+        boolean shortSet = l.has("rope_factors_short.weight"), longSet = l.has("rope_factors_long.weight");
+        if (freqs && (shortSet || longSet)) throw new ModelLoadException("model file has both rope_freqs and LongRoPE factors (rope_factors_short/long)");
+        if (shortSet != longSet) {
+            throw new ModelLoadException("model file has " + (shortSet ? "rope_factors_short" : "rope_factors_long")
+                    + " without " + (shortSet ? "rope_factors_long" : "rope_factors_short") + " (LongRoPE needs both)");
+        }
+        if (freqs) return new RopeFactors(l.vector("rope_freqs.weight", pairs), null, null, 0);
+        if (shortSet) {
+            return new RopeFactors(null, l.vector("rope_factors_short.weight", pairs), l.vector("rope_factors_long.weight", pairs),
+                    c.ropeOriginalContext());
+        }
+        return RopeFactors.NONE;
     }
 
     public int vocabSize() {
@@ -83,8 +103,20 @@ public record ModelWeights(
         return new Tensor(t.name() + "[" + name + "]", t.format(), slice, count, t.cols());
     }
 
-    /** Looks tensors up by name and checks their shapes, with errors that name the tensor. */
-    private record Loader(GGUFFile file) {
+    /**
+     * Looks tensors up by name and checks their shapes, with errors that name the tensor. It
+     * remembers what was taken, so that a tensor the forward pass would ignore (a bias, an
+     * expert, a factor table jllm does not know) is an error, as in llama.cpp, not a silently
+     * different model.
+     */
+    private static final class Loader {
+        private final GGUFFile file;
+        private final Set<String> used = new HashSet<>();
+
+        Loader(GGUFFile file) {
+            this.file = file;
+        }
+
         boolean has(String name) {
             return file.tensorInfo(name) != null;
         }
@@ -92,7 +124,16 @@ public record ModelWeights(
         TensorInfo info(String name) {
             TensorInfo t = file.tensorInfo(name);
             if (t == null) throw new ModelLoadException("model file lacks required tensor " + name);
+            used.add(name);
             return t;
+        }
+
+        void requireAllUsed() {
+            List<String> unused = file.tensors().keySet().stream().filter(n -> !used.contains(n)).sorted().toList();
+            if (unused.isEmpty()) return;
+            throw new ModelLoadException("model file has " + unused.size() + " tensor" + (unused.size() == 1 ? "" : "s")
+                    + " this architecture does not use (" + String.join(", ", unused.subList(0, Math.min(3, unused.size())))
+                    + (unused.size() > 3 ? ", …" : "") + "): a variant jllm does not support");
         }
 
         /** A matrix of {@code rows} rows × {@code cols} columns (rows = -1: any). */

@@ -4,20 +4,23 @@ package dev.jllm.model;
  * Rotary position embedding. For pair i of a head (i < ropeDim/2) and position p the rotation
  * angle is {@code p · scale · base^(−2i/ropeDim) / freqFactor[i]}; which two dimensions form
  * pair i depends on the {@link RopeLayout}. Dimensions past ropeDim are left as they are.
+ * The rotation is multiplied by {@code magnitude} (ggml's mscale: Phi-3's LongRoPE attention
+ * factor, which thereby scales queries and keys, and so the attention scores by its square).
  */
 final class Rope {
     private Rope() {}
 
     /** cos/sin tables for positions pos0 … pos0+count−1: table[t * half + i]. */
-    static void tables(int pos0, int count, int ropeDim, float base, float scale, float[] freqFactors, float[] cos, float[] sin) {
+    static void tables(int pos0, int count, int ropeDim, float base, float scale, float[] freqFactors, float magnitude,
+                       float[] cos, float[] sin) {
         int half = ropeDim / 2;
         for (int i = 0; i < half; i++) {
             double freq = Math.pow(base, -2.0 * i / ropeDim);
             if (freqFactors != null) freq /= freqFactors[i];
             for (int t = 0; t < count; t++) {
                 double theta = (double) (pos0 + t) * scale * freq;
-                cos[t * half + i] = (float) Math.cos(theta);
-                sin[t * half + i] = (float) Math.sin(theta);
+                cos[t * half + i] = (float) Math.cos(theta) * magnitude;
+                sin[t * half + i] = (float) Math.sin(theta) * magnitude;
             }
         }
     }

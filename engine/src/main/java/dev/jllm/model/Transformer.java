@@ -66,7 +66,7 @@ public final class Transformer {
             addBias(b.v, lw.bv(), n);
             if (lw.qNorm() != null) headNorm(b.q, lw.qNorm(), n * c.heads());
             if (lw.kNorm() != null) headNorm(b.k, lw.kNorm(), n * c.kvHeads());
-            rope(b, n, pos, spec);
+            rope(b, n, pos, spec, cache.capacity());
             storeKV(cache, l, b, n, pos);
             attention(cache, l, b, n, pos, spec);
             matmul(lw.wo(), b.att, n, b.tmp, b);
@@ -122,8 +122,9 @@ public final class Transformer {
         for (int h = 0; h < headCount; h++) Ops.rmsnorm(x, h * hd, x, h * hd, weight, hd, c.rmsEps());
     }
 
-    private void rope(ForwardBuffers b, int n, int pos, LayerSpec spec) {
-        Rope.tables(pos, n, c.ropeDim(), spec.ropeBase(), spec.ropeScale(), w.ropeFreqFactors(), b.ropeCos, b.ropeSin);
+    private void rope(ForwardBuffers b, int n, int pos, LayerSpec spec, int contextLength) {
+        float[] factors = w.ropeFactors().forContext(contextLength);
+        Rope.tables(pos, n, c.ropeDim(), spec.ropeBase(), spec.ropeScale(), factors, c.ropeAttnFactor(), b.ropeCos, b.ropeSin);
         int half = c.ropeDim() / 2;
         for (int t = 0; t < n; t++) {
             Rope.apply(b.q, t * c.qDim(), c.heads(), c.headDim(), c.ropeDim(), c.ropeLayout(), b.ropeCos, b.ropeSin, t * half);

@@ -80,6 +80,10 @@ final class InfoCommand implements Callable<Integer> {
             }
             out.printf("  layers (G = global, Lw = sliding window w): %s%n", layers);
             out.printf("  RoPE base %s%n", c.layers().stream().map(l -> l.ropeBase() + (l.ropeScale() != 1f ? "×" + l.ropeScale() : "")).distinct().toList());
+            if (c.ropeAttnFactor() != 1f || c.ropeOriginalContext() != c.contextLength()) {
+                out.printf("  RoPE attention factor %.4f, original context %d (longer sessions use long RoPE factors where the file has them)%n",
+                        c.ropeAttnFactor(), c.ropeOriginalContext());
+            }
         } catch (JllmException e) {
             out.printf("architecture: %s — jllm cannot run this file: %s%n", arch, e.getMessage());
         }
