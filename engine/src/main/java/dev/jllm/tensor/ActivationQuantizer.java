@@ -24,17 +24,17 @@ public final class ActivationQuantizer {
                 if (type == GGMLType.F32) System.arraycopy(x, offset, out.values, 0, n);
                 else if (type == GGMLType.F16) for (int i = 0; i < n; i++) out.values[i] = Half.roundToF16(x[offset + i]);
                 else for (int i = 0; i < n; i++) out.values[i] = Half.roundToBf16(x[offset + i]);
-                if (count > 1) transposeValues(out);
+                if (count > 1 && Simd.WIDE) transposeValues(out);
             }
             case Q8_0, Q8_1 -> {
                 requireMultiple(cols, 32, type);
                 for (int b = 0; b < n / 32; b++) quantizeBlock32(x, offset + b * 32, out, b);
-                if (count > 1) transpose(out, 32);
+                if (count > 1 && Simd.WIDE) transpose(out, 32);
             }
             case Q8_K -> {
                 requireMultiple(cols, 256, type);
                 for (int b = 0; b < n / 256; b++) quantizeBlock256(x, offset + b * 256, out, b);
-                if (count > 1) {
+                if (count > 1 && Simd.WIDE) {
                     transpose(out, 256);
                     transposeSums(out);
                 }

@@ -78,6 +78,10 @@ public final class AttentionKernel {
     public static void attend(Rows rows, float[] q, short[] keys, short[] values, int base, int headDim,
                               float scale, float softcap, float[] out) {
         int n = rows.count();
+        if (!Simd.WIDE) {
+            attendEachRowScalar(rows, q, keys, values, base, headDim, scale, softcap, out);
+            return;
+        }
         // scratch: n accumulators of headDim; the block's keys and values as floats; per row
         // and block position an exponent, then its exponential; per row the running maximum
         // and softmax denominator, and which block positions raised the maximum (as 1f)
@@ -269,6 +273,16 @@ public final class AttentionKernel {
         }
         VectorMath.madRoundedF16(s, r * headDim, s, vf + j * headDim, vs, headDim);
         s[sumAt + r] = s[sumAt + r] * ms + vs;
+    }
+
+    /** {@link #attend} by the scalar twin, row by row: for hardware whose vectors are too narrow for the kernel. */
+    private static void attendEachRowScalar(Rows rows, float[] q, short[] keys, short[] values, int base, int headDim,
+                                            float scale, float softcap, float[] out) {
+        for (int r = 0; r < rows.count(); r++) {
+            int t = r / rows.group(), g = r % rows.group();
+            attendScalar(q, rows.qOff() + t * rows.qTokenStride() + g * headDim, keys, values, base, headDim,
+                    rows.first(r), rows.last(r), scale, softcap, out, rows.outOff() + t * rows.outTokenStride() + g * headDim);
+        }
     }
 
     /** Scalar twin of {@link #attend}, written with the JDK's own F16 conversions. */

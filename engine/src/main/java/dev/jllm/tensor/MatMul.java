@@ -34,13 +34,27 @@ public final class MatMul {
         int rows = w.rows();
         int tokens = x.count();
         long rowBytes = w.rowBytes();
-        WorkerPool.RangeTask task = tokens == 1
-                ? (r0, r1) -> f.matvec(w.data(), rowBytes, r0, r1, x, 0, out, r0)
-                : (r0, r1) -> f.matmul(w.data(), rowBytes, r0, r1, x, out, rows);
+        WorkerPool.RangeTask task;
+        if (!Simd.WIDE) {
+            task = (r0, r1) -> multiplyScalar(f, w, x, r0, r1, out);
+        } else if (tokens == 1) {
+            task = (r0, r1) -> f.matvec(w.data(), rowBytes, r0, r1, x, 0, out, r0);
+        } else {
+            task = (r0, r1) -> f.matmul(w.data(), rowBytes, r0, r1, x, out, rows);
+        }
         if ((long) rows * w.cols() * tokens < PARALLEL_THRESHOLD) {
             task.run(0, rows);
         } else {
             pool.parallelFor(rows, ROW_GRAIN, task);
+        }
+    }
+
+    /** Rows [r0, r1) of the product by the scalar twin: for hardware whose vectors are too narrow for the SIMD kernels. */
+    private static void multiplyScalar(TensorFormat f, Tensor w, Activations x, int r0, int r1, float[] out) {
+        long rowBytes = w.rowBytes();
+        int rows = w.rows(), cols = w.cols();
+        for (int r = r0; r < r1; r++) {
+            for (int t = 0; t < x.count(); t++) out[t * rows + r] = f.dotScalarInBatch(w.data(), r * rowBytes, x, t, cols);
         }
     }
 }

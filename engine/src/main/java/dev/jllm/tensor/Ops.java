@@ -8,7 +8,8 @@ import jdk.incubator.vector.FloatVector;
 /**
  * The element-wise and row-wise kernels of the forward pass besides matrix products: RMSNorm,
  * residual add, SwiGLU, softmax. Each SIMD kernel has a scalar twin ({@code …Scalar}) that tests
- * hold it to. All operate on float arrays with explicit offsets; nothing allocates.
+ * hold it to, and that runs in its place where vectors are too narrow for it ({@link Simd#WIDE}).
+ * All operate on float arrays with explicit offsets; nothing allocates.
  */
 public final class Ops {
     private Ops() {}
@@ -22,6 +23,10 @@ public final class Ops {
      * pay off next to the matrix products); the scaling is vectorised.
      */
     public static void rmsnorm(float[] out, int outOff, float[] x, int xOff, float[] weight, int n, float eps) {
+        if (!Simd.WIDE) {
+            rmsnormScalar(out, outOff, x, xOff, weight, n, eps);
+            return;
+        }
         float scale = rmsScale(x, xOff, n, eps);
         int i = 0;
         for (; i + FLEN <= n; i += FLEN) {
@@ -49,6 +54,10 @@ public final class Ops {
 
     /** x[xOff + i] += y[yOff + i]. */
     public static void addInPlace(float[] x, int xOff, float[] y, int yOff, int n) {
+        if (!Simd.WIDE) {
+            addInPlaceScalar(x, xOff, y, yOff, n);
+            return;
+        }
         int i = 0;
         for (; i + FLEN <= n; i += FLEN) {
             FloatVector.fromArray(F, x, xOff + i).add(FloatVector.fromArray(F, y, yOff + i)).intoArray(x, xOff + i);
@@ -67,6 +76,10 @@ public final class Ops {
      * into scratch ({@link VectorMath#expInPlace}), then the rest.
      */
     public static void swiglu(float[] gate, int gOff, float[] up, int uOff, int n) {
+        if (!Simd.WIDE) {
+            swigluScalar(gate, gOff, up, uOff, n);
+            return;
+        }
         float[] t = KernelScratch.small();
         for (int c = 0; c < n; c += t.length) {
             int len = Math.min(t.length, n - c), g0 = gOff + c, u0 = uOff + c;
@@ -95,6 +108,10 @@ public final class Ops {
 
     /** In-place softmax of x[off … off+n). */
     public static void softmax(float[] x, int off, int n) {
+        if (!Simd.WIDE) {
+            softmaxScalar(x, off, n);
+            return;
+        }
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) max = Math.max(max, x[off + i]);
         int i = 0;
@@ -128,6 +145,7 @@ public final class Ops {
     // ---- float dot -------------------------------------------------------------------------
 
     public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        if (!Simd.WIDE) return dotScalar(a, aOff, b, bOff, n);
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         for (; i + FLEN <= n; i += FLEN) {

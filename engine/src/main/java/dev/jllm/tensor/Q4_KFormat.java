@@ -90,6 +90,12 @@ final class Q4_KFormat implements TensorFormat {
         return dotScalar(data, rowOffset, x, xRow, cols, false);
     }
 
+    /** The gemm order for the rows the batched kernel gives to the gemm, as {@link #matmul} splits a batch. */
+    @Override
+    public float dotScalarInBatch(MemorySegment data, long rowOffset, Activations x, int t, int cols) {
+        return dotScalar(data, rowOffset, x, t, cols, t < x.count() - x.count() % 4);
+    }
+
     /**
      * Scalar twin of both orders: pairSum(c) = Σ_{j∈{2c,2c+1}} sc_j·Σ_{v∈j} q_v·x_v and
      * pairMin(c) = Σ_{j∈{2c,2c+1}} m_j·(bsums of sub-block j), integers, folded into the float

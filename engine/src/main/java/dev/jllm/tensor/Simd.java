@@ -55,11 +55,11 @@ final class Simd {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final int FLEN = F.length();
     static final VectorSpecies<Byte> B_FOR_F = ByteVector.SPECIES_128.length() == FLEN ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
-    static final VectorSpecies<Short> S_FOR_F = VectorSpecies.of(short.class, VectorShape.forBitSize(FLEN * 16));
+    static final VectorSpecies<Short> S_FOR_F = VectorSpecies.of(short.class, shape(FLEN * 16));
     /** 2·FLEN bytes widened to 2·FLEN shorts, which reinterpret as FLEN ints (pairs of shorts). */
-    static final VectorSpecies<Byte> B_2F = VectorSpecies.of(byte.class, VectorShape.forBitSize(FLEN * 16));
-    static final VectorSpecies<Short> S_2F = VectorSpecies.of(short.class, VectorShape.forBitSize(FLEN * 32));
-    static final VectorSpecies<Integer> I_FOR_F = VectorSpecies.of(int.class, VectorShape.forBitSize(FLEN * 32));
+    static final VectorSpecies<Byte> B_2F = VectorSpecies.of(byte.class, shape(FLEN * 16));
+    static final VectorSpecies<Short> S_2F = VectorSpecies.of(short.class, shape(FLEN * 32));
+    static final VectorSpecies<Integer> I_FOR_F = VectorSpecies.of(int.class, shape(FLEN * 32));
 
     /** Swaps neighbouring int lanes: v + v.rearrange(INT_PAIR_SWAP) adds each pair of lanes. */
     static final VectorShuffle<Integer> INT_PAIR_SWAP = VectorShuffle.fromOp(I_FOR_F, i -> i ^ 1);
@@ -70,6 +70,11 @@ final class Simd {
     private static final VectorShuffle<Float> SWAP_2 = VectorShuffle.fromOp(F, i -> i ^ 2);
     private static final VectorShuffle<Float> SWAP_1 = VectorShuffle.fromOp(F, i -> i ^ 1);
 
+    /** The vector shape of {@code bits} bits, clamped to the shapes that exist (only narrow hardware reaches the clamp). */
+    private static VectorShape shape(int bits) {
+        return VectorShape.forBitSize(Math.max(64, Math.min(512, bits)));
+    }
+
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
     static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
@@ -77,11 +82,14 @@ final class Simd {
     static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
     static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
 
-    static {
-        if (B_FOR_F.length() != FLEN) {
-            throw new IllegalStateException("unsupported vector width: " + FLEN + " float lanes");
-        }
-    }
+    /**
+     * Whether the SIMD kernels run here: they are written for 16 or 8 float lanes (512- or
+     * 256-bit vectors: AVX-512, AVX2, wide SVE), loading as many bytes as floats, and there is
+     * no 4-lane byte shape for 128-bit hardware (NEON on Apple Silicon and most ARM servers,
+     * SSE). There {@link MatMul}, {@link Ops} and {@link AttentionKernel} run their scalar
+     * twins instead: slower, and still the same numerics. {@link Kernels} reports which.
+     */
+    static final boolean WIDE = (FLEN == 16 || FLEN == 8) && B_FOR_F.length() == FLEN;
 
     /**
      * The sum of the FLEN floats in {@code a[0 …]} in a fixed order (halves folded onto each

@@ -31,6 +31,15 @@ public sealed interface TensorFormat
     /** Reference dot product of one weight row with activation row {@code xRow}: the test oracle. */
     float dotScalar(MemorySegment data, long rowOffset, Activations x, int xRow, int cols);
 
+    /**
+     * Scalar twin of {@link #matmul} for activation row {@code t} of a batch: the float order
+     * the batched kernel follows for that row. Usually {@link #dotScalar}'s; Q4_K's batched
+     * kernel takes the first count − count mod 4 rows in llama.cpp's gemm order.
+     */
+    default float dotScalarInBatch(MemorySegment data, long rowOffset, Activations x, int t, int cols) {
+        return dotScalar(data, rowOffset, x, t, cols);
+    }
+
     /** SIMD dot product of one weight row with activation row {@code xRow}. */
     float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols);
 

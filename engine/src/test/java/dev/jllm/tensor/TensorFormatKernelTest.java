@@ -163,7 +163,8 @@ class TensorFormatKernelTest {
                 for (int r = 0; r < rows; r++) {
                     float gemv = f.dotScalar(w, r * rowBytes, a, t, cols);
                     assertEquals(gemv, f.dot(w, r * rowBytes, a, t, cols), 0f, "dot row " + r + " token " + t);
-                    float batch = type == GGMLType.Q4_K ? Q4_KFormat.dotScalar(w, r * rowBytes, a, t, cols, t < 4) : gemv;
+                    float batch = f.dotScalarInBatch(w, r * rowBytes, a, t, cols);
+                    if (type == GGMLType.Q4_K) assertEquals(Q4_KFormat.dotScalar(w, r * rowBytes, a, t, cols, t < 4), batch, 0f, "gemm rows");
                     assertEquals(batch, mm[t * rows + r], 0f, "matmul row " + r + " token " + t);
                 }
             }

@@ -19,6 +19,7 @@ import dev.jllm.TokenListener;
 import dev.jllm.gguf.GGUFFile;
 import dev.jllm.gguf.TensorInfo;
 import dev.jllm.tensor.GGMLType;
+import dev.jllm.tensor.Kernels;
 import dev.jllm.tools.bench.BandwidthProbe;
 import dev.jllm.tools.bench.HeapAllocation;
 import dev.jllm.tools.bench.ProcessMemory;
@@ -174,6 +175,8 @@ final class BenchCommand implements Callable<Integer> {
         out.put("tg_heap_bytes_per_token", tgHeapPerToken);
         out.put("model_bytes", m.info().fileSize());
         out.put("decode_bytes_per_token", decodeBytes);
+        out.put("vector_bits", Kernels.vectorBits());
+        out.put("simd_kernels", Kernels.simd());
         if (bandwidth != null) {
             out.put("read_bandwidth_bytes_per_second", bandwidth);
             out.put("tg_roofline_tps", bandwidth / decodeBytes);
@@ -185,6 +188,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         Console.OUT.printf("model %s (%s, %s), %d threads, load %.2f s, JIT warm-up %.2f s, peak RSS %s%n", model.getFileName(), type,
                 InfoCommand.human(m.info().fileSize()), t, loadSeconds, warmUpSeconds, InfoCommand.human(rss));
+        Console.OUT.printf("  %s%n", Kernels.describe());
         if (pps != null) Console.OUT.printf("  %-14s %8.2f ± %6.2f tok/s%n", label("pp", promptTokens), pps.mean(), pps.sd());
         if (tgs != null) {
             Console.OUT.printf("  %-14s %8.2f ± %6.2f tok/s%s%n", label("tg", genTokens), tgs.mean(), tgs.sd(),

@@ -10,6 +10,7 @@ import java.util.stream.Collectors;
 import dev.jllm.JllmException;
 import dev.jllm.Model;
 import dev.jllm.ModelOptions;
+import dev.jllm.tensor.Kernels;
 import dev.jllm.tools.models.Downloader;
 import dev.jllm.tools.models.ModelPuller;
 import dev.jllm.tools.models.ModelRegistry;
@@ -60,6 +61,7 @@ final class ModelArgs {
             b.contextLength(ctx);
         }
         if (batch < 1) throw new CliException("--batch must be at least 1, got " + batch);
+        if (!Kernels.simd()) Console.ERR.println("note: " + Kernels.describe());
         return Model.load(file, b.build());
     }
 
