@@ -85,12 +85,13 @@ final class Q5_KFormat implements TensorFormat {
         int nb = cols / BLOCK;
         int xb = xRow * nb;
         float[] acc = new float[8];
+        int[] lane = new int[8]; // one per call: the twins also serve as the kernels where vectors are narrow
         float summs = 0;
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
             int q8 = (xb + b) * BLOCK;
             float dx = x.scales[xb + b];
-            int[] lane = new int[8];
+            java.util.Arrays.fill(lane, 0);
             int mins = 0;
             for (int j = 0; j < 8; j++) {
                 int sc = KScales.scaleK4(data, off + SCALES, j);

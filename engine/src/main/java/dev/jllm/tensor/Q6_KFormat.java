@@ -87,10 +87,11 @@ final class Q6_KFormat implements TensorFormat {
         int nb = cols / BLOCK;
         int xb = xRow * nb;
         float[] acc = new float[8];
+        int[] lane = new int[8]; // one per call: the twins also serve as the kernels where vectors are narrow
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
             int q8 = (xb + b) * BLOCK;
-            int[] lane = new int[8];
+            java.util.Arrays.fill(lane, 0);
             for (int v = 0; v < BLOCK; v++) lane[(v & 31) / 4] += scale(data, off, v / 16) * quant(data, off, v) * x.quants[q8 + v];
             float d = x.scales[xb + b] * f16(data, off + D);
             for (int m = 0; m < 8; m++) acc[m] = Math.fma(d, (float) lane[m], acc[m]);
