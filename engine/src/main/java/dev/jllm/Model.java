@@ -9,6 +9,7 @@ import dev.jllm.gguf.TensorInfo;
 import dev.jllm.model.ModelConfig;
 import dev.jllm.model.ModelWeights;
 import dev.jllm.model.Transformer;
+import dev.jllm.tensor.Kernels;
 import dev.jllm.tensor.WorkerPool;
 import dev.jllm.tokenizer.Tokenizer;
 
@@ -180,9 +181,13 @@ public final class Model implements AutoCloseable {
      * came out 2-4× slower for the life of the process (see {@code GemvWarmUp}). A program
      * that decodes much should therefore warm up before its first prompt.
      *
-     * @return how long the warm-up took
+     * @return how long the warm-up took; zero where vectors are too narrow for the SIMD
+     *         kernels ({@link Kernels#simd()}), which skips it
      */
     public java.time.Duration warmUp() {
+        // Where the scalar twins stand in for the SIMD kernels there is no boxing to avoid, and
+        // the warm-up's prompt would take seconds of the cores a first real prompt needs.
+        if (!Kernels.simd()) return java.time.Duration.ZERO;
         long t0 = System.nanoTime();
         transformer.warmUpGemv();
         int tokens = Math.max(1, Math.min(options.batchSize(), info.contextLength() - 4));
