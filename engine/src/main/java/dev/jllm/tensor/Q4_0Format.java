@@ -1,11 +1,13 @@
 package dev.jllm.tensor;
 
 import static dev.jllm.tensor.Simd.BYTE;
+import static dev.jllm.tensor.Simd.B_2F;
 import static dev.jllm.tensor.Simd.B_FOR_F;
 import static dev.jllm.tensor.Simd.F;
 import static dev.jllm.tensor.Simd.FLEN;
 import static dev.jllm.tensor.Simd.I_FOR_F;
 import static dev.jllm.tensor.Simd.LE;
+import static dev.jllm.tensor.Simd.S_2F;
 import static dev.jllm.tensor.Simd.SHORT_LE;
 import static dev.jllm.tensor.Simd.f16;
 
@@ -14,6 +16,7 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -86,6 +89,7 @@ final class Q4_0Format implements Block32Format {
 
     /** One row; {@code lanes} is FLEN floats of scratch for the final sum. */
     static float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols, float[] lanes) {
+        if (FLEN == 8) return dotNarrow(data, rowOffset, x, xRow, cols, lanes);
         int nb = cols / BLOCK;
         float[] xd = x.dequantized;
         int xBase = xRow * cols;
@@ -104,6 +108,35 @@ final class Q4_0Format implements Block32Format {
                 block = hi.fma(FloatVector.fromArray(F, xd, q + 16 + j), block);
             }
             acc = block.fma(FloatVector.broadcast(F, d), acc);
+        }
+        acc.intoArray(lanes, 0);
+        return Simd.hsum(lanes);
+    }
+
+    /**
+     * {@link #dot} for 256-bit vectors (AVX2), in integer lanes as llama.cpp's AVX2 kernel: a
+     * block's 16 bytes widened to 16 short lanes, (low nibble − 8) and (high nibble − 8) times
+     * the activation quants there (|·| ≤ 8·128), the two added (values j and j + 16 share a
+     * lane), adjacent lanes added as ints ((p + (p << 16)) >> 16, exact: the sum fits in 16
+     * bits) — 8 exact integer lane sums — then acc = fma(lane, d_w · d_x, acc) lane-wise and
+     * the lanes added at the end ({@link Simd#hsum}). Float order as ggml's, though its lanes
+     * hold other positions of the block; within float rounding of the scalar twin.
+     */
+    private static float dotNarrow(MemorySegment data, long rowOffset, Activations x, int xRow, int cols, float[] lanes) {
+        int nb = cols / BLOCK;
+        short[] xs = x.quantsAsShort;
+        int xBase = xRow * cols, xb = xRow * nb;
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < nb; b++) {
+            long off = rowOffset + (long) b * BYTES;
+            int q = xBase + b * BLOCK;
+            ShortVector w = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+            ShortVector lo = w.and((short) 15).sub((short) 8).mul(ShortVector.fromArray(S_2F, xs, q));
+            ShortVector hi = w.lanewise(VectorOperators.LSHR, 4).sub((short) 8).mul(ShortVector.fromArray(S_2F, xs, q + 16));
+            IntVector p = (IntVector) lo.add(hi).reinterpretShape(I_FOR_F, 0);
+            p = p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+            FloatVector sums = (FloatVector) p.convertShape(VectorOperators.I2F, F, 0);
+            acc = sums.fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(SHORT_LE, off)) * x.scales[xb + b]), acc);
         }
         acc.intoArray(lanes, 0);
         return Simd.hsum(lanes);
