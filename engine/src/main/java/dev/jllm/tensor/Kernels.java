@@ -2,7 +2,8 @@ package dev.jllm.tensor;
 
 /**
  * Which kernels this JVM runs, for tools to report: the SIMD kernels where the preferred vector
- * holds 16 or 8 floats, else the scalar twins (see {@link Simd#WIDE}).
+ * holds 16 or 8 floats; with 4 (128 bits) the gemv kernels that have a form for them
+ * ({@link TensorFormat#gemvAt128Bits}) and the scalar twins for the rest (see {@link Simd#WIDE}).
  */
 public final class Kernels {
     private Kernels() {}
@@ -19,9 +20,19 @@ public final class Kernels {
 
     /** One line for users: what runs, and on narrow hardware what that costs. */
     public static String describe() {
-        return simd()
-                ? "SIMD kernels, " + vectorBits() + "-bit vectors"
-                : "portable scalar kernels: this JVM's vectors are " + vectorBits()
-                  + " bits wide and jllm's SIMD kernels need 256 or 512 (expect several times slower matrix products)";
+        if (simd()) return "SIMD kernels, " + vectorBits() + "-bit vectors";
+        String some = Simd.NARROW_128 ? "SIMD matrix-vector products for " + gemvAt128Bits() + " and " : "";
+        return "this JVM's vectors are " + vectorBits() + " bits wide: " + some + "scalar kernels for the rest"
+                + " (jllm's full SIMD kernels need 256 or 512 bits; expect several times slower products)";
+    }
+
+    /** The weight types with a gemv kernel for 128-bit vectors, e.g. "Q8_0, Q4_0, Q4_K". */
+    static String gemvAt128Bits() {
+        StringBuilder sb = new StringBuilder();
+        for (GGMLType t : GGMLType.values()) {
+            TensorFormat f = TensorFormats.ofOrNull(t);
+            if (f != null && f.gemvAt128Bits()) sb.append(sb.isEmpty() ? "" : ", ").append(t);
+        }
+        return sb.toString();
     }
 }

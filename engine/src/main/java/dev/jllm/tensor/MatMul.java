@@ -35,7 +35,9 @@ public final class MatMul {
         int tokens = x.count();
         long rowBytes = w.rowBytes();
         WorkerPool.RangeTask task;
-        if (!Simd.WIDE) {
+        if (!Simd.WIDE && Simd.NARROW_128 && f.gemvAt128Bits()) {
+            task = (r0, r1) -> multiplyByRows(f, w, x, r0, r1, out);
+        } else if (!Simd.WIDE) {
             task = (r0, r1) -> multiplyScalar(f, w, x, r0, r1, out);
         } else if (tokens == 1) {
             task = (r0, r1) -> f.matvec(w.data(), rowBytes, r0, r1, x, 0, out, r0);
@@ -47,6 +49,11 @@ public final class MatMul {
         } else {
             pool.parallelFor(rows, ROW_GRAIN, task);
         }
+    }
+
+    /** Rows [r0, r1) of the product token by token through the gemv: for 128-bit vectors, which have no batched kernels. */
+    private static void multiplyByRows(TensorFormat f, Tensor w, Activations x, int r0, int r1, float[] out) {
+        for (int t = 0; t < x.count(); t++) f.matvec(w.data(), w.rowBytes(), r0, r1, x, t, out, t * w.rows() + r0);
     }
 
     /** Rows [r0, r1) of the product by the scalar twin: for hardware whose vectors are too narrow for the SIMD kernels. */

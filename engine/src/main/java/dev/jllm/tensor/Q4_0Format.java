@@ -89,7 +89,7 @@ final class Q4_0Format implements Block32Format {
 
     /** One row; {@code lanes} is FLEN floats of scratch for the final sum. */
     static float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols, float[] lanes) {
-        if (FLEN == 8) return dotNarrow(data, rowOffset, x, xRow, cols, lanes);
+        if (FLEN <= 8) return dotNarrow(data, rowOffset, x, xRow, cols, lanes);
         int nb = cols / BLOCK;
         float[] xd = x.dequantized;
         int xBase = xRow * cols;
@@ -114,13 +114,14 @@ final class Q4_0Format implements Block32Format {
     }
 
     /**
-     * {@link #dot} for 256-bit vectors (AVX2), in integer lanes as llama.cpp's AVX2 kernel: a
-     * block's 16 bytes widened to 16 short lanes, (low nibble − 8) and (high nibble − 8) times
-     * the activation quants there (|·| ≤ 8·128), the two added (values j and j + 16 share a
-     * lane), adjacent lanes added as ints ((p + (p << 16)) >> 16, exact: the sum fits in 16
-     * bits) — 8 exact integer lane sums — then acc = fma(lane, d_w · d_x, acc) lane-wise and
-     * the lanes added at the end ({@link Simd#hsum}). Float order as ggml's, though its lanes
-     * hold other positions of the block; within float rounding of the scalar twin.
+     * {@link #dot} for 256- and 128-bit vectors (AVX2; NEON, SSE), in integer lanes as
+     * llama.cpp's AVX2 kernel: a block's 16 bytes widened to short lanes (2·FLEN at a time),
+     * (low nibble − 8) and (high nibble − 8) times the activation quants there (|·| ≤ 8·128),
+     * all added per lane (values j and j + 16 share a lane; |Σ| ≤ 4·8·128), adjacent lanes
+     * added as ints ((p + (p << 16)) >> 16, exact: the sum fits in 16 bits) — FLEN exact
+     * integer lane sums — then acc = fma(lane, d_w · d_x, acc) lane-wise and the lanes added at
+     * the end ({@link Simd#hsum}). Float order as ggml's, though its lanes hold other positions
+     * of the block; within float rounding of the scalar twin.
      */
     private static float dotNarrow(MemorySegment data, long rowOffset, Activations x, int xRow, int cols, float[] lanes) {
         int nb = cols / BLOCK;
@@ -130,16 +131,25 @@ final class Q4_0Format implements Block32Format {
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
             int q = xBase + b * BLOCK;
-            ShortVector w = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
-            ShortVector lo = w.and((short) 15).sub((short) 8).mul(ShortVector.fromArray(S_2F, xs, q));
-            ShortVector hi = w.lanewise(VectorOperators.LSHR, 4).sub((short) 8).mul(ShortVector.fromArray(S_2F, xs, q + 16));
-            IntVector p = (IntVector) lo.add(hi).reinterpretShape(I_FOR_F, 0);
+            ShortVector sum = ShortVector.zero(S_2F);
+            for (int j = 0; j < 16; j += 2 * FLEN) { // one trip with 256 bits, two with 128
+                ShortVector w = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + 2 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+                ShortVector lo = w.and((short) 15).sub((short) 8).mul(ShortVector.fromArray(S_2F, xs, q + j));
+                ShortVector hi = w.lanewise(VectorOperators.LSHR, 4).sub((short) 8).mul(ShortVector.fromArray(S_2F, xs, q + 16 + j));
+                sum = sum.add(lo).add(hi);
+            }
+            IntVector p = (IntVector) sum.reinterpretShape(I_FOR_F, 0);
             p = p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
             FloatVector sums = (FloatVector) p.convertShape(VectorOperators.I2F, F, 0);
             acc = sums.fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(SHORT_LE, off)) * x.scales[xb + b]), acc);
         }
         acc.intoArray(lanes, 0);
         return Simd.hsum(lanes);
+    }
+
+    @Override
+    public boolean gemvAt128Bits() {
+        return true;
     }
 
     /**

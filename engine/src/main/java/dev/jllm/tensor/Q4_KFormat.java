@@ -148,6 +148,12 @@ final class Q4_KFormat implements TensorFormat {
         for (int r = rowStart; r < rowEnd; r++) out[outOffset + r - rowStart] = dot(data, r * rowBytes, x, xRow, x.cols(), isums);
     }
 
+    /** {@link #dotNarrow} serves 128-bit vectors too. */
+    @Override
+    public boolean gemvAt128Bits() {
+        return true;
+    }
+
     /**
      * A batch as llama.cpp's repacked kernels take it: activation rows below
      * count − count mod 4 in the gemm order ({@link #gemmTilePair}, two tiles of FLEN activation
@@ -278,8 +284,8 @@ final class Q4_KFormat implements TensorFormat {
             IntVector acc = IntVector.zero(I_FOR_F);
             for (int c = 0; c < 4; c++) {
                 int sw = (c < 2 ? sLow : sHigh) >>> 16 * (c & 1); // scales 2c and 2c+1 in its low two bytes
-                // the sub-blocks' 32 products in 2·FLEN short lanes (FLEN = 8: both halves of
-                // each, each lane ≤ 2·15·127), then widened to ints once per sub-block
+                // the sub-blocks' 32 products in 2·FLEN short lanes (each lane ≤ 32/(2·FLEN)·15·127:
+                // 3810 with 256 bits, 7620 with 128), then widened to ints once per sub-block
                 ShortVector lo = ShortVector.zero(S_2F), hi = lo;
                 for (int l = 0; l < 32; l += 2 * FLEN) {
                     ShortVector q = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS + 32 * c + l, LE)

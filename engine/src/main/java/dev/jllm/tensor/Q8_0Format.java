@@ -77,7 +77,38 @@ final class Q8_0Format implements Block32Format {
 
     /** One row; {@code lanes} is FLEN floats of scratch for the final sum. */
     static float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols, float[] lanes) {
-        return FLEN == 16 ? dotWide(data, rowOffset, x, xRow, cols, lanes) : dotNarrow(data, rowOffset, x, xRow, cols, lanes);
+        if (FLEN == 16) return dotWide(data, rowOffset, x, xRow, cols, lanes);
+        return FLEN == 8 ? dotNarrow(data, rowOffset, x, xRow, cols, lanes) : dot128(data, rowOffset, x, xRow, cols, lanes);
+    }
+
+    /**
+     * {@link #dotWide}'s integer lanes for 128-bit vectors (NEON, SSE): 8 weights at a time
+     * times their activation quants in 16-bit lanes, both halves widened into 4 int lanes,
+     * the block's 32 products summed there exactly, then one FMA per block.
+     */
+    private static float dot128(MemorySegment data, long rowOffset, Activations x, int xRow, int cols, float[] lanes) {
+        int nb = cols / BLOCK;
+        short[] xs = x.quantsAsShort;
+        int xBase = xRow * cols;
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < nb; b++) {
+            long off = rowOffset + (long) b * BYTES;
+            float d = Float.float16ToFloat(data.get(SHORT_LE, off)) * x.scales[xRow * nb + b];
+            IntVector s = IntVector.zero(I_FOR_F);
+            for (int j = 0; j < BLOCK; j += 2 * FLEN) {
+                ShortVector p = ((ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + 2 + j, LE).convertShape(VectorOperators.B2S, S_2F, 0))
+                        .mul(ShortVector.fromArray(S_2F, xs, xBase + b * BLOCK + j));
+                s = s.add((IntVector) p.convertShape(VectorOperators.S2I, I_FOR_F, 0)).add((IntVector) p.convertShape(VectorOperators.S2I, I_FOR_F, 1));
+            }
+            acc = ((FloatVector) s.convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, d), acc);
+        }
+        acc.intoArray(lanes, 0);
+        return Simd.hsum(lanes);
+    }
+
+    @Override
+    public boolean gemvAt128Bits() {
+        return true;
     }
 
     /**

@@ -92,13 +92,20 @@ final class Simd {
     static final boolean WIDE = (FLEN == 16 || FLEN == 8) && B_FOR_F.length() == FLEN;
 
     /**
+     * 128-bit vectors (4 float lanes): the formats whose gemv has a form for them
+     * ({@link TensorFormat#gemvAt128Bits}) run it, the rest their scalar twins.
+     */
+    static final boolean NARROW_128 = FLEN == 4;
+
+    /**
      * The sum of the FLEN floats in {@code a[0 …]} in a fixed order (halves folded onto each
-     * other down to 8 lanes, then x86's hsum_float_8 order). {@code reduceLanes(ADD)} leaves the
+     * other down to 8 lanes, then x86's hsum_float_8 order; 4 lanes as its last two steps). {@code reduceLanes(ADD)} leaves the
      * order open, and C2's tree differs from the interpreter's sequential loop, so results would
      * depend on which code ran.
      */
     static float hsum(float[] a) {
         int n = FLEN;
+        if (n == 4) return (a[0] + a[2]) + (a[1] + a[3]);
         float s0 = a[0], s1 = a[1], s2 = a[2], s3 = a[3], s4 = a[4], s5 = a[5], s6 = a[6], s7 = a[7];
         if (n == 16) {
             s0 += a[8]; s1 += a[9]; s2 += a[10]; s3 += a[11]; s4 += a[12]; s5 += a[13]; s6 += a[14]; s7 += a[15];
@@ -115,7 +122,7 @@ final class Simd {
      */
     static float sumLanes(FloatVector v) {
         if (FLEN == 16) v = v.add(v.rearrange(SWAP_8));
-        v = v.add(v.rearrange(SWAP_4));
+        if (FLEN >= 8) v = v.add(v.rearrange(SWAP_4));
         v = v.add(v.rearrange(SWAP_2));
         return v.add(v.rearrange(SWAP_1)).lane(0);
     }

@@ -2,6 +2,7 @@ package dev.jllm.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -105,6 +106,7 @@ class TensorFormatKernelTest {
     @MethodSource("formatsAndLengths")
     void simdKernelsMatchScalarTwin(GGMLType type, int cols) {
         TensorFormat f = TensorFormats.ofOrNull(type);
+        assumeTrue(hasSimdGemv(f), type + " has no SIMD kernel for " + Kernels.vectorBits() + "-bit vectors");
         Random rnd = new Random(type.ordinal() * 1000L + cols);
         int rows = 13, tokens = 3;
         try (Arena arena = Arena.ofConfined()) {
@@ -133,9 +135,20 @@ class TensorFormatKernelTest {
                 for (int r = 1; r < rows; r++) assertClose(expected[t * rows + r], mv[2 + r - 1], scale[t * rows + r], "matvec row " + r + " token " + t);
             }
             float[] mm = new float[tokens * rows];
-            f.matmul(w, rowBytes, 0, rows, a, mm, rows);
+            if (Simd.WIDE) {
+                f.matmul(w, rowBytes, 0, rows, a, mm, rows);
+            } else { // 128 bits: MatMul takes a batch token by token through the gemv
+                try (WorkerPool pool = new WorkerPool(1)) {
+                    MatMul.multiplyPrepared(new Tensor("w", f, w, rows, cols), a, mm, pool);
+                }
+            }
             for (int i = 0; i < mm.length; i++) assertClose(expected[i], mm[i], scale[i], "matmul element " + i);
         }
+    }
+
+    /** Whether {@code f}'s dot and matvec are SIMD kernels at this vector width (else the scalar twins run in their place). */
+    static boolean hasSimdGemv(TensorFormat f) {
+        return Simd.WIDE || Simd.NARROW_128 && f.gemvAt128Bits();
     }
 
     /**
@@ -149,6 +162,7 @@ class TensorFormatKernelTest {
     @EnumSource(value = GGMLType.class, names = {"Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void kQuantKernelsMatchScalarTwinBitForBit(GGMLType type) {
         TensorFormat f = TensorFormats.ofOrNull(type);
+        assumeTrue(hasSimdGemv(f), type + " has no SIMD kernel for " + Kernels.vectorBits() + "-bit vectors");
         int rows = 15, cols = 768, tokens = 7; // odd: the batched kernels pair rows
         Random rnd = new Random(41 + type.ordinal());
         try (Arena arena = Arena.ofConfined()) {
@@ -158,11 +172,12 @@ class TensorFormatKernelTest {
             ActivationQuantizer.prepare(f.activationType(), x, 0, cols, tokens, a);
             long rowBytes = f.rowBytes(cols);
             float[] mm = new float[tokens * rows];
-            f.matmul(w, rowBytes, 0, rows, a, mm, rows);
+            if (Simd.WIDE) f.matmul(w, rowBytes, 0, rows, a, mm, rows);
             for (int t = 0; t < tokens; t++) {
                 for (int r = 0; r < rows; r++) {
                     float gemv = f.dotScalar(w, r * rowBytes, a, t, cols);
                     assertEquals(gemv, f.dot(w, r * rowBytes, a, t, cols), 0f, "dot row " + r + " token " + t);
+                    if (!Simd.WIDE) continue; // no batched kernels at 128 bits
                     float batch = f.dotScalarInBatch(w, r * rowBytes, a, t, cols);
                     if (type == GGMLType.Q4_K) assertEquals(Q4_KFormat.dotScalar(w, r * rowBytes, a, t, cols, t < 4), batch, 0f, "gemm rows");
                     assertEquals(batch, mm[t * rows + r], 0f, "matmul row " + r + " token " + t);
@@ -193,6 +208,7 @@ class TensorFormatKernelTest {
     @MethodSource("batchShapes")
     void batchedKernelsMatchScalarTwin(GGMLType type, int rows, int tokens) {
         TensorFormat f = TensorFormats.ofOrNull(type);
+        assumeTrue(Simd.WIDE, "no batched kernels at " + Kernels.vectorBits() + " bits");
         int block = Math.max(type.blockSize, f.activationType().blockSize);
         int cols = Math.max(2 * block, 512 / block * block);
         Random rnd = new Random(type.ordinal() * 31L + rows * 7L + tokens);
