@@ -169,7 +169,57 @@ final class Q6_KFormat implements TensorFormat {
     /** One weight row against activation row {@code xRow}, in the lanes and float order above. */
     @Override
     public float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
-        return FLEN == 16 ? dotWide(data, rowOffset, x, xRow, cols) : dotNarrow(data, rowOffset, x, xRow, cols);
+        if (FLEN == 16) return dotWide(data, rowOffset, x, xRow, cols);
+        return FLEN == 8 ? dotNarrow(data, rowOffset, x, xRow, cols) : dot128(data, rowOffset, x, xRow, cols);
+    }
+
+    /**
+     * The same lanes and float order with 128-bit vectors (NEON, SSE): positions l … l+7 of
+     * each group of 32 (l = 0, 8, 16, 24) in 8 short lanes, (q − 32)·x there, adjacent
+     * products added as ints ((p + (p << 16)) >> 16: |Σ| ≤ 2·32·127 fits 16 bits), times the
+     * scale of those positions, summed per l over the 8 groups of the super-block — int lane j
+     * of sums[l/8] holds positions l+2j, l+2j+1, exact. ggml's lane m (positions 4m … 4m+3)
+     * is then the sum of two of those lanes, and the 8 FMAs and the final hsum_float_8 are the
+     * scalar twin's, in scalar code.
+     */
+    private static float dot128(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
+        int nb = cols / BLOCK;
+        int xb = xRow * nb;
+        short[] xs = x.quantsAsShort;
+        int[] sums = KernelScratch.ints(4 * FLEN);
+        float[] acc = KernelScratch.small();
+        java.util.Arrays.fill(acc, 0, 8, 0f);
+        for (int b = 0; b < nb; b++) {
+            long off = rowOffset + (long) b * BYTES;
+            int q8 = (xb + b) * BLOCK;
+            for (int l = 0; l < 32; l += 2 * FLEN) {
+                IntVector sum = IntVector.zero(I_FOR_F);
+                for (int h = 0; h < 2; h++) {
+                    ShortVector qlA = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QL + 64 * h + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+                    ShortVector qlB = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QL + 64 * h + 32 + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+                    ShortVector qh = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QH + 32 * h + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+                    int v = q8 + 128 * h + l;
+                    IntVector p0 = (IntVector) qlA.and((short) 15).or(qh.lanewise(VectorOperators.LSHL, 4).and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, v)).reinterpretShape(I_FOR_F, 0);
+                    IntVector p1 = (IntVector) qlB.and((short) 15).or(qh.lanewise(VectorOperators.LSHL, 2).and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, v + 32)).reinterpretShape(I_FOR_F, 0);
+                    IntVector p2 = (IntVector) qlA.lanewise(VectorOperators.LSHR, 4).or(qh.and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, v + 64)).reinterpretShape(I_FOR_F, 0);
+                    IntVector p3 = (IntVector) qlB.lanewise(VectorOperators.LSHR, 4).or(qh.lanewise(VectorOperators.LSHR, 2).and((short) 48)).sub((short) 32).mul(ShortVector.fromArray(S_2F, xs, v + 96)).reinterpretShape(I_FOR_F, 0);
+                    long g = off + SCALES + 8 * h + l / 16; // the scale of group k at these positions is byte g + 2k
+                    sum = sum.add(p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul((int) data.get(BYTE, g)))
+                            .add(p1.add(p1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul((int) data.get(BYTE, g + 2)))
+                            .add(p2.add(p2.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul((int) data.get(BYTE, g + 4)))
+                            .add(p3.add(p3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul((int) data.get(BYTE, g + 6)));
+                }
+                sum.intoArray(sums, l / 2);
+            }
+            float d = x.scales[xb + b] * f16(data, off + D);
+            for (int m = 0; m < 8; m++) acc[m] = Math.fma(d, (float) (sums[2 * m] + sums[2 * m + 1]), acc[m]);
+        }
+        return QuantMath.hsumFloat8(acc);
+    }
+
+    @Override
+    public boolean gemvAt128Bits() {
+        return true;
     }
 
     /**
