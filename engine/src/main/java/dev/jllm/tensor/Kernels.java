@@ -23,7 +23,7 @@ public final class Kernels {
         if (simd()) return "SIMD kernels, " + vectorBits() + "-bit vectors";
         String some = Simd.NARROW_128 ? "SIMD matrix-vector products for " + gemvAt128Bits() + " and " : "";
         return "this JVM's vectors are " + vectorBits() + " bits wide: " + some + "scalar kernels for the rest"
-                + " (jllm's full SIMD kernels need 256 or 512 bits; expect several times slower products)";
+                + " (jllm's full SIMD kernels need 256 or 512 bits; expect those parts several times slower)";
     }
 
     /** The weight types with a gemv kernel for 128-bit vectors, e.g. "Q8_0, Q4_0, Q4_K". */

@@ -4,7 +4,9 @@ package dev.jllm.tensor;
  * Matrix products with weight tensors, the operation decoding and prompt processing spend
  * nearly all their time in. Activations are converted once per product to the weight type's
  * encoding ({@link TensorFormat#activationType()}), then the rows of the weight matrix are split
- * across the worker pool.
+ * across the worker pool. Which kernel runs depends on the vector width: the format's gemv or
+ * batched kernel with 512 or 256 bits; with 128 its gemv, token by token, where it has one for
+ * that width, else its scalar twin (see {@link Simd#WIDE}).
  */
 public final class MatMul {
     private MatMul() {}

@@ -86,8 +86,10 @@ final class Simd {
      * Whether the SIMD kernels run here: they are written for 16 or 8 float lanes (512- or
      * 256-bit vectors: AVX-512, AVX2, wide SVE), loading as many bytes as floats, and there is
      * no 4-lane byte shape for 128-bit hardware (NEON on Apple Silicon and most ARM servers,
-     * SSE). There {@link MatMul}, {@link Ops} and {@link AttentionKernel} run their scalar
-     * twins instead: slower, and still the same numerics. {@link Kernels} reports which.
+     * SSE). There {@link MatMul} runs the few gemv kernels written for 128 bits
+     * ({@link #NARROW_128}) and otherwise, as {@link Ops} and {@link AttentionKernel} do, the
+     * scalar twins: slower, the same arithmetic up to float rounding. {@link Kernels} reports
+     * which.
      */
     static final boolean WIDE = (FLEN == 16 || FLEN == 8) && B_FOR_F.length() == FLEN;
 
@@ -99,9 +101,9 @@ final class Simd {
 
     /**
      * The sum of the FLEN floats in {@code a[0 …]} in a fixed order (halves folded onto each
-     * other down to 8 lanes, then x86's hsum_float_8 order; 4 lanes as its last two steps). {@code reduceLanes(ADD)} leaves the
-     * order open, and C2's tree differs from the interpreter's sequential loop, so results would
-     * depend on which code ran.
+     * other down to 8 lanes, then x86's hsum_float_8 order; 4 lanes as its last two steps).
+     * {@code reduceLanes(ADD)} leaves the order open, and C2's tree differs from the
+     * interpreter's sequential loop, so results would depend on which code ran.
      */
     static float hsum(float[] a) {
         int n = FLEN;

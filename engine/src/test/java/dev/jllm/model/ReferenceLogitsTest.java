@@ -30,10 +30,12 @@ class ReferenceLogitsTest {
 
     /**
      * The foundation issue's tolerances, 0.05 for float files and 0.15 for quantized ones, which
-     * the SIMD kernels meet. Where vectors are too narrow for them the scalar twins run
-     * ({@link Kernels#simd()}), summing each row in one float where llama.cpp's SIMD code keeps
-     * lanes: on quantized files that moves a few logits a little further (0.153 at most,
-     * stories260K-q5_1, 2026-11-29), so that run allows 0.2 for them; float files keep 0.05.
+     * the SIMD kernels meet at 512 and 256 bits. With 128-bit vectors ({@link Kernels#simd()}
+     * false) most products run the scalar twins, which sum each row in one float where
+     * llama.cpp's SIMD code keeps lanes, and Q4_K's prompt rows take the gemv's order instead
+     * of llama.cpp's gemm order: on quantized files that moves a few logits a little further
+     * (stories260K-q5_1 0.153, synth-llama-kq-q4_k 0.178, 2026-11-29), so that run allows 0.2
+     * for them; float files keep 0.05.
      */
     static float tolerance(String file) {
         boolean floats = file.matches(".*-(f32|f16|bf16)\\.gguf") || !file.matches(".*-(q|iq)\\d.*");
