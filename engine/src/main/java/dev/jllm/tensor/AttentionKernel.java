@@ -78,7 +78,7 @@ public final class AttentionKernel {
     public static void attend(Rows rows, float[] q, short[] keys, short[] values, int base, int headDim,
                               float scale, float softcap, float[] out) {
         int n = rows.count();
-        if (!Simd.WIDE) {
+        if (!Simd.FLOAT_KERNELS) {
             attendEachRowScalar(rows, q, keys, values, base, headDim, scale, softcap, out);
             return;
         }
@@ -172,7 +172,28 @@ public final class AttentionKernel {
      */
     private static void tileDots(float[] q, int qOff, float[] s, int kf, int headDim, int at) {
         if (FLEN == 16) tileDots16(q, qOff, s, kf, headDim, at);
-        else tileDots8(q, qOff, s, kf, headDim, at); // Simd admits 16 and 8 lanes only
+        else if (FLEN == 8) tileDots8(q, qOff, s, kf, headDim, at);
+        else tileDots4(q, qOff, s, kf, headDim, at);
+    }
+
+    /** {@link #tileDots} with 128-bit vectors' 4 lanes: the 4 partial sums of 4 of the tile's positions at a time in registers. */
+    private static void tileDots4(float[] q, int qOff, float[] s, int kf, int headDim, int at) {
+        int whole = headDim - headDim % 4;
+        for (int jv = 0; jv < TILE; jv += 4) {
+            FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
+            for (int i = 0; i < whole; i += 4) {
+                int k = kf + i * TILE + jv, x = qOff + i;
+                p0 = FloatVector.broadcast(F, q[x]).fma(FloatVector.fromArray(F, s, k), p0);
+                p1 = FloatVector.broadcast(F, q[x + 1]).fma(FloatVector.fromArray(F, s, k + TILE), p1);
+                p2 = FloatVector.broadcast(F, q[x + 2]).fma(FloatVector.fromArray(F, s, k + 2 * TILE), p2);
+                p3 = FloatVector.broadcast(F, q[x + 3]).fma(FloatVector.fromArray(F, s, k + 3 * TILE), p3);
+            }
+            // folded as Simd.sumLanes folds 4 lanes: i + i^2, then ^1
+            p0 = p0.add(p2); p1 = p1.add(p3);
+            p0 = p0.add(p1);
+            for (int i = whole; i < headDim; i++) p0 = p0.add(FloatVector.fromArray(F, s, kf + i * TILE + jv).mul(q[qOff + i]));
+            p0.intoArray(s, at + jv);
+        }
     }
 
     /** {@link #tileDots} with AVX-512's 16 lanes: the 16 partial sums of the tile's 16 positions in registers. */

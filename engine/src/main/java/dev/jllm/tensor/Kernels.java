@@ -2,8 +2,9 @@ package dev.jllm.tensor;
 
 /**
  * Which kernels this JVM runs, for tools to report: the SIMD kernels where the preferred vector
- * holds 16 or 8 floats; with 4 (128 bits) the gemv kernels that have a form for them
- * ({@link TensorFormat#gemvAt128Bits}) and the scalar twins for the rest (see {@link Simd#WIDE}).
+ * holds 16 or 8 floats; with 4 (128 bits) the float-lane kernels, the gemv kernels that have a
+ * form for them ({@link TensorFormat#gemvAt128Bits}) and the scalar twins for the other
+ * products (see {@link Simd#WIDE}).
  */
 public final class Kernels {
     private Kernels() {}
@@ -21,9 +22,9 @@ public final class Kernels {
     /** One line for users: what runs, and on narrow hardware what that costs. */
     public static String describe() {
         if (simd()) return "SIMD kernels, " + vectorBits() + "-bit vectors";
-        String some = Simd.NARROW_128 ? "SIMD matrix-vector products for " + gemvAt128Bits() + " and " : "";
-        return "this JVM's vectors are " + vectorBits() + " bits wide: " + some + "scalar kernels for the rest"
-                + " (jllm's full SIMD kernels need 256 or 512 bits; expect those parts several times slower)";
+        String some = Simd.NARROW_128 ? "SIMD attention, norms and matrix-vector products for " + gemvAt128Bits() + "; " : "";
+        return "this JVM's vectors are " + vectorBits() + " bits wide: " + some + "scalar kernels for the other products"
+                + " (jllm's full SIMD kernels need 256 or 512 bits; expect those several times slower)";
     }
 
     /** The weight types with a gemv kernel for 128-bit vectors, e.g. "Q8_0, Q4_0, Q4_K". */

@@ -8,7 +8,7 @@ import jdk.incubator.vector.FloatVector;
 /**
  * The element-wise and row-wise kernels of the forward pass besides matrix products: RMSNorm,
  * residual add, SwiGLU, softmax. Each SIMD kernel has a scalar twin ({@code …Scalar}) that tests
- * hold it to, and that runs in its place where vectors are too narrow for it ({@link Simd#WIDE}).
+ * hold it to, and that runs in its place where vectors are too narrow for it ({@link Simd#FLOAT_KERNELS}).
  * All operate on float arrays with explicit offsets; nothing allocates.
  */
 public final class Ops {
@@ -23,7 +23,7 @@ public final class Ops {
      * pay off next to the matrix products); the scaling is vectorised.
      */
     public static void rmsnorm(float[] out, int outOff, float[] x, int xOff, float[] weight, int n, float eps) {
-        if (!Simd.WIDE) {
+        if (!Simd.FLOAT_KERNELS) {
             rmsnormScalar(out, outOff, x, xOff, weight, n, eps);
             return;
         }
@@ -54,7 +54,7 @@ public final class Ops {
 
     /** x[xOff + i] += y[yOff + i]. */
     public static void addInPlace(float[] x, int xOff, float[] y, int yOff, int n) {
-        if (!Simd.WIDE) {
+        if (!Simd.FLOAT_KERNELS) {
             addInPlaceScalar(x, xOff, y, yOff, n);
             return;
         }
@@ -76,7 +76,7 @@ public final class Ops {
      * into scratch ({@link VectorMath#expInPlace}), then the rest.
      */
     public static void swiglu(float[] gate, int gOff, float[] up, int uOff, int n) {
-        if (!Simd.WIDE) {
+        if (!Simd.FLOAT_KERNELS) {
             swigluScalar(gate, gOff, up, uOff, n);
             return;
         }
@@ -108,7 +108,7 @@ public final class Ops {
 
     /** In-place softmax of x[off … off+n). */
     public static void softmax(float[] x, int off, int n) {
-        if (!Simd.WIDE) {
+        if (!Simd.FLOAT_KERNELS) {
             softmaxScalar(x, off, n);
             return;
         }
@@ -145,7 +145,7 @@ public final class Ops {
     // ---- float dot -------------------------------------------------------------------------
 
     public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        if (!Simd.WIDE) return dotScalar(a, aOff, b, bOff, n);
+        if (!Simd.FLOAT_KERNELS) return dotScalar(a, aOff, b, bOff, n);
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         for (; i + FLEN <= n; i += FLEN) {

@@ -87,9 +87,8 @@ final class Simd {
      * 256-bit vectors: AVX-512, AVX2, wide SVE), loading as many bytes as floats, and there is
      * no 4-lane byte shape for 128-bit hardware (NEON on Apple Silicon and most ARM servers,
      * SSE). There {@link MatMul} runs the few gemv kernels written for 128 bits
-     * ({@link #NARROW_128}) and otherwise, as {@link Ops} and {@link AttentionKernel} do, the
-     * scalar twins: slower, the same arithmetic up to float rounding. {@link Kernels} reports
-     * which.
+     * ({@link #NARROW_128}) and otherwise the scalar twins: slower, the same arithmetic up to
+     * float rounding. {@link Kernels} reports which.
      */
     static final boolean WIDE = (FLEN == 16 || FLEN == 8) && B_FOR_F.length() == FLEN;
 
@@ -98,6 +97,12 @@ final class Simd {
      * ({@link TensorFormat#gemvAt128Bits}) run it, the rest their scalar twins.
      */
     static final boolean NARROW_128 = FLEN == 4;
+
+    /**
+     * Whether the float-lane kernels run — {@link Ops}, attention ({@link AttentionKernel},
+     * {@link VectorMath}): they work in float lanes only, at 512, 256 or 128 bits.
+     */
+    static final boolean FLOAT_KERNELS = WIDE || NARROW_128;
 
     /**
      * The sum of the FLEN floats in {@code a[0 …]} in a fixed order (halves folded onto each
