@@ -121,6 +121,7 @@ final class Q5_KFormat implements TensorFormat {
      */
     @Override
     public float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
+        if (FLEN == 4) return dot128(data, rowOffset, x, xRow, cols);
         int nb = cols / BLOCK;
         int xb = xRow * nb;
         short[] xs = x.quantsAsShort;
@@ -179,6 +180,59 @@ final class Q5_KFormat implements TensorFormat {
         return ((r0 + r2) + (r1 + r3)) + summs;
     }
 
+
+    /**
+     * The same integer sums and float order with 128-bit vectors (NEON, SSE): positions l … l+7
+     * of every sub-block (l = 0, 8, 16, 24) in 8 short lanes, q·x there, adjacent products
+     * added as ints (|Σ| ≤ 2·31·127 fits 16 bits), times the sub-block scale, summed over the
+     * 8 sub-blocks — int lane j of sums[l/8] holds positions l+2j, l+2j+1, exact. ggml's lane m
+     * (positions 4m … 4m+3) is the sum of two of those lanes; its FMAs, the min term and the
+     * final hsum_float_8 are the scalar twin's, in scalar code.
+     */
+    private static float dot128(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
+        int nb = cols / BLOCK;
+        int xb = xRow * nb;
+        short[] xs = x.quantsAsShort;
+        int[] s32 = x.blockSums32;
+        int[] sums = KernelScratch.ints(4 * FLEN);
+        float[] acc = KernelScratch.small();
+        java.util.Arrays.fill(acc, 0, 8, 0f);
+        float summs = 0;
+        for (int b = 0; b < nb; b++) {
+            long off = rowOffset + (long) b * BYTES;
+            int q8 = (xb + b) * BLOCK;
+            int u0 = data.get(INT_LE, off + SCALES), u1 = data.get(INT_LE, off + SCALES + 4), u2 = data.get(INT_LE, off + SCALES + 8);
+            int sLow = u0 & 0x3f3f3f3f, sHigh = (u2 & 0x0f0f0f0f) | ((u0 >>> 6) & 0x03030303) << 4;
+            int mLow = u1 & 0x3f3f3f3f, mHigh = ((u2 >>> 4) & 0x0f0f0f0f) | ((u1 >>> 6) & 0x03030303) << 4;
+            for (int l = 0; l < 32; l += 2 * FLEN) {
+                // qh bit j (sub-block j) moved up to bit 4 + j
+                ShortVector qh = ((ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QH + l, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0)).lanewise(VectorOperators.LSHL, 4);
+                IntVector sum = IntVector.zero(I_FOR_F);
+                for (int c = 0; c < 4; c++) {
+                    int sw = (c < 2 ? sLow : sHigh) >>> 16 * (c & 1); // scales 2c and 2c+1 in its low two bytes
+                    ShortVector qs = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS + 32 * c + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+                    IntVector lo = (IntVector) qs.and((short) 15).or(qh.lanewise(VectorOperators.LSHR, 2 * c).and((short) 16))
+                            .mul(ShortVector.fromArray(S_2F, xs, q8 + 64 * c + l)).reinterpretShape(I_FOR_F, 0);
+                    IntVector hi = (IntVector) qs.lanewise(VectorOperators.LSHR, 4).or(qh.lanewise(VectorOperators.LSHR, 2 * c + 1).and((short) 16))
+                            .mul(ShortVector.fromArray(S_2F, xs, q8 + 64 * c + 32 + l)).reinterpretShape(I_FOR_F, 0);
+                    sum = sum.add(lo.add(lo.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(sw & 0xFF))
+                            .add(hi.add(hi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul((sw >>> 8) & 0xFF));
+                }
+                sum.intoArray(sums, l / 2);
+            }
+            float dx = x.scales[xb + b];
+            summs = Math.fma(-dx * f16(data, off + DMIN), (float) KScales.minSum(mLow, mHigh, s32, (xb + b) * 8), summs);
+            float d = dx * f16(data, off + D);
+            for (int m = 0; m < 8; m++) acc[m] = Math.fma(d, (float) (sums[2 * m] + sums[2 * m + 1]), acc[m]);
+        }
+        return QuantMath.hsumFloat8(acc) + summs;
+    }
+
+    @Override
+    public boolean gemvAt128Bits() {
+        return true;
+    }
 
     /**
      * Batches with lanes = tokens, in the gemv's float order token by token (so bit for bit
