@@ -10,6 +10,7 @@ import static dev.jllm.tensor.Simd.INT_LE;
 import static dev.jllm.tensor.Simd.FLEN;
 import static dev.jllm.tensor.Simd.LE;
 import static dev.jllm.tensor.Simd.SHORT_LE;
+import static dev.jllm.tensor.Simd.S_2F;
 import static dev.jllm.tensor.Simd.f16;
 
 import java.lang.foreign.MemorySegment;
@@ -99,7 +100,49 @@ final class IQ4_XSFormat implements SuperBlockFormat {
     /** 512-bit vectors take the float-lane form ({@link #dotWide}), narrower ones the 16-bit one ({@link #dotNarrow}). */
     @Override
     public float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
-        return FLEN == 16 ? dotWide(data, rowOffset, x, xRow, cols) : dotNarrow(data, rowOffset, x, xRow, cols);
+        if (FLEN == 16) return dotWide(data, rowOffset, x, xRow, cols);
+        return FLEN == 8 ? dotNarrow(data, rowOffset, x, xRow, cols) : dot128(data, rowOffset, x, xRow, cols);
+    }
+
+    /**
+     * {@link #dotNarrow} with 128-bit vectors (NEON, SSE): the same codebook shuffle of 16
+     * bytes, its halves widened into 8 short lanes each, the same exact super-block sum, so the
+     * same result.
+     */
+    private static float dot128(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
+        int nb = cols / BLOCK;
+        int xb = xRow * nb;
+        short[] xs = x.quantsAsShort;
+        float sum = 0;
+        for (int b = 0; b < nb; b++) {
+            long off = rowOffset + (long) b * BYTES;
+            int q8 = (xb + b) * BLOCK;
+            int high = data.get(SHORT_LE, off + SCALES_H), low = data.get(INT_LE, off + SCALES_L);
+            IntVector acc = IntVector.zero(I_FOR_F);
+            for (int ib = 0; ib < 8; ib++) {
+                ByteVector packed = ByteVector.fromMemorySegment(B16, data, off + QS + 16 * ib, LE);
+                ByteVector lo = packed.and((byte) 0xF).selectFrom(TABLE);
+                ByteVector hi = packed.lanewise(VectorOperators.LSHR, 4).selectFrom(TABLE);
+                int v = q8 + 32 * ib;
+                int scale = (((low >>> (4 * ib)) & 0xF) | ((high >>> (2 * ib)) & 3) << 4) - 32;
+                IntVector s = IntVector.zero(I_FOR_F);
+                for (int part = 0; part < 2; part++) {
+                    ShortVector l = (ShortVector) lo.convertShape(VectorOperators.B2S, S_2F, part);
+                    ShortVector h = (ShortVector) hi.convertShape(VectorOperators.B2S, S_2F, part);
+                    IntVector p = (IntVector) l.mul(ShortVector.fromArray(S_2F, xs, v + 8 * part))
+                            .add(h.mul(ShortVector.fromArray(S_2F, xs, v + 16 + 8 * part))).reinterpretShape(I_FOR_F, 0);
+                    s = s.add(p.lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)));
+                }
+                acc = acc.add(s.mul(scale));
+            }
+            sum += f16(data, off + D) * x.scales[xb + b] * acc.reduceLanes(VectorOperators.ADD);
+        }
+        return sum;
+    }
+
+    @Override
+    public boolean gemvAt128Bits() {
+        return true;
     }
 
     /** The codebook levels as float bit patterns in int lanes: {@code indices.selectFrom(LEVEL_BITS)} looks up 16 at once. */
