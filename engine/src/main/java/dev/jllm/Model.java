@@ -181,12 +181,13 @@ public final class Model implements AutoCloseable {
      * came out 2-4× slower for the life of the process (see {@code GemvWarmUp}). A program
      * that decodes much should therefore warm up before its first prompt.
      *
-     * @return how long the warm-up took; zero where vectors are too narrow for the SIMD
+     * @return how long the warm-up took; zero where vectors are too narrow for all the SIMD
      *         kernels ({@link Kernels#simd()}), which skips it
      */
     public java.time.Duration warmUp() {
-        // Where the scalar twins stand in for the SIMD kernels there is no boxing to avoid, and
-        // the warm-up's prompt would take seconds of the cores a first real prompt needs.
+        // Below 256 bits most products run scalar twins or a few plain 128-bit kernels (21-30
+        // KiB a decoded token with -XX:MaxVectorSize=16: no boxing to avoid), and the warm-up's
+        // prompt would take seconds of the cores a first real prompt needs.
         if (!Kernels.simd()) return java.time.Duration.ZERO;
         long t0 = System.nanoTime();
         transformer.warmUpGemv();

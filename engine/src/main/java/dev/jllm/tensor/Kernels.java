@@ -9,7 +9,7 @@ package dev.jllm.tensor;
 public final class Kernels {
     private Kernels() {}
 
-    /** True where the SIMD kernels run; false where the scalar twins stand in for them. */
+    /** True where all the SIMD kernels run (256 or 512 bits); false where some or all products run their scalar twins. */
     public static boolean simd() {
         return Simd.WIDE;
     }
