@@ -2,6 +2,9 @@ package dev.jllm.tensor;
 
 import static dev.jllm.tensor.Simd.BYTE;
 import static dev.jllm.tensor.Simd.B_FOR_F;
+import static dev.jllm.tensor.Simd.B_2F;
+import static dev.jllm.tensor.Simd.I_FOR_F;
+import static dev.jllm.tensor.Simd.S_2F;
 import static dev.jllm.tensor.Simd.F;
 import static dev.jllm.tensor.Simd.FLEN;
 import static dev.jllm.tensor.Simd.INT_LE;
@@ -13,6 +16,8 @@ import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -61,6 +66,61 @@ final class Q5_1Format implements Block32Format {
 
     @Override
     public float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
+        return FLEN <= 8 ? dotNarrow(data, rowOffset, x, xRow, cols, KernelScratch.small()) : dotWide(data, rowOffset, x, xRow, cols);
+    }
+
+    @Override
+    public boolean gemvAt128Bits() {
+        return true;
+    }
+
+    @Override
+    public void matvec(MemorySegment data, long rowBytes, int rowStart, int rowEnd, Activations x, int xRow,
+                       float[] out, int outOffset) {
+        float[] lanes = KernelScratch.small();
+        for (int r = rowStart; r < rowEnd; r++) {
+            out[outOffset + r - rowStart] = FLEN <= 8 ? dotNarrow(data, r * rowBytes, x, xRow, x.cols(), lanes) : dotWide(data, r * rowBytes, x, xRow, x.cols());
+        }
+    }
+
+    /**
+     * {@link #dot} for 256- and 128-bit vectors, in integer lanes as {@link Q5_0Format}'s
+     * (there the fifth bits' masks, from the complement of qh — a compare for equality is one
+     * instruction on AVX2, for inequality two): q = nibble + 16 where the bit is set, q·q_x in 16-bit lanes
+     * (|·| ≤ 31·127, at most four per lane and two lanes added as ints: below 2^15, exact); the
+     * minimum's m · s_x summed as the scalar twin sums it.
+     */
+    private static float dotNarrow(MemorySegment data, long rowOffset, Activations x, int xRow, int cols, float[] lanes) {
+        int nb = cols / BLOCK;
+        short[] xs = x.quantsAsShort;
+        int xBase = xRow * cols, xb = xRow * nb;
+        FloatVector acc = FloatVector.zero(F);
+        float mins = 0;
+        for (int b = 0; b < nb; b++) {
+            long off = rowOffset + (long) b * BYTES;
+            int q = xBase + b * BLOCK;
+            int qh = data.get(INT_LE, off + 4);
+            ShortVector sum = ShortVector.zero(S_2F);
+            for (int j = 0; j < 16; j += 2 * FLEN) { // one trip with 256 bits, two with 128
+                ShortVector w = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + 8 + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+                ShortVector setLo = ShortVector.broadcast(S_2F, (short) ~(qh >>> j)).and(Q5_0Format.BIT).compare(VectorOperators.EQ, (short) 0).toVector().reinterpretAsShorts();
+                ShortVector setHi = ShortVector.broadcast(S_2F, (short) ~(qh >>> 16 + j)).and(Q5_0Format.BIT).compare(VectorOperators.EQ, (short) 0).toVector().reinterpretAsShorts();
+                ShortVector lo = w.and((short) 15).sub(setLo.lanewise(VectorOperators.LSHL, 4)).mul(ShortVector.fromArray(S_2F, xs, q + j));
+                ShortVector hi = w.lanewise(VectorOperators.LSHR, 4).sub(setHi.lanewise(VectorOperators.LSHL, 4)).mul(ShortVector.fromArray(S_2F, xs, q + 16 + j));
+                sum = sum.add(lo).add(hi);
+            }
+            IntVector p = (IntVector) sum.reinterpretShape(I_FOR_F, 0);
+            p = p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+            FloatVector sums = (FloatVector) p.convertShape(VectorOperators.I2F, F, 0);
+            acc = sums.fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(SHORT_LE, off)) * x.scales[xb + b]), acc);
+            mins += Float.float16ToFloat(data.get(SHORT_LE, off + 2)) * x.sums[xb + b];
+        }
+        acc.intoArray(lanes, 0);
+        return Simd.hsum(lanes) + mins;
+    }
+
+    /** {@link #dot} for 512-bit vectors, in float lanes. */
+    private static float dotWide(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
         int nb = cols / BLOCK;
         int xb = xRow * nb;
         float[] xq = x.quantsAsFloat;
