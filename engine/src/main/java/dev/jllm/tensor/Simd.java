@@ -61,6 +61,18 @@ final class Simd {
     static final VectorSpecies<Short> S_2F = VectorSpecies.of(short.class, shape(FLEN * 32));
     static final VectorSpecies<Integer> I_FOR_F = VectorSpecies.of(int.class, shape(FLEN * 32));
 
+    /**
+     * The species of the 16-bit integer gemv kernels of the 32-value block formats (Q4_1, Q5_0,
+     * Q5_1 …): 8 float lanes where FLEN is 16, else FLEN. A block's 16 packed bytes widen to 16
+     * short lanes at most, so 512-bit vectors would leave half of each step idle; their
+     * 256-bit forms run on AVX-512 processors as well.
+     */
+    static final VectorSpecies<Float> F_NARROW = FLEN == 16 ? FloatVector.SPECIES_256 : F;
+    static final int NFLEN = F_NARROW.length();
+    static final VectorSpecies<Byte> B_NARROW = VectorSpecies.of(byte.class, shape(NFLEN * 16));
+    static final VectorSpecies<Short> S_NARROW = VectorSpecies.of(short.class, shape(NFLEN * 32));
+    static final VectorSpecies<Integer> I_NARROW = VectorSpecies.of(int.class, shape(NFLEN * 32));
+
     /** Swaps neighbouring int lanes: v + v.rearrange(INT_PAIR_SWAP) adds each pair of lanes. */
     static final VectorShuffle<Integer> INT_PAIR_SWAP = VectorShuffle.fromOp(I_FOR_F, i -> i ^ 1);
 
@@ -111,7 +123,11 @@ final class Simd {
      * interpreter's sequential loop, so results would depend on which code ran.
      */
     static float hsum(float[] a) {
-        int n = FLEN;
+        return hsum(a, FLEN);
+    }
+
+    /** {@link #hsum} of the first {@code n} (4, 8 or 16) floats. */
+    static float hsum(float[] a, int n) {
         if (n == 4) return (a[0] + a[2]) + (a[1] + a[3]);
         float s0 = a[0], s1 = a[1], s2 = a[2], s3 = a[3], s4 = a[4], s5 = a[5], s6 = a[6], s7 = a[7];
         if (n == 16) {
