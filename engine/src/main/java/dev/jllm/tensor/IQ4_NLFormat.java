@@ -4,6 +4,10 @@ import static dev.jllm.tensor.IQ4Codebook.B16;
 import static dev.jllm.tensor.IQ4Codebook.TABLE;
 import static dev.jllm.tensor.Simd.BYTE;
 import static dev.jllm.tensor.Simd.F;
+import static dev.jllm.tensor.Simd.F_NARROW;
+import static dev.jllm.tensor.Simd.I_NARROW;
+import static dev.jllm.tensor.Simd.NFLEN;
+import static dev.jllm.tensor.Simd.S_NARROW;
 import static dev.jllm.tensor.Simd.FLEN;
 import static dev.jllm.tensor.Simd.LE;
 import static dev.jllm.tensor.Simd.SHORT_LE;
@@ -13,6 +17,8 @@ import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -68,6 +74,59 @@ final class IQ4_NLFormat implements Block32Format {
      */
     @Override
     public float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
+        return FLEN <= 8 ? dotNarrow(data, rowOffset, x, xRow, cols, KernelScratch.small()) : dotWide(data, rowOffset, x, xRow, cols);
+    }
+
+    @Override
+    public boolean gemvAt128Bits() {
+        return true;
+    }
+
+    @Override
+    public void matvec(MemorySegment data, long rowBytes, int rowStart, int rowEnd, Activations x, int xRow,
+                       float[] out, int outOffset) {
+        float[] lanes = KernelScratch.small();
+        for (int r = rowStart; r < rowEnd; r++) {
+            out[outOffset + r - rowStart] = FLEN <= 8 ? dotNarrow(data, r * rowBytes, x, xRow, x.cols(), lanes) : dotWide(data, r * rowBytes, x, xRow, x.cols());
+        }
+    }
+
+    /**
+     * {@link #dot} for 256- and 128-bit vectors, in integer lanes: the 16 nibble bytes looked up
+     * in the codebook as bytes ({@code selectFrom}, one shuffle), sign-extended to short lanes,
+     * times the activation quants there; a lane's two products (values j and j + 16) fit 16
+     * bits (|·| ≤ 2·127·127), but not four, so each half of the int lanes is widened on its
+     * own; one int→float conversion and FMA per block, the lanes added at the end. JMH
+     * 8192×2048, 3 interleaved rounds: -XX:UseAVX=2 545 → 634 ops/s; at 128 bits 191 → 345
+     * (one round); on AVX-512 the float form below stays (892 against 641 ops/s).
+     */
+    private static float dotNarrow(MemorySegment data, long rowOffset, Activations x, int xRow, int cols, float[] lanes) {
+        int nb = cols / BLOCK;
+        short[] xs = x.quantsAsShort;
+        int xb = xRow * nb;
+        FloatVector acc = FloatVector.zero(F_NARROW);
+        for (int b = 0; b < nb; b++) {
+            long off = rowOffset + (long) b * BYTES;
+            int q = (xb + b) * BLOCK;
+            ByteVector packed = ByteVector.fromMemorySegment(B16, data, off + 2, LE);
+            ByteVector lo = packed.and((byte) 0xF).selectFrom(TABLE);
+            ByteVector hi = packed.lanewise(VectorOperators.LSHR, 4).selectFrom(TABLE);
+            IntVector sum = IntVector.zero(I_NARROW);
+            for (int p = 0; p < 16 / (2 * NFLEN); p++) { // one trip with 256 bits, two with 128
+                ShortVector wl = (ShortVector) lo.convertShape(VectorOperators.B2S, S_NARROW, p);
+                ShortVector wh = (ShortVector) hi.convertShape(VectorOperators.B2S, S_NARROW, p);
+                IntVector s = (IntVector) wl.mul(ShortVector.fromArray(S_NARROW, xs, q + 2 * NFLEN * p))
+                        .add(wh.mul(ShortVector.fromArray(S_NARROW, xs, q + 16 + 2 * NFLEN * p))).reinterpretShape(I_NARROW, 0);
+                sum = sum.add(s.lanewise(VectorOperators.ASHR, 16)).add(s.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+            }
+            acc = ((FloatVector) sum.convertShape(VectorOperators.I2F, F_NARROW, 0)).fma(FloatVector.broadcast(F_NARROW, x.scales[xb + b] * Float.float16ToFloat(data.get(SHORT_LE, off))), acc);
+        }
+        acc.intoArray(lanes, 0);
+        return Simd.hsum(lanes, NFLEN);
+    }
+
+    /** {@link #dot} for 512-bit vectors, in float lanes. */
+    private static float dotWide(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
         int nb = cols / BLOCK;
         int xb = xRow * nb;
         float[] xq = x.quantsAsFloat;
