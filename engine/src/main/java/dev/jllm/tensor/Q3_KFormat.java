@@ -3,6 +3,7 @@ package dev.jllm.tensor;
 import static dev.jllm.tensor.Simd.BYTE;
 import static dev.jllm.tensor.Simd.B_2F;
 import static dev.jllm.tensor.Simd.B_FOR_F;
+import static dev.jllm.tensor.Simd.INT_LE;
 import static dev.jllm.tensor.Simd.I_FOR_F;
 import static dev.jllm.tensor.Simd.S_2F;
 import static dev.jllm.tensor.Simd.F;
@@ -92,6 +93,11 @@ final class Q3_KFormat implements SuperBlockFormat {
         return FLEN == 16 ? dotWide(data, rowOffset, x, xRow, cols) : dotNarrow(data, rowOffset, x, xRow, cols);
     }
 
+    @Override
+    public boolean gemvAt128Bits() {
+        return true;
+    }
+
     /**
      * 512 bits, in 16-bit lanes (32 values a vector): the low bits of the 4 groups k of each
      * half h from one 32-byte load of qs, the high bits from one of hmask (shifted left by 2
@@ -157,8 +163,9 @@ final class Q3_KFormat implements SuperBlockFormat {
     }
 
     /**
-     * {@link #dotWide} for 256-bit vectors: 16 values of a group per vector, which lie in one
-     * sub-block, so its scale (decoded as in dotWide, then read back as ints) is a broadcast.
+     * {@link #dotWide} for 256- and 128-bit vectors: 2·FLEN values of a group per vector, which
+     * lie in one sub-block, so its scale (decoded as in dotWide with 256 bits, one by one with
+     * 128, then read back as ints) is a broadcast.
      */
     private static float dotNarrow(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
         int nb = cols / BLOCK;
@@ -169,15 +176,26 @@ final class Q3_KFormat implements SuperBlockFormat {
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
             int q8 = (xb + b) * BLOCK;
-            ByteVector scaleBytes = ByteVector.fromMemorySegment(B_2F, data, off + SCALE_VECTOR_AT, LE);
-            ShortVector scales = ((ShortVector) scaleBytes.rearrange(SCALE_LOW_BYTE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0))
-                    .lanewise(VectorOperators.LSHR, SCALE_LOW_SHIFT).and((short) 15)
-                    .or(((ShortVector) scaleBytes.rearrange(SCALE_HIGH_BYTE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0))
-                            .lanewise(VectorOperators.LSHR, SCALE_HIGH_SHIFT).and((short) 3).lanewise(VectorOperators.LSHL, 4)).sub((short) 32);
-            ((IntVector) scales.convertShape(VectorOperators.S2I, I_FOR_F, 0)).intoArray(sc, 0);
-            ((IntVector) scales.convertShape(VectorOperators.S2I, I_FOR_F, 1)).intoArray(sc, 8);
+            if (FLEN == 8) {
+                ByteVector scaleBytes = ByteVector.fromMemorySegment(B_2F, data, off + SCALE_VECTOR_AT, LE);
+                ShortVector scales = ((ShortVector) scaleBytes.rearrange(SCALE_LOW_BYTE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0))
+                        .lanewise(VectorOperators.LSHR, SCALE_LOW_SHIFT).and((short) 15)
+                        .or(((ShortVector) scaleBytes.rearrange(SCALE_HIGH_BYTE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0))
+                                .lanewise(VectorOperators.LSHR, SCALE_HIGH_SHIFT).and((short) 3).lanewise(VectorOperators.LSHL, 4)).sub((short) 32);
+                ((IntVector) scales.convertShape(VectorOperators.S2I, I_FOR_F, 0)).intoArray(sc, 0);
+                ((IntVector) scales.convertShape(VectorOperators.S2I, I_FOR_F, 1)).intoArray(sc, 8);
+            } else {
+                // 128 bits: 8 bytes a vector cannot hold the 12 scale bytes, so KScales.scaleQ3
+                // written out on the three words (a call here, left out of line, boxed the vectors)
+                int a0 = data.get(INT_LE, off + SCALES), a1 = data.get(INT_LE, off + SCALES + 4), a2 = data.get(INT_LE, off + SCALES + 8);
+                for (int j = 0; j < 16; j++) {
+                    int low = ((j & 4) == 0 ? a0 : a1) >>> (8 * (j & 3) + (j & 8) / 2) & 15;
+                    int high = a2 >>> (8 * (j & 3) + 2 * (j / 4)) & 3;
+                    sc[j] = (low | high << 4) - 32;
+                }
+            }
             IntVector lanes = IntVector.zero(I_FOR_F);
-            for (int l = 0; l < 32; l += 16) {
+            for (int l = 0; l < 32; l += 2 * FLEN) {
                 ShortVector hm = ((ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + HMASK + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0))
                         .lanewise(VectorOperators.LSHL, 2);
                 for (int h = 0; h < 2; h++) {
