@@ -181,16 +181,16 @@ public final class Model implements AutoCloseable {
      * came out 2-4× slower for the life of the process (see {@code GemvWarmUp}). A program
      * that decodes much should therefore warm up before its first prompt.
      *
-     * @return how long the warm-up took; zero where vectors are too narrow for all the SIMD
-     *         kernels ({@link Kernels#simd()}), which skips it
+     * <p>Where vectors are too narrow for the batched kernels ({@link Kernels#simd()} false:
+     * 128 bits) only the matrix-vector step runs: prompts go through those kernels there, and
+     * a warm-up prompt would take seconds of the cores a first real prompt needs.
+     *
+     * @return how long the warm-up took
      */
     public java.time.Duration warmUp() {
-        // Below 256 bits most products run scalar twins or a few plain 128-bit kernels (21-30
-        // KiB a decoded token with -XX:MaxVectorSize=16: no boxing to avoid), and the warm-up's
-        // prompt would take seconds of the cores a first real prompt needs.
-        if (!Kernels.simd()) return java.time.Duration.ZERO;
         long t0 = System.nanoTime();
         transformer.warmUpGemv();
+        if (!Kernels.simd()) return java.time.Duration.ofNanos(System.nanoTime() - t0);
         int tokens = Math.max(1, Math.min(options.batchSize(), info.contextLength() - 4));
         int vocab = info.vocabularySize();
         int[] ids = new int[tokens];

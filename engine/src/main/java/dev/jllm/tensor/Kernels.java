@@ -1,15 +1,18 @@
 package dev.jllm.tensor;
 
 /**
- * Which kernels this JVM runs, for tools to report: the SIMD kernels where the preferred vector
- * holds 16 or 8 floats; with 4 (128 bits) the float-lane kernels, the gemv kernels that have a
- * form for them ({@link TensorFormat#gemvAt128Bits}) and the scalar twins for the other
- * products (see {@link Simd#WIDE}).
+ * Which kernels this JVM runs, for tools to report: all the SIMD kernels where the preferred
+ * vector holds 16 or 8 floats; with 4 (128 bits) the float-lane kernels and the gemv kernels
+ * ({@link TensorFormat#gemvAt128Bits}: every weight type has one), which also take prompts,
+ * token by token, since the batched kernels need wider vectors (see {@link Simd#WIDE}).
  */
 public final class Kernels {
     private Kernels() {}
 
-    /** True where all the SIMD kernels run (256 or 512 bits); false where some or all products run their scalar twins. */
+    /**
+     * True where all the SIMD kernels run (256 or 512 bits); false where the batched ones do
+     * not (128 bits: prompts go through the gemv kernels token by token) or none do.
+     */
     public static boolean simd() {
         return Simd.WIDE;
     }
@@ -22,17 +25,23 @@ public final class Kernels {
     /** One line for users: what runs, and on narrow hardware what that costs. */
     public static String describe() {
         if (simd()) return "SIMD kernels, " + vectorBits() + "-bit vectors";
-        String some = Simd.NARROW_128 ? "SIMD attention, norms and matrix-vector products for " + gemvAt128Bits() + "; " : "";
-        return "this JVM's vectors are " + vectorBits() + " bits wide: " + some + "scalar kernels for the other products"
-                + " (jllm's full SIMD kernels need 256 or 512 bits; expect those several times slower)";
+        String scalar = scalarGemv();
+        if (Simd.NARROW_128) {
+            return "this JVM's vectors are 128 bits wide: SIMD attention, norms and matrix-vector products"
+                    + (scalar.isEmpty() ? "" : " (scalar for " + scalar + ")")
+                    + ", but no batched prompt kernels (those need 256 or 512 bits): prompts go through"
+                    + " token by token, not much faster than decoding";
+        }
+        return "this JVM's vectors are " + vectorBits() + " bits wide: scalar kernels"
+                + " (jllm's SIMD kernels need 128 bits or more; expect it many times slower)";
     }
 
-    /** The weight types with a gemv kernel for 128-bit vectors, e.g. "Q8_0, Q4_0, Q4_K". */
-    static String gemvAt128Bits() {
+    /** The weight types without a gemv kernel for 128-bit vectors (their scalar twins run there); empty when there are none. */
+    static String scalarGemv() {
         StringBuilder sb = new StringBuilder();
         for (GGMLType t : GGMLType.values()) {
             TensorFormat f = TensorFormats.ofOrNull(t);
-            if (f != null && f.gemvAt128Bits()) sb.append(sb.isEmpty() ? "" : ", ").append(t);
+            if (f != null && !f.gemvAt128Bits()) sb.append(sb.isEmpty() ? "" : ", ").append(t);
         }
         return sb.toString();
     }

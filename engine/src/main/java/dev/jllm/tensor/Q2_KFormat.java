@@ -96,6 +96,11 @@ final class Q2_KFormat implements SuperBlockFormat {
         return FLEN == 16 ? dotWide(data, rowOffset, x, xRow, cols) : dotNarrow(data, rowOffset, x, xRow, cols);
     }
 
+    @Override
+    public boolean gemvAt128Bits() {
+        return true;
+    }
+
     /** All ones in short lanes 0-15, zero above: keeps the 16 mins of a 32-lane vector. */
     private static final ShortVector FIRST_16_LANES = ShortVector.fromArray(S_2F, firstLanes(16), 0);
 
@@ -152,9 +157,9 @@ final class Q2_KFormat implements SuperBlockFormat {
     }
 
     /**
-     * {@link #dotWide} for 256-bit vectors: 16 values of a group per vector, which lie in one
-     * sub-block, so its scale is a broadcast; the min term's products in 16 short lanes, added
-     * in pairs into ints like the quants'.
+     * {@link #dotWide} for 256- and 128-bit vectors: 2·FLEN values of a group per vector, which
+     * lie in one sub-block, so its scale is a broadcast; the min term's products in 2·FLEN short
+     * lanes, added in pairs into ints like the quants'.
      */
     private static float dotNarrow(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
         int nb = cols / BLOCK;
@@ -164,14 +169,17 @@ final class Q2_KFormat implements SuperBlockFormat {
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
             int q8 = (xb + b) * BLOCK;
-            ShortVector scaleBytes = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + SCALES, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
-            IntVector mins = (IntVector) scaleBytes.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S_2F, bsums, (xb + b) * 16)).reinterpretShape(I_FOR_F, 0);
-            int summs = mins.lanewise(VectorOperators.ASHR, 16).add(mins.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
-                    .reduceLanes(VectorOperators.ADD);
+            IntVector minLanes = IntVector.zero(I_FOR_F);
+            for (int j = 0; j < 16; j += 2 * FLEN) { // one trip with 256 bits, two with 128
+                ShortVector scaleBytes = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + SCALES + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+                IntVector mins = (IntVector) scaleBytes.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S_2F, bsums, (xb + b) * 16 + j)).reinterpretShape(I_FOR_F, 0);
+                minLanes = minLanes.add(mins.lanewise(VectorOperators.ASHR, 16)).add(mins.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+            }
+            int summs = minLanes.reduceLanes(VectorOperators.ADD);
             long sLo = data.get(LONG_LE, off + SCALES), sHi = data.get(LONG_LE, off + SCALES + 8);
             IntVector lanes = IntVector.zero(I_FOR_F);
             for (int h = 0; h < 2; h++) {
-                for (int l = 0; l < 32; l += 16) {
+                for (int l = 0; l < 32; l += 2 * FLEN) {
                     long sw = (h == 0 ? sLo : sHi) >>> (8 * (l / 16)); // byte 2k & 15: the scale of group k at these values
                     ShortVector q = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS + 32 * h + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
                     int v = q8 + 128 * h + l;

@@ -8,8 +8,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The build runs some tests again with vectors capped at 256 and at 128 bits
  * ({@code -XX:MaxVectorSize}, see engine/pom.xml) and says so in {@code jllm.expect.vectorBits}:
- * this checks that the cap took hold and that the right kernels run under it — SIMD at 256
- * bits, the scalar twins at 128 — so that those runs test what they claim to.
+ * this checks that the cap took hold and that the right kernels run under it — all the SIMD
+ * kernels at 256 bits; at 128 the gemv kernels of every weight type, none of the batched
+ * ones — so that those runs test what they claim to.
  */
 class KernelsTest {
     @Test
@@ -19,5 +20,6 @@ class KernelsTest {
         int bits = Integer.parseInt(expected);
         assertEquals(bits, Kernels.vectorBits(), "preferred vector width");
         assertEquals(bits >= 256, Kernels.simd(), Kernels.describe());
+        if (bits == 128) assertEquals("", Kernels.scalarGemv(), "weight types whose gemv runs the scalar twin at 128 bits");
     }
 }
