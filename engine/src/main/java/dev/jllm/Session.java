@@ -67,6 +67,16 @@ public final class Session {
         return inference.position();
     }
 
+    /**
+     * How many leading tokens of {@code promptIds} this session holds in its cache: the part of
+     * that prompt a {@link #generate} call here would not evaluate again. For choosing among
+     * idle sessions the one that has seen a conversation before (a server's slots). Waits while
+     * a generation runs on this session.
+     */
+    public synchronized int cachedPrefixLength(int[] promptIds) {
+        return commonPrefix(promptIds);
+    }
+
     /** Forgets the cached context. */
     public synchronized void reset() {
         inference.truncate(0);

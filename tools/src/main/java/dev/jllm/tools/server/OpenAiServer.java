@@ -325,7 +325,7 @@ public final class OpenAiServer implements AutoCloseable {
         outcome.streaming = true;
         outcome.status = 200;
         SseWriter sse = new SseWriter(ex.getResponseBody(), json);
-        Session session = ticket.session();
+        Session session = ticket.session(chat ? chatPrompt.tokenIds() : ids);
         boolean[] gone = {false};
         try {
             if (chat) sse.event(shapes.chatChunk(id, created, "assistant", "", null));
@@ -376,7 +376,7 @@ public final class OpenAiServer implements AutoCloseable {
 
     private void respond(HttpExchange ex, Outcome outcome, SlotPool.Ticket ticket, boolean chat, ChatPrompt chatPrompt, int[] ids,
                          String echo, GenerationParams params, String id, long created) throws IOException, InterruptedException {
-        Session session = ticket.session();
+        Session session = ticket.session(chat ? chatPrompt.tokenIds() : ids);
         Heartbeat beat = new Heartbeat(ex, outcome);
         TokenListener hook = tokenHook;
         Completion c = run(session, chat, chatPrompt, ids, params, (piece, tokenId) -> {

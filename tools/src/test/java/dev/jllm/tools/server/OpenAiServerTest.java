@@ -400,6 +400,37 @@ class OpenAiServerTest {
         out.flush();
     }
 
+    /**
+     * Two conversations interleaved on two slots: each next turn goes to the slot that holds
+     * its conversation (its prompt evaluated from where that left off), not to the slot used
+     * last, which held the other one.
+     */
+    @Test
+    void eachConversationReturnsToTheSlotHoldingIt() throws Exception {
+        try (OpenAiServer s = OpenAiServer.start(model, config(2, 8), log::add)) {
+            int[] a = model.tokenize("Once upon a time, there was a little dog named Max who liked to run.", true, false);
+            int[] b = model.tokenize("The sun was shining and the birds were singing in the tall green trees.", true, false);
+            int[] more = model.tokenize(" Then they went home.", false, false);
+            assertEquals(0, cachedTokens(s, a), "a fresh slot holds nothing");
+            assertEquals(0, cachedTokens(s, b), "b takes the empty slot, not a's (with which it shares no more than BOS)");
+            assertEquals(a.length, cachedTokens(s, concat(a, more)), "a's next turn reuses a's slot");
+            assertEquals(b.length, cachedTokens(s, concat(b, more)), "b's next turn reuses b's slot");
+        }
+    }
+
+    static int cachedTokens(OpenAiServer s, int[] prompt) throws Exception {
+        Reply r = post(s, "/v1/completions", "{\"prompt\":" + java.util.Arrays.toString(prompt) + ",\"temperature\":0,\"max_tokens\":4}");
+        assertEquals(200, r.status(), r.raw());
+        assertEquals(prompt.length, r.json().at("/usage/prompt_tokens").asInt());
+        return r.json().at("/usage/prompt_tokens_details/cached_tokens").asInt();
+    }
+
+    static int[] concat(int[] x, int[] y) {
+        int[] r = java.util.Arrays.copyOf(x, x.length + y.length);
+        System.arraycopy(y, 0, r, x.length, y.length);
+        return r;
+    }
+
     static void awaitHealth(OpenAiServer s, String group, String field, int value) throws Exception {
         awaitTrue(() -> {
             HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(s.uri("/health")).GET().build(), HttpResponse.BodyHandlers.ofString());
