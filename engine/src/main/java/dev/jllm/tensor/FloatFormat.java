@@ -12,12 +12,6 @@ sealed interface FloatFormat extends TensorFormat permits F32Format, F16Format, 
     /** Values [first, first + count) of the row at {@code rowOffset} as floats into {@code w[at …]}. */
     void decodeValues(MemorySegment data, long rowOffset, int first, int count, float[] w, int at);
 
-    /** Their dot products work in float lanes only (4, 8 or 16), so 128-bit vectors run them too. */
-    @Override
-    default boolean gemvAt128Bits() {
-        return true;
-    }
-
     @Override
     default void matmul(MemorySegment data, long rowBytes, int rowStart, int rowEnd, Activations x, float[] out, int outStride) {
         FloatGemm.matmul(this, data, rowBytes, rowStart, rowEnd, x, out, outStride);

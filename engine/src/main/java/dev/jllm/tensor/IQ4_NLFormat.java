@@ -78,11 +78,6 @@ final class IQ4_NLFormat implements Block32Format {
     }
 
     @Override
-    public boolean gemvAt128Bits() {
-        return true;
-    }
-
-    @Override
     public void matvec(MemorySegment data, long rowBytes, int rowStart, int rowEnd, Activations x, int xRow,
                        float[] out, int outOffset) {
         float[] lanes = KernelScratch.small();

@@ -139,11 +139,6 @@ final class IQ4_XSFormat implements SuperBlockFormat {
         return sum;
     }
 
-    @Override
-    public boolean gemvAt128Bits() {
-        return true;
-    }
-
     /** The codebook levels as float bit patterns in int lanes: {@code indices.selectFrom(LEVEL_BITS)} looks up 16 at once. */
     private static final IntVector LEVEL_BITS = IntVector.fromArray(I_FOR_F, levelBits(), 0);
 

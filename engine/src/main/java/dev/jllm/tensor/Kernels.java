@@ -3,7 +3,7 @@ package dev.jllm.tensor;
 /**
  * Which kernels this JVM runs, for tools to report: all the SIMD kernels where the preferred
  * vector holds 16 or 8 floats; with 4 (128 bits) the float-lane kernels and the gemv kernels
- * ({@link TensorFormat#gemvAt128Bits}: every weight type has one), which also take prompts,
+ * (every weight type has one), which also take prompts,
  * token by token, since the batched kernels need wider vectors (see {@link Simd#WIDE}).
  */
 public final class Kernels {
@@ -25,24 +25,11 @@ public final class Kernels {
     /** One line for users: what runs, and on narrow hardware what that costs. */
     public static String describe() {
         if (simd()) return "SIMD kernels, " + vectorBits() + "-bit vectors";
-        String scalar = scalarGemv();
         if (Simd.NARROW_128) {
-            return "this JVM's vectors are 128 bits wide: SIMD attention, norms and matrix-vector products"
-                    + (scalar.isEmpty() ? "" : " (scalar for " + scalar + ")")
-                    + ", but no batched prompt kernels (those need 256 or 512 bits): prompts go through"
-                    + " token by token, not much faster than decoding";
+            return "this JVM's vectors are 128 bits wide: SIMD attention, norms and matrix-vector products, but no batched"
+                    + " prompt kernels (those need 256 or 512 bits): prompts go through token by token, not much faster than decoding";
         }
         return "this JVM's vectors are " + vectorBits() + " bits wide: scalar kernels"
                 + " (jllm's SIMD kernels need 128 bits or more; expect it many times slower)";
-    }
-
-    /** The weight types without a gemv kernel for 128-bit vectors (their scalar twins run there); empty when there are none. */
-    static String scalarGemv() {
-        StringBuilder sb = new StringBuilder();
-        for (GGMLType t : GGMLType.values()) {
-            TensorFormat f = TensorFormats.ofOrNull(t);
-            if (f != null && !f.gemvAt128Bits()) sb.append(sb.isEmpty() ? "" : ", ").append(t);
-        }
-        return sb.toString();
     }
 }

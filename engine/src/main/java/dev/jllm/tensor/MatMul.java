@@ -37,7 +37,7 @@ public final class MatMul {
         int tokens = x.count();
         long rowBytes = w.rowBytes();
         WorkerPool.RangeTask task;
-        if (!Simd.WIDE && Simd.NARROW_128 && f.gemvAt128Bits()) {
+        if (!Simd.WIDE && Simd.NARROW_128) {
             task = (r0, r1) -> multiplyByRows(f, w, x, r0, r1, out);
         } else if (!Simd.WIDE) {
             task = (r0, r1) -> multiplyScalar(f, w, x, r0, r1, out);

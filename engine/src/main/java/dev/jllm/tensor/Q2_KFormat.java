@@ -96,11 +96,6 @@ final class Q2_KFormat implements SuperBlockFormat {
         return FLEN == 16 ? dotWide(data, rowOffset, x, xRow, cols) : dotNarrow(data, rowOffset, x, xRow, cols);
     }
 
-    @Override
-    public boolean gemvAt128Bits() {
-        return true;
-    }
-
     /** All ones in short lanes 0-15, zero above: keeps the 16 mins of a 32-lane vector. */
     private static final ShortVector FIRST_16_LANES = ShortVector.fromArray(S_2F, firstLanes(16), 0);
 

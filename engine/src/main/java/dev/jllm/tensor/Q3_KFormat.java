@@ -90,12 +90,7 @@ final class Q3_KFormat implements SuperBlockFormat {
 
     @Override
     public float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
-        return FLEN == 16 ? dotWide(data, rowOffset, x, xRow, cols) : dotNarrow(data, rowOffset, x, xRow, cols);
-    }
-
-    @Override
-    public boolean gemvAt128Bits() {
-        return true;
+        return FLEN == 16 ? dotWide(data, rowOffset, x, xRow, cols) : FLEN == 8 ? dotNarrow(data, rowOffset, x, xRow, cols) : dot128(data, rowOffset, x, xRow, cols);
     }
 
     /**
@@ -163,9 +158,8 @@ final class Q3_KFormat implements SuperBlockFormat {
     }
 
     /**
-     * {@link #dotWide} for 256- and 128-bit vectors: 2·FLEN values of a group per vector, which
-     * lie in one sub-block, so its scale (decoded as in dotWide with 256 bits, one by one with
-     * 128, then read back as ints) is a broadcast.
+     * {@link #dotWide} for 256-bit vectors: 16 values of a group per vector, which lie in one
+     * sub-block, so its scale (decoded as in dotWide, then read back as ints) is a broadcast.
      */
     private static float dotNarrow(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
         int nb = cols / BLOCK;
@@ -176,23 +170,56 @@ final class Q3_KFormat implements SuperBlockFormat {
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
             int q8 = (xb + b) * BLOCK;
-            if (FLEN == 8) {
-                ByteVector scaleBytes = ByteVector.fromMemorySegment(B_2F, data, off + SCALE_VECTOR_AT, LE);
-                ShortVector scales = ((ShortVector) scaleBytes.rearrange(SCALE_LOW_BYTE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0))
-                        .lanewise(VectorOperators.LSHR, SCALE_LOW_SHIFT).and((short) 15)
-                        .or(((ShortVector) scaleBytes.rearrange(SCALE_HIGH_BYTE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0))
-                                .lanewise(VectorOperators.LSHR, SCALE_HIGH_SHIFT).and((short) 3).lanewise(VectorOperators.LSHL, 4)).sub((short) 32);
-                ((IntVector) scales.convertShape(VectorOperators.S2I, I_FOR_F, 0)).intoArray(sc, 0);
-                ((IntVector) scales.convertShape(VectorOperators.S2I, I_FOR_F, 1)).intoArray(sc, 8);
-            } else {
-                // 128 bits: 8 bytes a vector cannot hold the 12 scale bytes, so KScales.scaleQ3
-                // written out on the three words (a call here, left out of line, boxed the vectors)
-                int a0 = data.get(INT_LE, off + SCALES), a1 = data.get(INT_LE, off + SCALES + 4), a2 = data.get(INT_LE, off + SCALES + 8);
-                for (int j = 0; j < 16; j++) {
-                    int low = ((j & 4) == 0 ? a0 : a1) >>> (8 * (j & 3) + (j & 8) / 2) & 15;
-                    int high = a2 >>> (8 * (j & 3) + 2 * (j / 4)) & 3;
-                    sc[j] = (low | high << 4) - 32;
+            ByteVector scaleBytes = ByteVector.fromMemorySegment(B_2F, data, off + SCALE_VECTOR_AT, LE);
+            ShortVector scales = ((ShortVector) scaleBytes.rearrange(SCALE_LOW_BYTE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0))
+                    .lanewise(VectorOperators.LSHR, SCALE_LOW_SHIFT).and((short) 15)
+                    .or(((ShortVector) scaleBytes.rearrange(SCALE_HIGH_BYTE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0))
+                            .lanewise(VectorOperators.LSHR, SCALE_HIGH_SHIFT).and((short) 3).lanewise(VectorOperators.LSHL, 4)).sub((short) 32);
+            ((IntVector) scales.convertShape(VectorOperators.S2I, I_FOR_F, 0)).intoArray(sc, 0);
+            ((IntVector) scales.convertShape(VectorOperators.S2I, I_FOR_F, 1)).intoArray(sc, 8);
+            IntVector lanes = IntVector.zero(I_FOR_F);
+            for (int l = 0; l < 32; l += 16) {
+                ShortVector hm = ((ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + HMASK + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0))
+                        .lanewise(VectorOperators.LSHL, 2);
+                for (int h = 0; h < 2; h++) {
+                    ShortVector q = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS + 32 * h + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
+                    int v = q8 + 128 * h + l, j = 8 * h + l / 16; // sub-block of group k: j + 2k
+                    IntVector p01 = (IntVector) q.and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 4 * h).and((short) 4)).sub((short) 4)
+                            .mul(ShortVector.fromArray(S_2F, xs, v)).mul((short) sc[j])
+                            .add(q.lanewise(VectorOperators.LSHR, 2).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 4 * h + 1).and((short) 4)).sub((short) 4)
+                                    .mul(ShortVector.fromArray(S_2F, xs, v + 32)).mul((short) sc[j + 2])).reinterpretShape(I_FOR_F, 0);
+                    IntVector p23 = (IntVector) q.lanewise(VectorOperators.LSHR, 4).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 4 * h + 2).and((short) 4)).sub((short) 4)
+                            .mul(ShortVector.fromArray(S_2F, xs, v + 64)).mul((short) sc[j + 4])
+                            .add(q.lanewise(VectorOperators.LSHR, 6).or(hm.lanewise(VectorOperators.LSHR, 4 * h + 3).and((short) 4)).sub((short) 4)
+                                    .mul(ShortVector.fromArray(S_2F, xs, v + 96)).mul((short) sc[j + 6])).reinterpretShape(I_FOR_F, 0);
+                    lanes = lanes.add(p01.lanewise(VectorOperators.ASHR, 16)).add(p01.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
+                            .add(p23.lanewise(VectorOperators.ASHR, 16)).add(p23.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
                 }
+            }
+            sum += f16(data, off + D) * x.scales[xb + b] * lanes.reduceLanes(VectorOperators.ADD);
+        }
+        return sum;
+    }
+
+    /**
+     * {@link #dotNarrow} for 128-bit vectors: 8 values of a group per vector, the scales decoded
+     * one by one on three words (8-byte vectors cannot hold the 12 scale bytes; a call to
+     * {@link KScales#scaleQ3} there, left out of line, boxed the vectors: 10 ops/s against 192).
+     */
+    private static float dot128(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
+        int nb = cols / BLOCK;
+        int xb = xRow * nb;
+        short[] xs = x.quantsAsShort;
+        int[] sc = KernelScratch.ints(16);
+        float sum = 0;
+        for (int b = 0; b < nb; b++) {
+            long off = rowOffset + (long) b * BYTES;
+            int q8 = (xb + b) * BLOCK;
+            int a0 = data.get(INT_LE, off + SCALES), a1 = data.get(INT_LE, off + SCALES + 4), a2 = data.get(INT_LE, off + SCALES + 8);
+            for (int j = 0; j < 16; j++) {
+                int low = ((j & 4) == 0 ? a0 : a1) >>> (8 * (j & 3) + (j & 8) / 2) & 15;
+                int high = a2 >>> (8 * (j & 3) + 2 * (j / 4)) & 3;
+                sc[j] = (low | high << 4) - 32;
             }
             IntVector lanes = IntVector.zero(I_FOR_F);
             for (int l = 0; l < 32; l += 2 * FLEN) {

@@ -147,11 +147,6 @@ final class Q4_0Format implements Block32Format {
         return Simd.hsum(lanes);
     }
 
-    @Override
-    public boolean gemvAt128Bits() {
-        return true;
-    }
-
     /**
      * Rows one after the other. (Groups of 4 rows sharing the activation loads were 30% faster
      * on weights in cache but 3× slower streaming from memory: interleaving the rows defeats

@@ -73,11 +73,6 @@ final class Q4_1Format implements Block32Format {
     }
 
     @Override
-    public boolean gemvAt128Bits() {
-        return true;
-    }
-
-    @Override
     public void matvec(MemorySegment data, long rowBytes, int rowStart, int rowEnd, Activations x, int xRow,
                        float[] out, int outOffset) {
         float[] lanes = KernelScratch.small();

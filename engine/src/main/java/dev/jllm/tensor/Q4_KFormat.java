@@ -148,12 +148,6 @@ final class Q4_KFormat implements TensorFormat {
         for (int r = rowStart; r < rowEnd; r++) out[outOffset + r - rowStart] = dot(data, r * rowBytes, x, xRow, x.cols(), isums);
     }
 
-    /** {@link #dotNarrow} serves 128-bit vectors too. */
-    @Override
-    public boolean gemvAt128Bits() {
-        return true;
-    }
-
     /**
      * A batch as llama.cpp's repacked kernels take it: activation rows below
      * count − count mod 4 in the gemm order ({@link #gemmTilePair}, two tiles of FLEN activation
@@ -257,7 +251,6 @@ final class Q4_KFormat implements TensorFormat {
         }
         return acc - accMin;
     }
-
 
     /**
      * The gemv order with 256-bit vectors (AVX2), in two passes as {@link #dotNarrow} but with

@@ -180,7 +180,6 @@ final class Q5_KFormat implements TensorFormat {
         return ((r0 + r2) + (r1 + r3)) + summs;
     }
 
-
     /**
      * The same integer sums and float order with 128-bit vectors (NEON, SSE): positions l … l+7
      * of every sub-block (l = 0, 8, 16, 24) in 8 short lanes, q·x there, adjacent products
@@ -227,11 +226,6 @@ final class Q5_KFormat implements TensorFormat {
             for (int m = 0; m < 8; m++) acc[m] = Math.fma(d, (float) (sums[2 * m] + sums[2 * m + 1]), acc[m]);
         }
         return QuantMath.hsumFloat8(acc) + summs;
-    }
-
-    @Override
-    public boolean gemvAt128Bits() {
-        return true;
     }
 
     /**

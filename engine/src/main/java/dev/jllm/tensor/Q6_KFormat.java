@@ -217,11 +217,6 @@ final class Q6_KFormat implements TensorFormat {
         return QuantMath.hsumFloat8(acc);
     }
 
-    @Override
-    public boolean gemvAt128Bits() {
-        return true;
-    }
-
     /**
      * {@link #dotWide} for 256-bit vectors, 16 positions of a group per vector: the positions
      * l … l+15 (l = 0, 16) of the 8 groups take one scale each (broadcast), and their ggml lanes
@@ -268,7 +263,6 @@ final class Q6_KFormat implements TensorFormat {
         float r0 = lanes[0] + lanes[8], r1 = lanes[2] + lanes[10], r2 = lanes[4] + lanes[12], r3 = lanes[6] + lanes[14];
         return (r0 + r2) + (r1 + r3);
     }
-
 
     @Override
     public void matvec(MemorySegment data, long rowBytes, int rowStart, int rowEnd, Activations x, int xRow,

@@ -106,11 +106,6 @@ final class Q8_0Format implements Block32Format {
         return Simd.hsum(lanes);
     }
 
-    @Override
-    public boolean gemvAt128Bits() {
-        return true;
-    }
-
     /**
      * The same lanes and float order with 32-lane short vectors (512 bits): a block's 32
      * weights times the activation quants in 16-bit lanes (|q·x| ≤ 127·128 fits), the two

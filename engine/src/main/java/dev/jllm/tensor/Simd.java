@@ -98,15 +98,16 @@ final class Simd {
      * Whether the SIMD kernels run here: they are written for 16 or 8 float lanes (512- or
      * 256-bit vectors: AVX-512, AVX2, wide SVE), loading as many bytes as floats, and there is
      * no 4-lane byte shape for 128-bit hardware (NEON on Apple Silicon and most ARM servers,
-     * SSE). There {@link MatMul} runs the few gemv kernels written for 128 bits
-     * ({@link #NARROW_128}) and otherwise the scalar twins: slower, the same arithmetic up to
-     * float rounding. {@link Kernels} reports which.
+     * SSE). There {@link MatMul} runs the gemv kernels, which every format has in a form for
+     * 128 bits ({@link #NARROW_128}), token by token; on narrower hardware still, the scalar
+     * twins: slower, the same arithmetic up to float rounding. {@link Kernels} reports which.
      */
     static final boolean WIDE = (FLEN == 16 || FLEN == 8) && B_FOR_F.length() == FLEN;
 
     /**
-     * 128-bit vectors (4 float lanes): the formats whose gemv has a form for them
-     * ({@link TensorFormat#gemvAt128Bits}) run it, the rest their scalar twins.
+     * 128-bit vectors (4 float lanes): the gemv kernels run (each format's {@code dot} has a
+     * form for them: 2·FLEN bytes a step in short lanes, or float lanes), the batched ones not.
+     * The build's 128-bit test run holds every format to it.
      */
     static final boolean NARROW_128 = FLEN == 4;
 

@@ -40,15 +40,6 @@ public sealed interface TensorFormat
         return dotScalar(data, rowOffset, x, t, cols);
     }
 
-    /**
-     * Whether {@link #dot} and {@link #matvec} also run where vectors are 128 bits wide (NEON,
-     * SSE). Most kernels load as many bytes as floats per step and need 8 or 16 lanes; there
-     * the scalar twin stands in ({@link MatMul}).
-     */
-    default boolean gemvAt128Bits() {
-        return false;
-    }
-
     /** SIMD dot product of one weight row with activation row {@code xRow}. */
     float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols);
 
