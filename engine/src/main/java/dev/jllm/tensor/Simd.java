@@ -63,9 +63,10 @@ final class Simd {
 
     /**
      * The species of the 16-bit integer gemv kernels of the 32-value block formats (Q4_1, Q5_0,
-     * Q5_1 …): 8 float lanes where FLEN is 16, else FLEN. A block's 16 packed bytes widen to 16
-     * short lanes at most, so 512-bit vectors would leave half of each step idle; their
-     * 256-bit forms run on AVX-512 processors as well.
+     * Q5_1, IQ4_NL): 8 float lanes where FLEN is 16, else FLEN. A block's 16 packed bytes widen
+     * to 16 short lanes at most, so 512-bit vectors would leave half of each step idle. Q4_1's
+     * runs at 256 bits on AVX-512 processors too (faster there than its float lanes were); the
+     * others keep float-lane kernels at 512 bits, which are as fast or faster.
      */
     static final VectorSpecies<Float> F_NARROW = FLEN == 16 ? FloatVector.SPECIES_256 : F;
     static final int NFLEN = F_NARROW.length();
