@@ -99,21 +99,34 @@ final class Q3_KFormat implements SuperBlockFormat {
      * once, so that bit 4h + k lands on bit 2 after a shift by 4h + k), q·x (|·| ≤ 508) times
      * the sub-block scale (|·| ≤ 32), two groups summed in short lanes (|·| ≤ 32512), then pairs
      * of lanes added into ints and the super-block reduced to the exact isum. The float step is
-     * the scalar twin's, so the result is bit for bit.
+     * the scalar twin's, so the result is bit for bit. The 16 scales are unpacked in scalar
+     * code, four to an int, and stored for one vector load: unpacked with byte shuffles and
+     * variable shifts of short lanes (as {@link #dotNarrow} still does at 256 bits), the kernel
+     * as C2 compiled it in some JVMs (about one test-suite run in four, 2026-11-29) gave wrong
+     * sums for every row — the same wrong values each time, against the scalar twin — while
+     * the interpreter, C1 and the other runs' C2 code were right; in 15 runs since, none. It
+     * costs speed: JMH 8192×2048, 718 → 422 ops/s.
      */
     private static float dotWide(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
         int nb = cols / BLOCK;
         int xb = xRow * nb;
         short[] xs = x.quantsAsShort;
+        short[] s16 = KernelScratch.shorts(S_2F.length()); // lanes 16 and up stay 0: the GROUP shuffles read 0-15
         float sum = 0;
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
             int q8 = (xb + b) * BLOCK;
-            ByteVector scaleBytes = ByteVector.fromMemorySegment(B_2F, data, off + SCALE_VECTOR_AT, LE);
-            ShortVector sc = ((ShortVector) scaleBytes.rearrange(SCALE_LOW_BYTE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0))
-                    .lanewise(VectorOperators.LSHR, SCALE_LOW_SHIFT).and((short) 15)
-                    .or(((ShortVector) scaleBytes.rearrange(SCALE_HIGH_BYTE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0))
-                            .lanewise(VectorOperators.LSHR, SCALE_HIGH_SHIFT).and((short) 3).lanewise(VectorOperators.LSHL, 4)).sub((short) 32);
+            // the 16 scales in scalar code, not by byte shuffles and variable shifts of short
+            // lanes: compiled in some JVMs, that vector form gave wrong sums (see above)
+            int a0 = data.get(INT_LE, off + SCALES), a1 = data.get(INT_LE, off + SCALES + 4), a2 = data.get(INT_LE, off + SCALES + 8);
+            // four scales a word, as bytes 0-63: j = 0-3, 4-7, 8-11, 12-15
+            int u0 = (a0 & 0x0F0F0F0F) | (a2 & 0x03030303) << 4, u1 = (a1 & 0x0F0F0F0F) | (a2 >>> 2 & 0x03030303) << 4;
+            int u2 = (a0 >>> 4 & 0x0F0F0F0F) | (a2 >>> 4 & 0x03030303) << 4, u3 = (a1 >>> 4 & 0x0F0F0F0F) | (a2 >>> 6 & 0x03030303) << 4;
+            s16[0] = (short) ((u0 & 0xFF) - 32); s16[1] = (short) ((u0 >>> 8 & 0xFF) - 32); s16[2] = (short) ((u0 >>> 16 & 0xFF) - 32); s16[3] = (short) ((u0 >>> 24) - 32);
+            s16[4] = (short) ((u1 & 0xFF) - 32); s16[5] = (short) ((u1 >>> 8 & 0xFF) - 32); s16[6] = (short) ((u1 >>> 16 & 0xFF) - 32); s16[7] = (short) ((u1 >>> 24) - 32);
+            s16[8] = (short) ((u2 & 0xFF) - 32); s16[9] = (short) ((u2 >>> 8 & 0xFF) - 32); s16[10] = (short) ((u2 >>> 16 & 0xFF) - 32); s16[11] = (short) ((u2 >>> 24) - 32);
+            s16[12] = (short) ((u3 & 0xFF) - 32); s16[13] = (short) ((u3 >>> 8 & 0xFF) - 32); s16[14] = (short) ((u3 >>> 16 & 0xFF) - 32); s16[15] = (short) ((u3 >>> 24) - 32);
+            ShortVector sc = ShortVector.fromArray(S_2F, s16, 0);
             ShortVector hm = ((ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + HMASK, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0))
                     .lanewise(VectorOperators.LSHL, 2);
             ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
@@ -141,8 +154,8 @@ final class Q3_KFormat implements SuperBlockFormat {
      * byte 8 + j mod 4 (bits 2·(j/4) and up). The 16 scales come into lanes 0–15 of a short
      * vector from one byte vector (2·FLEN bytes) that ends with the 12 scale bytes, so that it
      * stays inside the super-block: two byte shuffles and variable shifts (16 scalar unpackings
-     * cost as much as the rest of the kernel). Written out in both kernels, in the byte and
-     * short shapes they use anyway: as a helper returning a vector it would box when C2 leaves it
+     * cost as much as the rest of the kernel; but see {@link #dotWide}). Written out in the
+     * kernel, in the byte and short shapes it uses anyway: as a helper returning a vector it would box when C2 leaves it
      * out of line, and a second byte shape in a kernel is what the rules in Simd keep out.
      */
     private static final int SCALE_VECTOR_AT = SCALES + 12 - B_2F.length();
