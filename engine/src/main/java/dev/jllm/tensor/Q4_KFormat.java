@@ -302,15 +302,7 @@ final class Q4_KFormat implements TensorFormat {
                     .add(p4.mul(sHigh & 0xFF).add(p5.mul((sHigh >>> 8) & 0xFF)).add(p6.mul((sHigh >>> 16) & 0xFF).add(p7.mul(sHigh >>> 24))));
             isums[b] = sums.reduceLanes(VectorOperators.ADD);
         }
-        float acc = 0, accMin = 0;
-        for (int b = 0; b < nb; b++) {
-            long off = rowOffset + (long) b * BYTES;
-            float dx = x.scales[xb + b];
-            float dd = Float.float16ToFloat(data.get(SHORT_LE, off + D)) * dx, dm = Float.float16ToFloat(data.get(SHORT_LE, off + DMIN)) * dx;
-            acc = Math.fma((float) isums[b], dd, acc);
-            accMin = Math.fma((float) isums[nb + b], dm, accMin);
-        }
-        return acc - accMin;
+        return scaleSums(data, rowOffset, x, xb, nb, isums);
     }
 
     /**
@@ -358,6 +350,15 @@ final class Q4_KFormat implements TensorFormat {
             }
             isums[b] = acc.reduceLanes(VectorOperators.ADD);
         }
+        return scaleSums(data, rowOffset, x, xb, nb, isums);
+    }
+
+    /**
+     * Pass 2 of the two-pass gemv forms: per super-block, acc = fma(isum, d·d_x, acc) and
+     * accMin = fma(mins, dmin·d_x, accMin), from the integer sums pass 1 left in
+     * {@code isums[b]} and {@code isums[nb + b]}. Scalar, so a call here boxes nothing.
+     */
+    private static float scaleSums(MemorySegment data, long rowOffset, Activations x, int xb, int nb, int[] isums) {
         float acc = 0, accMin = 0;
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
