@@ -17,15 +17,6 @@ final class KernelScratch {
         return SMALL.get();
     }
 
-    private static final ThreadLocal<short[][]> SHORTS = ThreadLocal.withInitial(() -> new short[][]{new short[64]});
-
-    /** A short array of at least {@code n} elements, owned by the calling thread until its next call. */
-    static short[] shorts(int n) {
-        short[][] holder = SHORTS.get();
-        if (holder[0].length < n) holder[0] = new short[Math.max(n, 2 * holder[0].length)];
-        return holder[0];
-    }
-
     private static final ThreadLocal<int[][]> INTS = ThreadLocal.withInitial(() -> new int[][]{new int[64]});
 
     /** An int array of at least {@code n} elements, owned by the calling thread until its next call. */

@@ -18,8 +18,8 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 
 /**
  * Q3_K: super-blocks of 256 values in 110 bytes ({@code block_q3_K}):
@@ -99,34 +99,21 @@ final class Q3_KFormat implements SuperBlockFormat {
      * once, so that bit 4h + k lands on bit 2 after a shift by 4h + k), q·x (|·| ≤ 508) times
      * the sub-block scale (|·| ≤ 32), two groups summed in short lanes (|·| ≤ 32512), then pairs
      * of lanes added into ints and the super-block reduced to the exact isum. The float step is
-     * the scalar twin's, so the result is bit for bit. The 16 scales are unpacked in scalar
-     * code, four to an int, and stored for one vector load: unpacked with byte shuffles and
-     * variable shifts of short lanes (as {@link #dotNarrow} still does at 256 bits), the kernel
-     * as C2 compiled it in some JVMs (about one test-suite run in four, 2026-11-29) gave wrong
-     * sums for every row — the same wrong values each time, against the scalar twin — while
-     * the interpreter, C1 and the other runs' C2 code were right; in 15 runs since, none. It
-     * costs speed: JMH 8192×2048, 718 → 422 ops/s.
+     * the scalar twin's, so the result is bit for bit. The 16 scales come into short lanes
+     * 0-15 as described at {@link #scaleWord}.
      */
     private static float dotWide(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
         int nb = cols / BLOCK;
         int xb = xRow * nb;
         short[] xs = x.quantsAsShort;
-        short[] s16 = KernelScratch.shorts(S_2F.length()); // lanes 16 and up stay 0: the GROUP shuffles read 0-15
         float sum = 0;
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
             int q8 = (xb + b) * BLOCK;
-            // the 16 scales in scalar code, not by byte shuffles and variable shifts of short
-            // lanes: compiled in some JVMs, that vector form gave wrong sums (see above)
             int a0 = data.get(INT_LE, off + SCALES), a1 = data.get(INT_LE, off + SCALES + 4), a2 = data.get(INT_LE, off + SCALES + 8);
-            // four scales a word, as bytes 0-63: j = 0-3, 4-7, 8-11, 12-15
-            int u0 = (a0 & 0x0F0F0F0F) | (a2 & 0x03030303) << 4, u1 = (a1 & 0x0F0F0F0F) | (a2 >>> 2 & 0x03030303) << 4;
-            int u2 = (a0 >>> 4 & 0x0F0F0F0F) | (a2 >>> 4 & 0x03030303) << 4, u3 = (a1 >>> 4 & 0x0F0F0F0F) | (a2 >>> 6 & 0x03030303) << 4;
-            s16[0] = (short) ((u0 & 0xFF) - 32); s16[1] = (short) ((u0 >>> 8 & 0xFF) - 32); s16[2] = (short) ((u0 >>> 16 & 0xFF) - 32); s16[3] = (short) ((u0 >>> 24) - 32);
-            s16[4] = (short) ((u1 & 0xFF) - 32); s16[5] = (short) ((u1 >>> 8 & 0xFF) - 32); s16[6] = (short) ((u1 >>> 16 & 0xFF) - 32); s16[7] = (short) ((u1 >>> 24) - 32);
-            s16[8] = (short) ((u2 & 0xFF) - 32); s16[9] = (short) ((u2 >>> 8 & 0xFF) - 32); s16[10] = (short) ((u2 >>> 16 & 0xFF) - 32); s16[11] = (short) ((u2 >>> 24) - 32);
-            s16[12] = (short) ((u3 & 0xFF) - 32); s16[13] = (short) ((u3 >>> 8 & 0xFF) - 32); s16[14] = (short) ((u3 >>> 16 & 0xFF) - 32); s16[15] = (short) ((u3 >>> 24) - 32);
-            ShortVector sc = ShortVector.fromArray(S_2F, s16, 0);
+            IntVector words = IntVector.broadcast(I_FOR_F, scaleWord(a0, a1, a2, 0))
+                    .blend(scaleWord(a0, a1, a2, 1), LANE_1).blend(scaleWord(a0, a1, a2, 2), LANE_2).blend(scaleWord(a0, a1, a2, 3), LANE_3);
+            ShortVector sc = ((ShortVector) words.reinterpretShape(B_2F, 0).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0)).sub((short) 32);
             ShortVector hm = ((ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + HMASK, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0))
                     .lanewise(VectorOperators.LSHL, 2);
             ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
@@ -151,23 +138,20 @@ final class Q3_KFormat implements SuperBlockFormat {
 
     /*
      * Scale j: low 4 bits in byte j mod 8 (low nibble for j < 8, high after), high 2 bits in
-     * byte 8 + j mod 4 (bits 2·(j/4) and up). The 16 scales come into lanes 0–15 of a short
-     * vector from one byte vector (2·FLEN bytes) that ends with the 12 scale bytes, so that it
-     * stays inside the super-block: two byte shuffles and variable shifts (16 scalar unpackings
-     * cost as much as the rest of the kernel; but see {@link #dotWide}). Written out in the
-     * kernel, in the byte and short shapes it uses anyway: as a helper returning a vector it would box when C2 leaves it
-     * out of line, and a second byte shape in a kernel is what the rules in Simd keep out.
+     * byte 8 + j mod 4 (bits 2·(j/4) and up). The vector kernels unpack them four to an int
+     * (SWAR, scaleWord) and put the four words in int lanes 0-3 by a broadcast and three
+     * blends, whose low 16 bytes are then the 16 scales in order. Not by byte shuffles and
+     * variable shifts of short lanes from one load: C2's code for that, in about one
+     * test-suite run in four (2026-11-29, JDK 25.0.3, AVX-512), gave wrong sums for every row
+     * (the same wrong values each time, the other JVMs and the interpreter right). Not by
+     * scalar stores and a vector load either: the load waits for the stores (store
+     * forwarding fails), JMH 8192×2048 at 512 bits 420 ops/s against 700 for this form.
      */
-    private static final int SCALE_VECTOR_AT = SCALES + 12 - B_2F.length();
-    private static final VectorShuffle<Byte> SCALE_LOW_BYTE = VectorShuffle.fromOp(B_2F, j -> B_2F.length() - 12 + j % 8);
-    private static final VectorShuffle<Byte> SCALE_HIGH_BYTE = VectorShuffle.fromOp(B_2F, j -> B_2F.length() - 4 + j % 4);
-    private static final ShortVector SCALE_LOW_SHIFT = ShortVector.fromArray(S_2F, shifts(j -> j < 8 ? 0 : 4), 0);
-    private static final ShortVector SCALE_HIGH_SHIFT = ShortVector.fromArray(S_2F, shifts(j -> 2 * (j / 4 % 4)), 0);
+    private static final VectorMask<Integer> LANE_1 = VectorMask.fromLong(I_FOR_F, 2), LANE_2 = VectorMask.fromLong(I_FOR_F, 4), LANE_3 = VectorMask.fromLong(I_FOR_F, 8);
 
-    private static short[] shifts(java.util.function.IntUnaryOperator f) {
-        short[] s = new short[S_2F.length()];
-        for (int j = 0; j < s.length; j++) s[j] = (short) f.applyAsInt(j);
-        return s;
+    /** Scales 4w to 4w + 3 as the bytes of one int, unsigned (the −32 is left to the caller); a0-a2 are the 12 scale bytes. */
+    private static int scaleWord(int a0, int a1, int a2, int w) {
+        return ((w & 1) == 0 ? a0 : a1) >>> 4 * (w >> 1) & 0x0F0F0F0F | (a2 >>> 2 * w & 0x03030303) << 4;
     }
 
     /**
@@ -183,11 +167,10 @@ final class Q3_KFormat implements SuperBlockFormat {
         for (int b = 0; b < nb; b++) {
             long off = rowOffset + (long) b * BYTES;
             int q8 = (xb + b) * BLOCK;
-            ByteVector scaleBytes = ByteVector.fromMemorySegment(B_2F, data, off + SCALE_VECTOR_AT, LE);
-            ShortVector scales = ((ShortVector) scaleBytes.rearrange(SCALE_LOW_BYTE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0))
-                    .lanewise(VectorOperators.LSHR, SCALE_LOW_SHIFT).and((short) 15)
-                    .or(((ShortVector) scaleBytes.rearrange(SCALE_HIGH_BYTE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0))
-                            .lanewise(VectorOperators.LSHR, SCALE_HIGH_SHIFT).and((short) 3).lanewise(VectorOperators.LSHL, 4)).sub((short) 32);
+            int a0 = data.get(INT_LE, off + SCALES), a1 = data.get(INT_LE, off + SCALES + 4), a2 = data.get(INT_LE, off + SCALES + 8);
+            IntVector words = IntVector.broadcast(I_FOR_F, scaleWord(a0, a1, a2, 0))
+                    .blend(scaleWord(a0, a1, a2, 1), LANE_1).blend(scaleWord(a0, a1, a2, 2), LANE_2).blend(scaleWord(a0, a1, a2, 3), LANE_3);
+            ShortVector scales = ((ShortVector) words.reinterpretShape(B_2F, 0).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0)).sub((short) 32);
             ((IntVector) scales.convertShape(VectorOperators.S2I, I_FOR_F, 0)).intoArray(sc, 0);
             ((IntVector) scales.convertShape(VectorOperators.S2I, I_FOR_F, 1)).intoArray(sc, 8);
             IntVector lanes = IntVector.zero(I_FOR_F);
@@ -216,8 +199,8 @@ final class Q3_KFormat implements SuperBlockFormat {
 
     /**
      * {@link #dotNarrow} for 128-bit vectors: 8 values of a group per vector, the scales decoded
-     * one by one on three words (8-byte vectors cannot hold the 12 scale bytes; a call to
-     * {@link KScales#scaleQ3} there, left out of line, boxed the vectors: 10 ops/s against 192).
+     * in scalar code by {@link #scaleWord} (8-byte vectors cannot hold the 12 scale bytes; a call
+     * to {@link KScales#scaleQ3} there, left out of line, boxed the vectors: 10 ops/s against 192).
      */
     private static float dot128(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
         int nb = cols / BLOCK;
@@ -229,10 +212,9 @@ final class Q3_KFormat implements SuperBlockFormat {
             long off = rowOffset + (long) b * BYTES;
             int q8 = (xb + b) * BLOCK;
             int a0 = data.get(INT_LE, off + SCALES), a1 = data.get(INT_LE, off + SCALES + 4), a2 = data.get(INT_LE, off + SCALES + 8);
-            for (int j = 0; j < 16; j++) {
-                int low = ((j & 4) == 0 ? a0 : a1) >>> (8 * (j & 3) + (j & 8) / 2) & 15;
-                int high = a2 >>> (8 * (j & 3) + 2 * (j / 4)) & 3;
-                sc[j] = (low | high << 4) - 32;
+            for (int w = 0; w < 4; w++) {
+                int word = scaleWord(a0, a1, a2, w);
+                for (int i = 0; i < 4; i++) sc[4 * w + i] = (word >>> 8 * i & 0xFF) - 32;
             }
             IntVector lanes = IntVector.zero(I_FOR_F);
             for (int l = 0; l < 32; l += 2 * FLEN) {

@@ -25,7 +25,8 @@ import jdk.incubator.vector.VectorSpecies;
  *     width (the Q4_K/Q5_K min terms in 4-lane ints beside 16-lane ones were such a case; eight
  *     scalar products do it now). That holds for loads too: the Q6_K gemv loaded its scales
  *     in a narrower byte shape until a boxing compile of that kernel was caught (2026-11-29);
- *     it, Q3_K and Q2_K now take them from loads in their own shapes.
+ *     it and Q2_K now take them from loads in their own shapes (Q3_K builds its scales in
+ *     its own int shape).
  * </ul>
  * Why: past ~18,000 nodes C2 defers the rest of a method's inlining, and a vector of inexact
  * class then meets a Vector API method whose type profile — shared by every caller in the JVM —
