@@ -1,4 +1,4 @@
-// Drives a jllm server with the official `openai` npm client and prints what it got as one JSON
+// Drives a jllm server (started with --pooling) with the official `openai` npm client and prints what it got as one JSON
 // object on stdout (the Java integration test OpenAiClientsIT compares it with the library).
 // Usage: node openai-client.mjs BASE_URL MODEL PROMPT MAX_TOKENS
 import OpenAI from 'openai';
@@ -36,6 +36,12 @@ const cstream = await client.completions.create({ model, prompt, temperature: 0,
 let ctext = '';
 for await (const chunk of cstream) ctext += chunk.choices[0]?.text ?? '';
 out.completionStream = { text: ctext };
+
+// no encoding_format: the client asks for base64 and decodes it into numbers
+const emb = await client.embeddings.create({ model, input: [prompt, 'Once upon a time'] });
+out.embeddings = { vectors: emb.data.map((d) => d.embedding), indexes: emb.data.map((d) => d.index), usage: emb.usage };
+const embFloat = await client.embeddings.create({ model, input: prompt, encoding_format: 'float' });
+out.embeddingFloat = embFloat.data[0].embedding;
 
 try {
   await client.chat.completions.create({ model, messages, n: 2 });

@@ -39,9 +39,11 @@ public final class Model implements AutoCloseable {
     private final ModelOptions options;
     private final ModelInfo info;
     private volatile ChatFormat chatFormat;
+    private final java.util.Optional<Pooling> pooling;
 
     private Model(GGUFFile file, ModelConfig config, Transformer transformer, Tokenizer tokenizer, WorkerPool pool,
-                  ModelOptions options, ModelInfo info) {
+                  ModelOptions options, ModelInfo info, java.util.Optional<Pooling> pooling) {
+        this.pooling = pooling;
         this.file = file;
         this.config = config;
         this.transformer = transformer;
@@ -70,6 +72,7 @@ public final class Model implements AutoCloseable {
         try {
             GGUFMetadata md = file.metadata();
             ModelConfig config = ModelConfig.from(md);
+            java.util.Optional<Pooling> pooling = Pooling.declaredBy(md, config.architecture().ggufName);
             progress.onProgress("loading tokenizer", 0.1);
             Tokenizer tokenizer = Tokenizer.fromMetadata(md);
             progress.onProgress("mapping weights", 0.3);
@@ -84,7 +87,7 @@ public final class Model implements AutoCloseable {
             int ctx = options.contextLength() > 0 ? options.contextLength() : Math.min(config.contextLength(), ModelOptions.DEFAULT_MAX_CONTEXT);
             ModelInfo info = describe(file, config, weights, ctx, md);
             progress.onProgress("ready", 1.0);
-            return new Model(file, config, transformer, tokenizer, pool, options, info);
+            return new Model(file, config, transformer, tokenizer, pool, options, info, pooling);
         } catch (RuntimeException e) {
             if (pool != null) pool.close();
             file.close();
@@ -198,6 +201,51 @@ public final class Model implements AutoCloseable {
         Session session = newSession(tokens + 4);
         session.generate(ids, GenerationParams.builder().temperature(0).maxTokens(3).ignoreEndOfGeneration(true).build(), TokenListener.NONE);
         return java.time.Duration.ofNanos(System.nanoTime() - t0);
+    }
+
+    /** The pooling the file declares for embeddings ({@code <arch>.pooling_type}), if any. */
+    public java.util.Optional<Pooling> pooling() {
+        return pooling;
+    }
+
+    /**
+     * The embedding of a text with the pooling the file declares, normalized to unit length
+     * (as llama.cpp's server and {@code llama-embedding} give them). Embedding models declare
+     * their pooling; for a chat model pass one with {@link #embed(String, Pooling, boolean)}.
+     *
+     * @throws JllmException            if the file declares no pooling
+     * @throws ContextOverflowException if the text has more tokens than the context holds
+     */
+    public Embedding embed(String text) {
+        return embed(text, pooling.orElseThrow(() -> new JllmException(info.name() + " declares no pooling for embeddings ("
+                + info.architecture() + ".pooling_type); choose one: mean, cls or last")), true);
+    }
+
+    /**
+     * The embedding of a text: tokenized as llama.cpp's server does for embeddings (the
+     * vocabulary's BOS/EOS added, special tokens in the text recognised), run through the model
+     * in a throwaway session, and its tokens' hidden states after the final norm pooled.
+     * Thread-safe; independent of every session.
+     *
+     * @param normalize scale the vector to unit (Euclidean) length
+     * @throws ContextOverflowException if the text has more tokens than the context holds
+     */
+    public Embedding embed(String text, Pooling pooling, boolean normalize) {
+        return embed(tokenizer.encode(text, true, true), pooling, normalize);
+    }
+
+    /** As {@link #embed(String, Pooling, boolean)} for token ids. */
+    public Embedding embed(int[] tokenIds, Pooling pooling, boolean normalize) {
+        java.util.Objects.requireNonNull(pooling, "pooling");
+        if (tokenIds.length == 0) throw new IllegalArgumentException("nothing to embed: no tokens");
+        int ctx = info.contextLength();
+        if (tokenIds.length > ctx) {
+            throw new ContextOverflowException("the text has " + tokenIds.length + " tokens but the context holds " + ctx
+                    + "; shorten it or raise the context length (--ctx)", tokenIds.length, ctx);
+        }
+        var session = new dev.jllm.model.InferenceSession(transformer, tokenIds.length, options.batchSize());
+        float[] hidden = session.hiddenStates(tokenIds);
+        return new Embedding(EmbeddingPooler.pool(hidden, tokenIds.length, config.dim(), pooling, normalize), tokenIds.length);
     }
 
     /** Text to token ids, adding BOS/EOS as the vocabulary asks when {@code addSpecial}. */

@@ -13,6 +13,9 @@
  *     strings and logit bias;</li>
  * <li>{@link dev.jllm.ChatSession} keeps a conversation over the model's chat template, reusing
  *     the KV cache between turns; {@link dev.jllm.Model#chatPrompt} renders any message list;</li>
+ * <li>{@link dev.jllm.Model#embed(String, dev.jllm.Pooling, boolean)} gives a text's
+ *     {@link dev.jllm.Embedding} (its tokens' final hidden states, pooled as {@link dev.jllm.Pooling}
+ *     says), for search and retrieval;</li>
  * <li>errors are {@link dev.jllm.JllmException}s: {@link dev.jllm.ModelLoadException},
  *     {@link dev.jllm.ContextOverflowException}, each with a one-line message.</li>
  * </ul>

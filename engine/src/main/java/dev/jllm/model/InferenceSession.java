@@ -78,12 +78,34 @@ public final class InferenceSession {
         return out;
     }
 
-    /** Runs the tokens chunk by chunk; false if {@code stop} ended it before the last chunk. */
-    private boolean run(int[] tokens, float[] logits, boolean all, java.util.function.BooleanSupplier stop) {
+    /**
+     * Appends tokens and returns the hidden state after the final norm of every one of them
+     * ({@code tokens.length × dim}, row-major): the vectors embeddings are pooled from.
+     *
+     * @throws IllegalStateException if the tokens do not fit in the context
+     */
+    public float[] hiddenStates(int[] tokens) {
+        requireRoom(tokens);
+        int dim = model.config().dim();
+        float[] out = new float[tokens.length * dim];
+        for (int off = 0; off < tokens.length; off += buffers.batch) {
+            int n = Math.min(buffers.batch, tokens.length - off);
+            model.hiddenStates(tokens, off, n, position, cache, buffers, out, off * dim);
+            position += n;
+        }
+        return out;
+    }
+
+    private void requireRoom(int[] tokens) {
         if (tokens.length == 0) throw new IllegalArgumentException("no tokens to feed");
         if (position + tokens.length > cache.capacity()) {
             throw new IllegalStateException(tokens.length + " more tokens do not fit: " + position + " of " + cache.capacity() + " context positions are used");
         }
+    }
+
+    /** Runs the tokens chunk by chunk; false if {@code stop} ended it before the last chunk. */
+    private boolean run(int[] tokens, float[] logits, boolean all, java.util.function.BooleanSupplier stop) {
+        requireRoom(tokens);
         int vocab = model.vocabSize();
         float[] chunkLogits = all ? new float[buffers.batch * vocab] : logits;
         for (int off = 0; off < tokens.length; off += buffers.batch) {

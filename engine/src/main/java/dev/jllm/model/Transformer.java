@@ -40,6 +40,33 @@ public final class Transformer {
      * ({@code n × vocab} values) if {@code allLogits}, else for the last token only.
      */
     void forward(int[] tokens, int tokOff, int n, int pos, KVCache cache, ForwardBuffers b, float[] logits, boolean allLogits) {
+        runLayers(tokens, tokOff, n, pos, cache, b);
+        int dim = c.dim();
+
+        // final norm and output projection, for the rows whose logits are wanted
+        int first = allLogits ? 0 : n - 1;
+        int rows = n - first;
+        rmsnormRows(b.xb, 0, b.x, first * dim, w.outputNorm(), rows, dim);
+        MatMul.multiply(w.output(), b.xb, 0, rows, logits, b.act, pool);
+        if (c.finalSoftcap() > 0) {
+            float cap = c.finalSoftcap();
+            int vocab = w.vocabSize();
+            for (int i = 0; i < rows * vocab; i++) logits[i] = cap * (float) Math.tanh(logits[i] / cap);
+        }
+    }
+
+    /**
+     * As {@link #forward}, but writes each token's hidden state after the final norm ({@code n ×
+     * dim} values at {@code outOff}) instead of logits: what llama.cpp's embeddings pool
+     * (its {@code t_embd}, the output projection's input).
+     */
+    void hiddenStates(int[] tokens, int tokOff, int n, int pos, KVCache cache, ForwardBuffers b, float[] out, int outOff) {
+        runLayers(tokens, tokOff, n, pos, cache, b);
+        rmsnormRows(out, outOff, b.x, 0, w.outputNorm(), n, c.dim());
+    }
+
+    /** Embeds the tokens and runs them through every layer: their residual stream ends in {@code b.x}. */
+    private void runLayers(int[] tokens, int tokOff, int n, int pos, KVCache cache, ForwardBuffers b) {
         if (n > b.batch) throw new IllegalArgumentException("batch of " + n + " exceeds buffer size " + b.batch);
         if (pos + n > cache.capacity()) throw new IllegalArgumentException("positions up to " + (pos + n) + " exceed the cache capacity " + cache.capacity());
         int dim = c.dim();
@@ -85,17 +112,6 @@ public final class Transformer {
             matmul(lw.ffnDown(), b.gate, n, b.tmp, b);
             if (lw.postFfnNorm() != null) rmsnormRows(b.tmp, b.tmp, lw.postFfnNorm(), n, dim);
             Ops.addInPlace(b.x, 0, b.tmp, 0, n * dim);
-        }
-
-        // final norm and output projection, for the rows whose logits are wanted
-        int first = allLogits ? 0 : n - 1;
-        int rows = n - first;
-        rmsnormRows(b.xb, 0, b.x, first * dim, w.outputNorm(), rows, dim);
-        MatMul.multiply(w.output(), b.xb, 0, rows, logits, b.act, pool);
-        if (c.finalSoftcap() > 0) {
-            float cap = c.finalSoftcap();
-            int vocab = w.vocabSize();
-            for (int i = 0; i < rows * vocab; i++) logits[i] = cap * (float) Math.tanh(logits[i] / cap);
         }
     }
 

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "jllm", mixinStandardHelpOptions = true, version = "jllm 0.1.0",
         description = "Pure-Java LLM inference on the CPU.",
-        subcommands = {GenerateCommand.class, ChatCommand.class, ServeCommand.class, PullCommand.class, ListCommand.class,
+        subcommands = {GenerateCommand.class, ChatCommand.class, ServeCommand.class, EmbedCommand.class, PullCommand.class, ListCommand.class,
                 RmCommand.class, ImportCommand.class, ConvertCommand.class, InfoCommand.class, TokenizeCommand.class,
                 TemplateCommand.class, SynthCommand.class, QuantizeCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

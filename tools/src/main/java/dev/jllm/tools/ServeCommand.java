@@ -5,6 +5,7 @@ import java.util.concurrent.CountDownLatch;
 
 import dev.jllm.GenerationParams;
 import dev.jllm.Model;
+import dev.jllm.Pooling;
 import dev.jllm.tools.server.OpenAiServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Option;
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Serve a model over an OpenAI-compatible HTTP API:",
                 "POST /v1/chat/completions, POST /v1/completions (stream: true for server-sent events),",
-                "GET /v1/models, GET /health. The sampling options are defaults that requests override."})
+                "POST /v1/embeddings, GET /v1/models, GET /health. The sampling options are defaults that requests override."})
 final class ServeCommand implements Callable<Integer> {
     @Mixin ModelArgs modelArgs;
     @Mixin SamplingArgs sampling;
@@ -37,6 +38,11 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--alias", paramLabel = "NAME", description = "Model id reported by the API (default: the file name without .gguf).")
     String alias;
 
+    @Option(names = "--pooling", paramLabel = "mean|cls|last", converter = PoolingConverter.class,
+            description = "How /v1/embeddings pools a text's token states (default: what the model file declares; "
+                    + "a chat model declares none, so embeddings need this).")
+    Pooling pooling;
+
     @Option(names = "--quiet", description = "Do not log one line per request on stderr.")
     boolean quiet;
 
@@ -48,7 +54,7 @@ final class ServeCommand implements Callable<Integer> {
         GenerationParams defaults = sampling.toParams().build();
         try (Model model = modelArgs.load()) {
             String id = alias != null ? alias : model.info().path().getFileName().toString().replaceFirst("(?i)\\.gguf$", "");
-            OpenAiServer.Config config = new OpenAiServer.Config(host, port, parallel, queue, id, defaults, sampling.seed, 16);
+            OpenAiServer.Config config = new OpenAiServer.Config(host, port, parallel, queue, id, defaults, sampling.seed, 16, pooling);
             OpenAiServer server;
             try {
                 server = OpenAiServer.start(model, config, quiet ? null : line -> Console.ERR.println(line));

@@ -55,6 +55,30 @@ class CliIT {
     }
 
     @Test
+    void embedPrintsTheLibrarysVectorAndAsksForAPooling() throws Exception {
+        JarRunner.Result r = JarRunner.run(null, "embed", "-m", stories(), "-p", "The little dog", "--pooling", "mean");
+        assertEquals(0, r.status(), r.err());
+        JsonNode j = JSON.readTree(r.out());
+        assertEquals("mean", j.get("pooling").asText());
+        try (dev.jllm.Model model = dev.jllm.Model.load(Path.of(stories()))) {
+            dev.jllm.Embedding expected = model.embed("The little dog", dev.jllm.Pooling.MEAN, true);
+            assertEquals(expected.tokenCount(), j.get("tokens").asInt());
+            float[] got = new float[j.get("embedding").size()];
+            for (int i = 0; i < got.length; i++) got[i] = (float) j.get("embedding").get(i).asDouble();
+            org.junit.jupiter.api.Assertions.assertArrayEquals(expected.vector(), got);
+        }
+        JarRunner.Result none = JarRunner.run(null, "embed", "-m", stories(), "-p", "The little dog");
+        assertEquals(2, none.status(), none.err());
+        assertTrue(none.err().contains("declares no pooling for embeddings; choose one with --pooling mean, cls or last"), none.err());
+        JarRunner.Result bad = JarRunner.run(null, "embed", "-m", stories(), "-p", "x", "--pooling", "max");
+        assertEquals(2, bad.status(), bad.err());
+        assertTrue(bad.err().contains("unknown pooling 'max'"), bad.err());
+        JarRunner.Result tooLong = JarRunner.run(null, "embed", "-m", stories(), "-p", "Once upon a time there was a cat. ".repeat(40), "--pooling", "last");
+        assertEquals(1, tooLong.status(), tooLong.err());
+        assertTrue(tooLong.err().contains("the context holds 128"), tooLong.err());
+    }
+
+    @Test
     void benchJsonHasTheKeysOthersReadAndTheHeapAllocationOfDecoding() throws Exception {
         JarRunner.Result r = JarRunner.run(null, "bench", "-m", stories(), "-p", "16", "-n", "8", "-r", "2", "-t", "1", "--json");
         assertEquals(0, r.status(), r.err());

@@ -1,5 +1,6 @@
 package dev.jllm.tools;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,19 +30,22 @@ import dev.jllm.FinishReason;
 import dev.jllm.GenerationParams;
 import dev.jllm.Model;
 import dev.jllm.ModelOptions;
+import dev.jllm.Pooling;
 import dev.jllm.TokenListener;
 import dev.jllm.testing.TestData;
 import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.openai.OpenAiChatModel;
+import dev.langchain4j.model.openai.OpenAiEmbeddingModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 
 /**
  * Real OpenAI clients against {@code jllm serve} (started from the jar on a random loopback port):
- * LangChain4j's OpenAI chat models (plain and streaming) and the official {@code openai} npm
- * package driven by Node. Greedy replies must equal what {@code Session.generate} returns for the
- * same prompt.
+ * LangChain4j's OpenAI chat models (plain and streaming) and embedding model, and the official
+ * {@code openai} npm package driven by Node. Greedy replies must equal what {@code Session.generate}
+ * returns for the same prompt, and embeddings what {@code Model.embed} returns.
  */
 class OpenAiClientsIT {
     /** The openai npm version .ci/run installs (no engines restriction: runs on Node 20). */
@@ -53,6 +57,8 @@ class OpenAiClientsIT {
     static Path modelFile;
     static ServerProcess server;
     static Completion expectedChat, expectedCompletion;
+    static float[] expectedEmbedding, expectedEmbedding2;
+    static int expectedEmbeddingTokens;
 
     @BeforeAll
     static void start() throws Exception {
@@ -61,9 +67,14 @@ class OpenAiClientsIT {
             expectedChat = model.newSession().generate(model.chatPrompt(List.of(ChatMessage.user(PROMPT))),
                     GenerationParams.greedy(MAX_TOKENS), TokenListener.NONE);
             expectedCompletion = model.newSession().generate(PROMPT, GenerationParams.greedy(MAX_TOKENS));
+            var e = model.embed(PROMPT, Pooling.MEAN, true);
+            expectedEmbedding = e.vector();
+            var e2 = model.embed("Once upon a time", Pooling.MEAN, true);
+            expectedEmbedding2 = e2.vector();
+            expectedEmbeddingTokens = e.tokenCount() + e2.tokenCount();
         }
         assertTrue(expectedChat.text().length() > 20, "a non-trivial reply to compare: " + expectedChat.text());
-        server = ServerProcess.start("-m", modelFile.toString(), "--parallel", "2");
+        server = ServerProcess.start("-m", modelFile.toString(), "--parallel", "2", "--pooling", "mean");
     }
 
     @AfterAll
@@ -107,6 +118,17 @@ class OpenAiClientsIT {
     }
 
     @Test
+    void langchain4jEmbeddings() {
+        OpenAiEmbeddingModel embeddings = OpenAiEmbeddingModel.builder()
+                .baseUrl(server.baseUrl() + "/v1").apiKey("not-needed").modelName("stories260K-f32")
+                .maxRetries(0).timeout(Duration.ofSeconds(60)).build();
+        var r = embeddings.embedAll(List.of(TextSegment.from(PROMPT), TextSegment.from("Once upon a time")));
+        assertArrayEquals(expectedEmbedding, r.content().get(0).vector());
+        assertArrayEquals(expectedEmbedding2, r.content().get(1).vector());
+        assertEquals(expectedEmbeddingTokens, r.tokenUsage().inputTokenCount());
+    }
+
+    @Test
     void langchain4jSeesA400ForAPromptLongerThanTheContext() {
         OpenAiChatModel chat = OpenAiChatModel.builder()
                 .baseUrl(server.baseUrl() + "/v1").apiKey("not-needed").modelName("stories260K-f32")
@@ -138,8 +160,19 @@ class OpenAiClientsIT {
         assertEquals(expectedChat.generatedTokens(), j.get("chatStream").get("usage").get("completion_tokens").asInt());
         assertEquals(expectedCompletion.text(), j.get("completion").get("text").asText());
         assertEquals(expectedCompletion.text(), j.get("completionStream").get("text").asText());
+        assertArrayEquals(expectedEmbedding, floats(j.get("embeddings").get("vectors").get(0)));
+        assertArrayEquals(expectedEmbedding2, floats(j.get("embeddings").get("vectors").get(1)));
+        assertEquals(1, j.get("embeddings").get("indexes").get(1).asInt());
+        assertEquals(expectedEmbeddingTokens, j.get("embeddings").get("usage").get("prompt_tokens").asInt());
+        assertArrayEquals(expectedEmbedding, floats(j.get("embeddingFloat")));
         assertEquals(400, j.get("badRequest").get("status").asInt(), j.get("badRequest").toString());
         assertEquals("BadRequestError", j.get("badRequest").get("name").asText());
+    }
+
+    static float[] floats(JsonNode array) {
+        float[] f = new float[array.size()];
+        for (int i = 0; i < f.length; i++) f[i] = (float) array.get(i).asDouble();
+        return f;
     }
 
     /**

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.jllm.Completion;
+import dev.jllm.Embedding;
 import dev.jllm.FinishReason;
 
 /** The JSON shapes of OpenAI's API that the server writes. */
@@ -32,6 +33,38 @@ final class OpenAiJson {
         if (e.param == null) err.putNull("param"); else err.put("param", e.param);
         if (e.code == null) err.putNull("code"); else err.put("code", e.code);
         return root;
+    }
+
+    /**
+     * {@code POST /v1/embeddings}: one entry per input, in order; with {@code base64} each
+     * vector is its float32 values, little-endian, in base64 (what OpenAI's clients ask for by
+     * default and decode).
+     */
+    ObjectNode embeddings(java.util.List<Embedding> list, boolean base64) {
+        ObjectNode o = json.createObjectNode();
+        o.put("object", "list");
+        ArrayNode data = o.putArray("data");
+        int tokens = 0;
+        for (int i = 0; i < list.size(); i++) {
+            Embedding e = list.get(i);
+            ObjectNode item = data.addObject();
+            item.put("object", "embedding");
+            item.put("index", i);
+            if (base64) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * e.vector().length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                for (float f : e.vector()) b.putFloat(f);
+                item.put("embedding", java.util.Base64.getEncoder().encodeToString(b.array()));
+            } else {
+                ArrayNode v = item.putArray("embedding");
+                for (float f : e.vector()) v.add(f);
+            }
+            tokens += e.tokenCount();
+        }
+        o.put("model", modelId);
+        ObjectNode u = o.putObject("usage");
+        u.put("prompt_tokens", tokens);
+        u.put("total_tokens", tokens);
+        return o;
     }
 
     ObjectNode usage(Completion c) {

@@ -6,7 +6,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -22,10 +24,12 @@ import com.sun.net.httpserver.HttpServer;
 
 import dev.jllm.ChatPrompt;
 import dev.jllm.Completion;
+import dev.jllm.Embedding;
 import dev.jllm.ContextOverflowException;
 import dev.jllm.GenerationParams;
 import dev.jllm.JllmException;
 import dev.jllm.Model;
+import dev.jllm.Pooling;
 import dev.jllm.Session;
 import dev.jllm.TokenListener;
 
@@ -35,7 +39,7 @@ import dev.jllm.TokenListener;
  *
  * <p>Endpoints: {@code POST /v1/chat/completions}, {@code POST /v1/completions} (both streaming
  * as server-sent events with {@code "stream": true}, ending with {@code data: [DONE]}),
- * {@code GET /v1/models}, {@code GET /v1/models/{id}}, {@code GET /health}. Errors are OpenAI
+ * {@code POST /v1/embeddings}, {@code GET /v1/models}, {@code GET /v1/models/{id}}, {@code GET /health}. Errors are OpenAI
  * error objects: 400 for invalid requests (malformed JSON, wrong types, missing fields, a prompt
  * longer than the context), 404/405 for unknown routes, 413 for bodies over 16 MiB, 429 when the
  * request queue is full, 500 for internal failures.
@@ -52,8 +56,11 @@ import dev.jllm.TokenListener;
  */
 public final class OpenAiServer implements AutoCloseable {
     /** How the server runs. */
+    /**
+     * @param pooling for {@code /v1/embeddings}: null to use the pooling the model file declares
+     */
     public record Config(String host, int port, int parallel, int queue, String modelId,
-                         GenerationParams defaults, Long seed, int completionMaxTokens) {
+                         GenerationParams defaults, Long seed, int completionMaxTokens, Pooling pooling) {
         public Config {
             if (parallel < 1) throw new IllegalArgumentException("--parallel must be at least 1, got " + parallel);
             if (queue < 0) throw new IllegalArgumentException("--queue must be at least 0, got " + queue);
@@ -144,7 +151,12 @@ public final class OpenAiServer implements AutoCloseable {
                 route(ex, method, path, outcome);
             } catch (ApiException e) {
                 outcome.status = e.status;
-                if (e.status == 429) rejected.incrementAndGet(); else failed.incrementAndGet();
+                if (e.status == 429) {
+                    rejected.incrementAndGet();
+                    if (!outcome.headersSent) ex.getResponseHeaders().set("Retry-After", "1");
+                } else {
+                    failed.incrementAndGet();
+                }
                 if (!outcome.headersSent) {
                     sendJson(ex, e.status, shapes.error(e), outcome);
                 } else if (!outcome.streaming) { // after a heartbeat committed 200: the error is the body
@@ -202,6 +214,10 @@ public final class OpenAiServer implements AutoCloseable {
                 requireMethod(method, "POST", path);
                 completions(ex, outcome);
             }
+            case "/v1/embeddings" -> {
+                requireMethod(method, "POST", path);
+                embeddings(ex, outcome);
+            }
             default -> {
                 if (path.startsWith("/v1/models/")) {
                     requireMethod(method, "GET", path);
@@ -214,7 +230,7 @@ public final class OpenAiServer implements AutoCloseable {
                     return;
                 }
                 throw new ApiException(404, "Invalid URL (" + method + " " + path + "): this server has POST /v1/chat/completions, "
-                        + "POST /v1/completions, GET /v1/models and GET /health.", "invalid_request_error", null, "not_found");
+                        + "POST /v1/completions, POST /v1/embeddings, GET /v1/models and GET /health.", "invalid_request_error", null, "not_found");
             }
         }
     }
@@ -269,6 +285,44 @@ public final class OpenAiServer implements AutoCloseable {
         generate(ex, outcome, false, null, ids, echo, req.options(), params);
     }
 
+    /**
+     * Embeddings of every input, pooled as the model file declares (or as {@code --pooling}
+     * says) and normalized, as llama.cpp's server gives them. Each request holds one slot while
+     * it runs, so embeddings and generations share the {@code --parallel} limit and the queue.
+     */
+    private void embeddings(HttpExchange ex, Outcome outcome) throws IOException, InterruptedException {
+        EmbeddingRequest req = parser.embeddings(parser.parseBody(readBody(ex)), model.info().embeddingLength());
+        Pooling pooling = config.pooling() != null ? config.pooling() : model.pooling().orElseThrow(() -> new ApiException(400,
+                "This model declares no pooling for embeddings; start the server with --pooling mean, cls or last.",
+                "invalid_request_error", "input", "pooling_not_set"));
+        List<int[]> inputs = new ArrayList<>();
+        if (req.tokenIds() != null) inputs.addAll(req.tokenIds());
+        else for (String text : req.texts()) inputs.add(model.tokenize(text, true, true));
+        for (int i = 0; i < inputs.size(); i++) {
+            if (inputs.get(i).length == 0) throw ApiException.invalidValue("input", "input[" + i + "] has no tokens.");
+            checkContext(inputs.get(i).length, "input");
+        }
+        SlotPool.Ticket ticket = admit();
+        List<Embedding> out = new ArrayList<>();
+        try (ticket) {
+            ticket.session(inputs.get(0)); // waits for a free slot; model.embed runs on a session of its own
+            for (int[] ids : inputs) out.add(model.embed(ids, pooling, true));
+        }
+        sendJson(ex, 200, shapes.embeddings(out, req.base64()), outcome);
+        served.incrementAndGet();
+        int tokens = out.stream().mapToInt(Embedding::tokenCount).sum();
+        outcome.note = String.format(Locale.ROOT, "embeddings %d, tokens %d, pooling %s", out.size(), tokens, pooling.name().toLowerCase(Locale.ROOT));
+    }
+
+    private SlotPool.Ticket admit() {
+        SlotPool.Ticket ticket = slots.tryAdmit();
+        if (ticket == null) {
+            throw new ApiException(429, "The server is busy: " + slots.parallel() + " request(s) running and " + slots.queue()
+                    + " waiting, the most it queues (--queue " + slots.queue() + "). Retry later.", "rate_limit_error", null, "queue_full");
+        }
+        return ticket;
+    }
+
     private GenerationParams params(RequestOptions o, int defaultMaxTokens) {
         try {
             return o.toParams(config.defaults(), config.seed(), defaultMaxTokens, ThreadLocalRandom.current().nextLong());
@@ -287,12 +341,7 @@ public final class OpenAiServer implements AutoCloseable {
 
     private void generate(HttpExchange ex, Outcome outcome, boolean chat, ChatPrompt chatPrompt, int[] ids, String echo,
                           RequestOptions o, GenerationParams params) throws IOException, InterruptedException {
-        SlotPool.Ticket ticket = slots.tryAdmit();
-        if (ticket == null) {
-            ex.getResponseHeaders().set("Retry-After", "1");
-            throw new ApiException(429, "The server is busy: " + slots.parallel() + " request(s) generating and " + slots.queue()
-                    + " waiting, the most it queues (--queue " + slots.queue() + "). Retry later.", "rate_limit_error", null, "queue_full");
-        }
+        SlotPool.Ticket ticket = admit();
         try (ticket) {
             String id = (chat ? "chatcmpl-" : "cmpl-") + HexFormat.of().formatHex(randomBytes());
             long created = System.currentTimeMillis() / 1000;

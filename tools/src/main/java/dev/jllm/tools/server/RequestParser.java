@@ -106,15 +106,66 @@ final class RequestParser {
         return new CompletionRequest(text, ids, echo, options(body, null));
     }
 
+    static final int MAX_EMBEDDING_INPUTS = 2048;
+
+    /**
+     * {@code POST /v1/embeddings}: {@code input} is a string, an array of strings, an array of
+     * token ids or an array of such arrays (OpenAI's four forms); {@code encoding_format} is
+     * {@code float} or {@code base64}; {@code dimensions}, if given, must be the model's.
+     */
+    EmbeddingRequest embeddings(JsonNode body, int embeddingLength) {
+        JsonNode in = body.get("input");
+        if (in == null || in.isNull()) throw ApiException.missing("input");
+        List<String> texts = new ArrayList<>();
+        List<int[]> ids = new ArrayList<>();
+        if (in.isTextual()) {
+            texts.add(in.asText());
+        } else if (in.isArray()) {
+            if (in.isEmpty()) throw ApiException.invalid("'input' must not be an empty array.", "input", "empty_array");
+            if (in.size() > MAX_EMBEDDING_INPUTS) {
+                throw ApiException.invalidValue("input", "at most " + MAX_EMBEDDING_INPUTS + " inputs per request; got " + in.size() + ".");
+            }
+            JsonNode first = in.get(0);
+            if (first.isIntegralNumber()) {
+                ids.add(tokenIds(in, "input", "input"));
+            } else {
+                for (int i = 0; i < in.size(); i++) {
+                    JsonNode item = in.get(i);
+                    if (item.isTextual() && first.isTextual()) texts.add(item.asText());
+                    else if (item.isArray() && first.isArray()) ids.add(tokenIds(item, "input[" + i + "]", "input"));
+                    else throw ApiException.invalidType("input[" + i + "]", first.isTextual() ? "a string" : "an array of token ids", kind(item));
+                }
+            }
+        } else {
+            throw ApiException.invalidType("input", "a string, an array of strings or an array of token ids", kind(in));
+        }
+        String format = string(body, "encoding_format", "encoding_format");
+        boolean base64;
+        if (format == null || format.equals("float")) base64 = false;
+        else if (format.equals("base64")) base64 = true;
+        else throw ApiException.invalidValue("encoding_format", "'" + format + "' is not one of 'float' or 'base64'.");
+        Integer dims = integer(body, "dimensions", 1, Integer.MAX_VALUE);
+        if (dims != null && dims != embeddingLength) {
+            throw ApiException.unsupported("dimensions", "This model's embeddings have " + embeddingLength + " dimensions; other sizes ("
+                    + dims + ") are not supported.");
+        }
+        return new EmbeddingRequest(texts.isEmpty() ? null : List.copyOf(texts), ids.isEmpty() ? null : List.copyOf(ids), base64);
+    }
+
     private int[] tokenIds(JsonNode array, String param) {
-        if (array.isEmpty()) throw ApiException.invalid("'" + param + "' must not be empty.", "prompt", "empty_array");
+        return tokenIds(array, param, "prompt");
+    }
+
+    /** {@code field}: the request field the array belongs to, named in errors as OpenAI's {@code param}. */
+    private int[] tokenIds(JsonNode array, String param, String field) {
+        if (array.isEmpty()) throw ApiException.invalid("'" + param + "' must not be empty.", field, "empty_array");
         int[] ids = new int[array.size()];
         for (int i = 0; i < ids.length; i++) {
             JsonNode n = array.get(i);
             if (!n.isIntegralNumber()) throw ApiException.invalidType(param + "[" + i + "]", "a token id (integer)", kind(n));
             long v = n.asLong();
             if (v < 0 || v >= vocabularySize) {
-                throw ApiException.invalidValue("prompt", "token id " + v + " at " + param + "[" + i + "] is outside the vocabulary (0.." + (vocabularySize - 1) + ").");
+                throw ApiException.invalidValue(field, "token id " + v + " at " + param + "[" + i + "] is outside the vocabulary (0.." + (vocabularySize - 1) + ").");
             }
             ids[i] = (int) v;
         }

@@ -37,6 +37,7 @@ import dev.jllm.ChatMessage;
 import dev.jllm.Completion;
 import dev.jllm.GenerationParams;
 import dev.jllm.Model;
+import dev.jllm.Pooling;
 import dev.jllm.ModelOptions;
 import dev.jllm.TokenListener;
 import dev.jllm.testing.TestData;
@@ -56,7 +57,7 @@ class OpenAiServerTest {
     }
 
     static OpenAiServer.Config config(int parallel, int queue) {
-        return new OpenAiServer.Config("127.0.0.1", 0, parallel, queue, "stories", GenerationParams.defaults(), null, 16);
+        return new OpenAiServer.Config("127.0.0.1", 0, parallel, queue, "stories", GenerationParams.defaults(), null, 16, Pooling.MEAN);
     }
 
     @AfterAll
@@ -276,7 +277,7 @@ class OpenAiServerTest {
 
     @Test
     void unknownRoutesAndMethods() throws Exception {
-        Reply r = post("/v1/embeddings", "{}");
+        Reply r = post("/v1/images/generations", "{}");
         assertEquals(404, r.status());
         assertEquals("invalid_request_error", r.json().get("error").get("type").asText());
         Reply m = get("/v1/chat/completions");
