@@ -15,6 +15,8 @@ public enum Architecture {
     LLAMA("llama"),
     QWEN2("qwen2"),
     QWEN3("qwen3"),
+    /** Qwen3's layers with a mixture-of-experts feed-forward (Qwen3-30B-A3B and kin). */
+    QWEN3MOE("qwen3moe"),
     PHI3("phi3"),
     GEMMA2("gemma2"),
     GEMMA3("gemma3");

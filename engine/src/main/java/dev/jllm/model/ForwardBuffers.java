@@ -12,6 +12,9 @@ final class ForwardBuffers {
     final float[] x, xb, q, k, v, att, tmp, gate, up;
     final float[] ropeCos, ropeSin;
     final Activations act = new Activations();
+    /** Mixture-of-experts layers only (empty otherwise); slot = token · used + s. See {@link ExpertFeedForward}. */
+    final float[] routerLogits, expertWeight, expertIn, expertOut, slotOut;
+    final int[] expertOf, expertSlot;
 
     ForwardBuffers(ModelConfig c, int batch) {
         this.batch = batch;
@@ -22,8 +25,18 @@ final class ForwardBuffers {
         v = new float[batch * c.vDim()];
         att = new float[batch * c.heads() * c.valueDim()];
         tmp = new float[batch * c.dim()];
-        gate = new float[batch * c.ffnDim()];
-        up = new float[batch * c.ffnDim()];
+        ModelConfig.Experts moe = c.experts();
+        int ffn = moe == null ? c.ffnDim() : Math.max(c.ffnDim(), moe.ffnDim());
+        gate = new float[batch * ffn];
+        up = new float[batch * ffn];
+        int count = moe == null ? 0 : moe.count(), slots = moe == null ? 0 : batch * moe.used(), expertRows = moe == null ? 0 : batch;
+        routerLogits = new float[batch * count];
+        expertOf = new int[slots];
+        expertWeight = new float[slots];
+        expertSlot = new int[slots];
+        expertIn = new float[expertRows * c.dim()];
+        expertOut = new float[expertRows * c.dim()];
+        slotOut = new float[slots * c.dim()];
         ropeCos = new float[batch * c.ropeDim() / 2];
         ropeSin = new float[batch * c.ropeDim() / 2];
     }

@@ -64,7 +64,10 @@ final class GemvWarmUp {
     private static List<Tensor> onePerType(ModelWeights w) {
         Map<GGMLType, Tensor> smallest = new LinkedHashMap<>();
         for (LayerWeights l : w.layers()) {
-            for (Tensor t : new Tensor[]{l.wq(), l.wk(), l.wv(), l.wo(), l.ffnGate(), l.ffnUp(), l.ffnDown()}) {
+            ExpertWeights x = l.experts();
+            Tensor[] layer = x == null ? new Tensor[]{l.wq(), l.wk(), l.wv(), l.wo(), l.ffnGate(), l.ffnUp(), l.ffnDown()}
+                    : new Tensor[]{l.wq(), l.wk(), l.wv(), l.wo(), x.router(), x.gate()[0], x.up()[0], x.down()[0]};
+            for (Tensor t : layer) {
                 if (t == null) continue;
                 smallest.merge(t.type(), t, (a, b) -> (long) b.rows() * b.cols() < (long) a.rows() * a.cols() ? b : a);
             }

@@ -26,6 +26,7 @@ import dev.jllm.gguf.GGUFMetadata;
  * @param attnSoftcap      if > 0, scores become cap·tanh(score/cap) before the mask (Gemma 2)
  * @param finalSoftcap     if > 0, logits become cap·tanh(logit/cap) (Gemma 2)
  * @param layers           per-layer sliding window and RoPE parameters
+ * @param experts          the mixture-of-experts feed-forward, or null for a dense one
  */
 public record ModelConfig(
         Architecture architecture,
@@ -47,7 +48,17 @@ public record ModelConfig(
         float attentionScale,
         float attnSoftcap,
         float finalSoftcap,
-        List<LayerSpec> layers) {
+        List<LayerSpec> layers,
+        Experts experts) {
+
+    /**
+     * A mixture-of-experts feed-forward as llama.cpp runs Mixtral ({@code llama} with
+     * {@code expert_count}) and {@code qwen3moe}: per token, softmax over the router's
+     * {@code count} logits, the {@code used} most probable experts, their probabilities
+     * renormalized to sum to 1 as weights, and the weighted sum of those experts' SwiGLU
+     * outputs (each of inner size {@code ffnDim}).
+     */
+    public record Experts(int count, int used, int ffnDim) {}
 
     public ModelConfig {
         layers = List.copyOf(layers);
@@ -78,7 +89,9 @@ public record ModelConfig(
         int layerCount = k.requiredInt("block_count");
         int heads = k.requiredInt("attention.head_count");
         int kvHeads = k.optionalInt("attention.head_count_kv", heads);
-        int ffn = k.requiredInt("feed_forward_length");
+        int experts = k.optionalInt("expert_count", 0);
+        // qwen3moe's feed_forward_length describes no tensor: its experts have their own length
+        int ffn = experts > 0 ? k.optionalInt("feed_forward_length", 0) : k.requiredInt("feed_forward_length");
         int ctx = k.requiredInt("context_length");
         float eps = k.optionalFloat("attention.layer_norm_rms_epsilon", 1e-5f);
         int headDim = k.optionalInt("attention.key_length", dim / heads);
@@ -88,14 +101,12 @@ public record ModelConfig(
         float ropeScale = ropeScale(k);
         float ropeAttnFactor = k.optionalFloat("rope.scaling.attn_factor", 1f);
         int ropeOriginalContext = k.optionalInt("rope.scaling.original_context_length", ctx);
-        int experts = k.optionalInt("expert_count", 0);
 
         if (heads <= 0 || kvHeads <= 0 || heads % kvHeads != 0) {
             throw new ModelLoadException(arch.ggufName + ": " + heads + " attention heads cannot be grouped over " + kvHeads + " KV heads");
         }
-        if (experts > 0) {
-            throw new ModelLoadException(arch.ggufName + ": mixture-of-experts models (" + experts + " experts) are not supported");
-        }
+        Experts moe = experts > 0 ? experts(k, arch, experts, ffn) : null;
+        if (arch == Architecture.QWEN3MOE && moe == null) throw new ModelLoadException("qwen3moe: model metadata lacks qwen3moe.expert_count");
         if (!(ropeAttnFactor > 0) || ropeOriginalContext < 1) {
             throw new ModelLoadException(arch.ggufName + ": invalid RoPE scaling (attn_factor " + ropeAttnFactor
                     + ", original context " + ropeOriginalContext + ")");
@@ -111,7 +122,7 @@ public record ModelConfig(
         List<LayerSpec> layers = new ArrayList<>(layerCount);
 
         switch (arch) {
-            case LLAMA, QWEN2, QWEN3, PHI3 -> {
+            case LLAMA, QWEN2, QWEN3, QWEN3MOE, PHI3 -> {
                 // phi3 files carry attention.sliding_window, but llama.cpp does not apply it to phi3.
                 for (int i = 0; i < layerCount; i++) layers.add(new LayerSpec(0, ropeBase, ropeScale));
             }
@@ -142,7 +153,24 @@ public record ModelConfig(
             }
         }
         return new ModelConfig(arch, dim, layerCount, heads, kvHeads, headDim, valueDim, ffn, ctx, eps, ropeDim,
-                ropeAttnFactor, ropeOriginalContext, rope, act, embScale, attnScale, attnCap, finalCap, layers);
+                ropeAttnFactor, ropeOriginalContext, rope, act, embScale, attnScale, attnCap, finalCap, layers, moe);
+    }
+
+    /** The experts' configuration, refusing the variants llama.cpp runs differently (shared experts, sigmoid gating). */
+    private static Experts experts(Keys k, Architecture arch, int count, int ffn) {
+        String a = arch.ggufName;
+        if (arch != Architecture.LLAMA && arch != Architecture.QWEN3MOE) {
+            throw new ModelLoadException(a + ": mixture-of-experts layers are supported for llama (Mixtral) and qwen3moe only");
+        }
+        int used = k.requiredInt("expert_used_count");
+        if (used < 1 || used > count) throw new ModelLoadException(a + ".expert_used_count " + used + " is not between 1 and expert_count " + count);
+        int shared = k.optionalInt("expert_shared_count", 0);
+        if (shared > 0) throw new ModelLoadException(a + ": shared experts (" + shared + ") are not supported");
+        int gating = k.optionalInt("expert_gating_func", 1);
+        if (gating != 1) throw new ModelLoadException(a + ".expert_gating_func " + gating + " is not supported (only 1, softmax)");
+        int expertFfn = k.optionalInt("expert_feed_forward_length", ffn);
+        if (expertFfn <= 0) throw new ModelLoadException("model metadata lacks " + k.key("expert_feed_forward_length"));
+        return new Experts(count, used, expertFfn);
     }
 
     /** Linear RoPE scaling multiplies positions by 1/factor; other scaling types are not implemented. */

@@ -47,8 +47,15 @@ public record ModelWeights(
                 wk = l.matrix(p + "attn_k.weight", c.dim(), c.kvDim());
                 wv = l.matrix(p + "attn_v.weight", c.dim(), c.vDim());
             }
-            Tensor gate, up;
-            if (l.has(p + "ffn_gate.weight")) {
+            Tensor gate = null, up = null, down = null;
+            ExpertWeights experts = null;
+            ModelConfig.Experts moe = c.experts();
+            if (moe != null) {
+                experts = new ExpertWeights(l.matrix(p + "ffn_gate_inp.weight", c.dim(), moe.count()),
+                        l.experts(p + "ffn_gate_exps.weight", c.dim(), moe.ffnDim(), moe.count()),
+                        l.experts(p + "ffn_up_exps.weight", c.dim(), moe.ffnDim(), moe.count()),
+                        l.experts(p + "ffn_down_exps.weight", moe.ffnDim(), c.dim(), moe.count()));
+            } else if (l.has(p + "ffn_gate.weight")) {
                 gate = l.matrix(p + "ffn_gate.weight", c.dim(), c.ffnDim());
                 up = l.matrix(p + "ffn_up.weight", c.dim(), c.ffnDim());
             } else {
@@ -56,6 +63,7 @@ public record ModelWeights(
                 gate = rows(gateUp, "ffn_gate", 0, c.ffnDim());
                 up = rows(gateUp, "ffn_up", c.ffnDim(), c.ffnDim());
             }
+            if (moe == null) down = l.matrix(p + "ffn_down.weight", c.ffnDim(), c.dim());
             layers.add(new LayerWeights(
                     l.vector(p + "attn_norm.weight", c.dim()),
                     wq, wk, wv,
@@ -67,9 +75,9 @@ public record ModelWeights(
                     l.matrix(p + "attn_output.weight", c.heads() * c.valueDim(), c.dim()),
                     l.optionalVector(p + "post_attention_norm.weight", c.dim()),
                     l.vector(p + "ffn_norm.weight", c.dim()),
-                    gate, up,
-                    l.matrix(p + "ffn_down.weight", c.ffnDim(), c.dim()),
-                    l.optionalVector(p + "post_ffw_norm.weight", c.dim())));
+                    gate, up, down,
+                    l.optionalVector(p + "post_ffw_norm.weight", c.dim()),
+                    experts));
         }
         l.requireAllUsed();
         return new ModelWeights(embd, outNorm, output, ropeFactors, layers);
@@ -145,6 +153,24 @@ public record ModelWeights(
                         + ", expected [" + cols + ", " + (rows >= 0 ? rows : "n") + "]");
             }
             return new Tensor(name, f, file.data(t), Math.toIntExact(t.dim(1)), cols);
+        }
+
+        /**
+         * The {@code count} experts of a 3-D tensor [cols, rows, count]: expert e is the e-th
+         * block of {@code rows} consecutive rows, as a matrix of its own (a slice of the file).
+         */
+        Tensor[] experts(String name, int cols, int rows, int count) {
+            TensorInfo t = info(name);
+            TensorFormat f = TensorFormats.of(t.type(), name);
+            if (t.dims() != 3 || t.dim(0) != cols || t.dim(1) != rows || t.dim(2) != count) {
+                throw new ModelLoadException("tensor " + name + " has shape " + java.util.Arrays.toString(t.shape())
+                        + ", expected [" + cols + ", " + rows + ", " + count + "]");
+            }
+            MemorySegment data = file.data(t);
+            long bytes = (long) rows * f.rowBytes(cols);
+            Tensor[] out = new Tensor[count];
+            for (int e = 0; e < count; e++) out[e] = new Tensor(name + "[" + e + "]", f, data.asSlice(e * bytes, bytes), rows, cols);
+            return out;
         }
 
         float[] vector(String name, int length) {

@@ -102,14 +102,18 @@ public final class Transformer {
 
             // feed-forward block
             rmsnormRows(b.xb, b.x, lw.ffnNorm(), n, dim);
-            matmul(lw.ffnGate(), b.xb, n, b.gate, b);
-            matmul(lw.ffnUp(), b.xb, n, b.up, b);
-            int ffn = c.ffnDim();
-            switch (c.activation()) {
-                case SILU -> Ops.swiglu(b.gate, 0, b.up, 0, n * ffn);
-                case GELU_TANH -> Gelu.geglu(b.gate, 0, b.up, 0, n * ffn);
+            if (lw.experts() != null) {
+                ExpertFeedForward.apply(lw.experts(), c.experts(), b.xb, n, dim, b.tmp, b, pool);
+            } else {
+                matmul(lw.ffnGate(), b.xb, n, b.gate, b);
+                matmul(lw.ffnUp(), b.xb, n, b.up, b);
+                int ffn = c.ffnDim();
+                switch (c.activation()) {
+                    case SILU -> Ops.swiglu(b.gate, 0, b.up, 0, n * ffn);
+                    case GELU_TANH -> Gelu.geglu(b.gate, 0, b.up, 0, n * ffn);
+                }
+                matmul(lw.ffnDown(), b.gate, n, b.tmp, b);
             }
-            matmul(lw.ffnDown(), b.gate, n, b.tmp, b);
             if (lw.postFfnNorm() != null) rmsnormRows(b.tmp, b.tmp, lw.postFfnNorm(), n, dim);
             Ops.addInPlace(b.x, 0, b.tmp, 0, n * dim);
         }

@@ -70,6 +70,10 @@ final class InfoCommand implements Callable<Integer> {
                     c.dim(), c.layerCount(), c.heads(), c.kvHeads(), c.headDim(), c.ffnDim());
             out.printf("  context %d, RMS eps %g, RoPE %s over %d dims, activation %s%n",
                     c.contextLength(), c.rmsEps(), c.ropeLayout(), c.ropeDim(), c.activation());
+            if (c.experts() != null) {
+                out.printf("  mixture of experts: %d experts, %d used per token, expert feed-forward %d%n",
+                        c.experts().count(), c.experts().used(), c.experts().ffnDim());
+            }
             if (c.embeddingScale() != 1f) out.printf("  embedding scale %.4f%n", c.embeddingScale());
             if (c.attnSoftcap() > 0) out.printf("  attention soft-cap %.1f%n", c.attnSoftcap());
             if (c.finalSoftcap() > 0) out.printf("  final logit soft-cap %.1f%n", c.finalSoftcap());

@@ -25,6 +25,8 @@ final class SynthCommand implements Callable<Integer> {
     @Option(names = "--heads", paramLabel = "N") Integer heads;
     @Option(names = "--kv-heads", paramLabel = "N") Integer kvHeads;
     @Option(names = "--ffn", paramLabel = "N") Integer ffn;
+    @Option(names = "--experts", paramLabel = "N", description = "Mixture-of-experts: experts per layer (each of size --ffn).") Integer experts;
+    @Option(names = "--experts-used", paramLabel = "N", description = "Mixture-of-experts: experts each token uses.") Integer expertsUsed;
     @Option(names = "--vocab", paramLabel = "N", description = "Vocabulary size (ignored with --vocab-from).") Integer vocab;
 
     @Option(names = "--type", required = true, paramLabel = "TYPE", description = "Q4_0, Q8_0, Q4_K_M, F16, … (one type for every matrix, or a llama.cpp mix like Q4_K_M).")
@@ -81,12 +83,16 @@ final class SynthCommand implements Callable<Integer> {
                 throw new CliException("give --shape NAME, or --dim, --layers, --heads, --ffn (and optionally --kv-heads, --vocab)");
             }
             base = new ModelShape("custom", "llama", dim, layers, heads, kvHeads != null ? kvHeads : heads, ffn,
-                    vocab != null ? vocab : 32000, 4096, 10000f, false, false);
+                    vocab != null ? vocab : 32000, 4096, 10000f, false, false, 0, 0);
         }
         ModelShape s = new ModelShape(base.name(), base.architecture(),
                 dim != null ? dim : base.dim(), layers != null ? layers : base.layers(), heads != null ? heads : base.heads(),
                 kvHeads != null ? kvHeads : base.kvHeads(), ffn != null ? ffn : base.ffn(), vocab != null ? vocab : base.vocab(),
-                base.contextLength(), base.ropeBase(), base.tied(), base.qkvBias());
+                base.contextLength(), base.ropeBase(), base.tied(), base.qkvBias(),
+                experts != null ? experts : base.experts(), expertsUsed != null ? expertsUsed : base.expertsUsed());
+        if (s.experts() < 0 || s.expertsUsed() < 0 || (s.experts() > 0) != (s.expertsUsed() > 0) || s.expertsUsed() > s.experts()) {
+            throw new CliException("give --experts N and --experts-used K together, with 1 ≤ K ≤ N");
+        }
         if (s.dim() <= 0 || s.layers() <= 0 || s.heads() <= 0 || s.kvHeads() <= 0 || s.ffn() <= 0 || s.vocab() <= 0) {
             throw new CliException("dimensions must be positive");
         }

@@ -84,14 +84,16 @@ public final class QuantRecipe {
      * @param hasOutput whether the model has its own {@code output.weight} (else the embedding is tied)
      */
     public GGMLType typeFor(String name, long cols, int dims, int layers, boolean hasOutput) {
-        if (dims < 2) return GGMLType.F32;
+        // the router of a mixture-of-experts layer stays F32, as llama.cpp's quantizer keeps it
+        if (dims < 2 || name.endsWith("ffn_gate_inp.weight")) return GGMLType.F32;
         GGMLType t = base;
         if (mixed) {
             boolean isOutput = name.equals("output.weight") || (!hasOutput && name.equals("token_embd.weight"));
             int layer = layerOf(name);
             if (isOutput) {
                 t = GGMLType.Q6_K;
-            } else if ((name.endsWith("attn_v.weight") || name.endsWith("ffn_down.weight")) && layer >= 0 && useMoreBits(layer, layers)) {
+            } else if ((name.endsWith("attn_v.weight") || name.endsWith("ffn_down.weight") || name.endsWith("ffn_down_exps.weight"))
+                    && layer >= 0 && useMoreBits(layer, layers)) {
                 t = GGMLType.Q6_K;
             }
         }

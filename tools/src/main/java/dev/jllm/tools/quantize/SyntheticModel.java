@@ -26,7 +26,12 @@ public final class SyntheticModel {
     /** One tensor to write: its name, shape (GGUF order: cols first) and, for matrices, its row source. */
     record Spec(String name, long[] shape, RowSource rows) {
         int cols() { return (int) shape[0]; }
-        int rowCount() { return shape.length > 1 ? (int) shape[1] : 1; }
+        /** Rows of all the tensor's matrices (a 3-D tensor of experts: rows × experts). */
+        int rowCount() {
+            long rows = 1;
+            for (int i = 1; i < shape.length; i++) rows *= shape[i];
+            return Math.toIntExact(rows);
+        }
     }
 
     /**
@@ -48,6 +53,11 @@ public final class SyntheticModel {
         md.putUInt32(a + ".rope.dimension_count", shape.headDim());
         md.putFloat32(a + ".rope.freq_base", shape.ropeBase());
         md.putFloat32(a + ".attention.layer_norm_rms_epsilon", 1e-5f);
+        if (shape.experts() > 0) {
+            md.putUInt32(a + ".expert_count", shape.experts());
+            md.putUInt32(a + ".expert_used_count", shape.expertsUsed());
+            md.putUInt32(a + ".expert_feed_forward_length", shape.ffn());
+        }
         if (vocabulary != null) {
             for (String k : vocabulary.keys()) {
                 if (k.startsWith("tokenizer.")) md.put(k, vocabulary.type(k), vocabulary.get(k));
@@ -99,9 +109,16 @@ public final class SyntheticModel {
             }
             t.add(matrix(p + "attn_output.weight", s.heads() * hd, d, 0.02f));
             t.add(vector(p + "ffn_norm.weight", d, 1f));
-            t.add(matrix(p + "ffn_gate.weight", d, s.ffn(), 0.02f));
-            t.add(matrix(p + "ffn_up.weight", d, s.ffn(), 0.02f));
-            t.add(matrix(p + "ffn_down.weight", s.ffn(), d, 0.02f));
+            if (s.experts() > 0) {
+                t.add(matrix(p + "ffn_gate_inp.weight", d, s.experts(), 0.02f));
+                t.add(experts(p + "ffn_gate_exps.weight", d, s.ffn(), s.experts(), 0.02f));
+                t.add(experts(p + "ffn_up_exps.weight", d, s.ffn(), s.experts(), 0.02f));
+                t.add(experts(p + "ffn_down_exps.weight", s.ffn(), d, s.experts(), 0.02f));
+            } else {
+                t.add(matrix(p + "ffn_gate.weight", d, s.ffn(), 0.02f));
+                t.add(matrix(p + "ffn_up.weight", d, s.ffn(), 0.02f));
+                t.add(matrix(p + "ffn_down.weight", s.ffn(), d, 0.02f));
+            }
         }
         return t;
     }
@@ -116,6 +133,12 @@ public final class SyntheticModel {
                 out[i] = ((x >>> 40) * 0x1p-24f * 2 - 1) * half;
             }
         });
+    }
+
+    /** {@code count} matrices of rows × cols in one 3-D tensor (llama.cpp's expert layout). */
+    private static Spec experts(String name, int cols, int rows, int count, float sigma) {
+        Spec all = matrix(name, cols, rows * count, sigma);
+        return new Spec(name, new long[]{cols, rows, count}, all.rows());
     }
 
     private static Spec vector(String name, int n, float value) {

@@ -82,10 +82,40 @@ class ModelQuantizerTest {
         assertThrows(IllegalArgumentException.class, () -> QuantRecipe.parse("Q7_X"));
     }
 
+    /** A synthetic mixture-of-experts model: 3-D expert tensors, an F32 router, and it loads, runs and quantizes. */
+    @Test
+    void syntheticMixtureOfExpertsLoadsRunsAndQuantizes() throws Exception {
+        ModelShape shape = new ModelShape("tiny-moe", "qwen3moe", 256, 2, 4, 2, 256, 300, 256, 10000f, false, false, 8, 2);
+        Path out = dir.resolve("tiny-moe.gguf");
+        try (WorkerPool pool = new WorkerPool(2)) {
+            SyntheticModel.write(shape, QuantRecipe.parse("Q4_K_M"), null, out, pool, n -> {});
+        }
+        try (GGUFFile f = GGUFFile.open(out)) {
+            assertEquals("[256, 256, 8]", java.util.Arrays.toString(f.tensorInfo("blk.1.ffn_up_exps.weight").shape()));
+            assertEquals(GGMLType.F32, f.tensorInfo("blk.0.ffn_gate_inp.weight").type());
+            assertEquals(GGMLType.Q4_K, f.tensorInfo("blk.0.ffn_up_exps.weight").type());
+            assertEquals(GGMLType.Q6_K, f.tensorInfo("blk.1.ffn_down_exps.weight").type(), "the last layer: more bits, as llama.cpp");
+            assertEquals(GGMLType.Q4_K, f.tensorInfo("blk.0.ffn_down_exps.weight").type());
+            assertEquals(SyntheticModel.tensorBytes(shape, QuantRecipe.parse("Q4_K_M"), 300),
+                    f.tensors().values().stream().mapToLong(TensorInfo::byteSize).sum());
+        }
+        Path q8 = dir.resolve("tiny-moe-q8_0.gguf");
+        try (GGUFFile f = GGUFFile.open(out); WorkerPool pool = new WorkerPool(2)) {
+            ModelQuantizer.quantize(f, QuantRecipe.parse("Q8_0"), true, q8, pool, n -> {});
+        }
+        for (Path p : new Path[]{out, q8}) {
+            try (Model m = Model.load(p, ModelOptions.builder().contextLength(64).build())) {
+                assertEquals("qwen3moe", m.info().architecture());
+                Completion c = m.newSession().generate(new int[]{1, 300 - 1, 5, 7, 9}, GenerationParams.greedy(4), dev.jllm.TokenListener.NONE);
+                assertEquals(4, c.generatedTokens());
+            }
+        }
+    }
+
     /** A synthetic model in a custom shape loads and generates (its text is gibberish; its shape is what matters). */
     @Test
     void syntheticModelLoadsAndRuns() throws Exception {
-        ModelShape shape = new ModelShape("tiny", "llama", 256, 2, 4, 2, 512, 300, 256, 10000f, true, false);
+        ModelShape shape = new ModelShape("tiny", "llama", 256, 2, 4, 2, 512, 300, 256, 10000f, true, false, 0, 0);
         Path out = dir.resolve("tiny.gguf");
         try (WorkerPool pool = new WorkerPool(2)) {
             SyntheticModel.write(shape, QuantRecipe.parse("Q4_K_M"), null, out, pool, n -> {});

@@ -1,0 +1,77 @@
+package dev.jllm.model;
+
+import dev.jllm.tensor.MatMul;
+import dev.jllm.tensor.Ops;
+import dev.jllm.tensor.WorkerPool;
+
+/**
+ * The feed-forward of a mixture-of-experts layer for a batch of tokens, as llama.cpp's
+ * {@code build_moe_ffn} computes it for Mixtral and Qwen3-MoE:
+ * <ol>
+ * <li>router logits (one per expert) for every token, softmax over them;</li>
+ * <li>per token the {@code used} most probable experts (ties: the lower index), in order of
+ *     probability — the token's slots — with their probabilities divided by their sum as
+ *     weights;</li>
+ * <li>per expert, the tokens that chose it gathered into one batch and run through its SwiGLU
+ *     (so each expert's weights are read once per batch, however many tokens use it), each
+ *     result times its weight;</li>
+ * <li>per token, the slots' results summed in slot order.</li>
+ * </ol>
+ * Experts no token chose are not read at all: decoding reads {@code used} of them a layer.
+ */
+final class ExpertFeedForward {
+    private ExpertFeedForward() {}
+
+    /** Writes the layer's feed-forward output for the {@code n} normalized rows of {@code xb} into {@code out} (n × dim). */
+    static void apply(ExpertWeights w, ModelConfig.Experts spec, float[] xb, int n, int dim, float[] out, ForwardBuffers b, WorkerPool pool) {
+        int count = spec.count(), used = spec.used(), ffn = spec.ffnDim();
+        MatMul.multiply(w.router(), xb, 0, n, b.routerLogits, b.act, pool);
+        for (int t = 0; t < n; t++) route(b.routerLogits, t * count, count, used, b.expertOf, b.expertWeight, t * used);
+
+        for (int e = 0; e < count; e++) {
+            int rows = 0;
+            for (int slot = 0; slot < n * used; slot++) {
+                if (b.expertOf[slot] != e) continue;
+                System.arraycopy(xb, slot / used * dim, b.expertIn, rows * dim, dim);
+                b.expertSlot[rows++] = slot;
+            }
+            if (rows == 0) continue;
+            MatMul.multiply(w.gate()[e], b.expertIn, 0, rows, b.gate, b.act, pool);
+            MatMul.multiply(w.up()[e], b.expertIn, 0, rows, b.up, b.act, pool);
+            Ops.swiglu(b.gate, 0, b.up, 0, rows * ffn);
+            MatMul.multiply(w.down()[e], b.gate, 0, rows, b.expertOut, b.act, pool);
+            for (int r = 0; r < rows; r++) {
+                int slot = b.expertSlot[r];
+                float weight = b.expertWeight[slot];
+                for (int i = 0; i < dim; i++) b.slotOut[slot * dim + i] = weight * b.expertOut[r * dim + i];
+            }
+        }
+
+        for (int t = 0; t < n; t++) {
+            System.arraycopy(b.slotOut, t * used * dim, out, t * dim, dim);
+            for (int s = 1; s < used; s++) Ops.addInPlace(out, t * dim, b.slotOut, (t * used + s) * dim, dim);
+        }
+    }
+
+    /**
+     * One token's routing: softmax over {@code logits[off …off+count)} (in place: the logits
+     * become probabilities, then −1 where taken), then the {@code used} largest probabilities in
+     * descending order (ties: lower expert first) into {@code experts[at …]}, and their share of
+     * the chosen ones' sum into {@code weights[at …]}.
+     */
+    static void route(float[] logits, int off, int count, int used, int[] experts, float[] weights, int at) {
+        Ops.softmaxScalar(logits, off, count);
+        float chosen = 0;
+        for (int s = 0; s < used; s++) {
+            int best = -1;
+            for (int e = 0; e < count; e++) {
+                if (logits[off + e] >= 0 && (best < 0 || logits[off + e] > logits[off + best])) best = e;
+            }
+            experts[at + s] = best;
+            weights[at + s] = logits[off + best];
+            chosen += logits[off + best];
+            logits[off + best] = -1; // taken
+        }
+        for (int s = 0; s < used; s++) weights[at + s] /= chosen;
+    }
+}
