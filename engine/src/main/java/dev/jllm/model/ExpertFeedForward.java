@@ -11,7 +11,7 @@ import dev.jllm.tensor.WorkerPool;
  * <li>router logits (one per expert) for every token, softmax over them;</li>
  * <li>per token the {@code used} most probable experts (ties: the lower index), in order of
  *     probability — the token's slots — with their probabilities divided by their sum as
- *     weights;</li>
+ *     weights (times the file's {@code expert_weights_scale}, if it has one);</li>
  * <li>per expert, the tokens that chose it gathered into one batch and run through its SwiGLU
  *     (so each expert's weights are read once per batch, however many tokens use it), each
  *     result times its weight;</li>
@@ -27,6 +27,7 @@ final class ExpertFeedForward {
         int count = spec.count(), used = spec.used(), ffn = spec.ffnDim();
         MatMul.multiply(w.router(), xb, 0, n, b.routerLogits, b.act, pool);
         for (int t = 0; t < n; t++) route(b.routerLogits, t * count, count, used, b.expertOf, b.expertWeight, t * used);
+        if (spec.weightsScale() != 1f) for (int i = 0; i < n * used; i++) b.expertWeight[i] *= spec.weightsScale();
 
         for (int e = 0; e < count; e++) {
             int rows = 0;

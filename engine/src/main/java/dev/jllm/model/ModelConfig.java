@@ -56,9 +56,10 @@ public record ModelConfig(
      * {@code expert_count}) and {@code qwen3moe}: per token, softmax over the router's
      * {@code count} logits, the {@code used} most probable experts, their probabilities
      * renormalized to sum to 1 as weights, and the weighted sum of those experts' SwiGLU
-     * outputs (each of inner size {@code ffnDim}).
+     * outputs (each of inner size {@code ffnDim}), the weights then times {@code weightsScale}
+     * ({@code expert_weights_scale}; 1 when absent).
      */
-    public record Experts(int count, int used, int ffnDim) {}
+    public record Experts(int count, int used, int ffnDim, float weightsScale) {}
 
     public ModelConfig {
         layers = List.copyOf(layers);
@@ -170,7 +171,8 @@ public record ModelConfig(
         if (gating != 1) throw new ModelLoadException(a + ".expert_gating_func " + gating + " is not supported (only 1, softmax)");
         int expertFfn = k.optionalInt("expert_feed_forward_length", ffn);
         if (expertFfn <= 0) throw new ModelLoadException("model metadata lacks " + k.key("expert_feed_forward_length"));
-        return new Experts(count, used, expertFfn);
+        float scale = k.optionalFloat("expert_weights_scale", 0f);
+        return new Experts(count, used, expertFfn, scale == 0f ? 1f : scale); // llama.cpp: 0 (the default) means no scaling
     }
 
     /** Linear RoPE scaling multiplies positions by 1/factor; other scaling types are not implemented. */

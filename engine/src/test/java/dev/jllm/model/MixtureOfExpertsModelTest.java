@@ -120,6 +120,19 @@ class MixtureOfExpertsModelTest {
         assertSameFunction("models/synth-qwen3-q8_0.gguf", moeVariant("models/synth-qwen3-q8_0.gguf", "qwen3moe", md -> {}));
     }
 
+    @Test
+    void expertWeightsScaleScalesTheExpertsOutput() throws IOException {
+        // copied experts, weights × 2: the feed-forward output doubles, so the logits must differ from the dense model's
+        Path moe = moeVariant("models/stories260K-f32.gguf", "llama", md -> md.putFloat32("llama.expert_weights_scale", 2f));
+        int[] ids = {1, 403, 407, 261, 126};
+        float[][] a = logits(TestData.require("models/stories260K-f32.gguf"), ids), b = logits(moe, ids);
+        double diff = 0;
+        for (int v = 0; v < a[4].length; v++) diff = Math.max(diff, Math.abs(a[4][v] - b[4][v]));
+        assertTrue(diff > 0.1, "scaled experts change the logits: " + diff);
+        Path unit = moeVariant("models/stories260K-f32.gguf", "llama", md -> md.putFloat32("llama.expert_weights_scale", 1f));
+        assertSameFunction("models/stories260K-f32.gguf", unit);
+    }
+
     static String loadError(Path p) {
         ModelLoadException e = assertThrows(ModelLoadException.class, () -> Model.load(p).close());
         return e.getMessage();
