@@ -1,7 +1,10 @@
 package dev.jllm.model;
 
+import dev.jllm.tensor.ActivationQuantizer;
+import dev.jllm.tensor.GGMLType;
 import dev.jllm.tensor.MatMul;
 import dev.jllm.tensor.Ops;
+import dev.jllm.tensor.Tensor;
 import dev.jllm.tensor.WorkerPool;
 
 /**
@@ -28,6 +31,10 @@ final class ExpertFeedForward {
         MatMul.multiply(w.router(), xb, 0, n, b.routerLogits, b.act, pool);
         for (int t = 0; t < n; t++) route(b.routerLogits, t * count, count, used, b.expertOf, b.expertWeight, t * used);
         if (spec.weightsScale() != 1f) for (int i = 0; i < n * used; i++) b.expertWeight[i] *= spec.weightsScale();
+        if (n == 1) {
+            applyOneToken(w, used, ffn, xb, dim, out, b, pool);
+            return;
+        }
 
         for (int e = 0; e < count; e++) {
             int rows = 0;
@@ -52,6 +59,54 @@ final class ExpertFeedForward {
             System.arraycopy(b.slotOut, t * used * dim, out, t * dim, dim);
             for (int s = 1; s < used; s++) Ops.addInPlace(out, t * dim, b.slotOut, (t * used + s) * dim, dim);
         }
+    }
+
+    /**
+     * Decoding: the same arithmetic for one token, with the chosen experts' gate and up
+     * products in one pass over the worker pool and their down products in another (per
+     * expert and matrix, a dozen small products a layer, each hand-off cost more than the
+     * work it split). Slot s's intermediate values are row s of {@code b.gate}/{@code b.up}.
+     */
+    private static void applyOneToken(ExpertWeights w, int used, int ffn, float[] xb, int dim, float[] out, ForwardBuffers b, WorkerPool pool) {
+        Tensor[] mats = b.expertMats;
+        int[] rows = b.expertRows, offsets = b.expertOffsets;
+        GGMLType gateIn = w.gate()[0].format().activationType(), upIn = w.up()[0].format().activationType();
+        ActivationQuantizer.prepare(gateIn, xb, 0, dim, 1, b.act);
+        int m = 0;
+        for (int s = 0; s < used; s++) {
+            mats[m] = w.gate()[b.expertOf[s]];
+            rows[m] = 0;
+            offsets[m++] = s * ffn;
+        }
+        if (upIn != gateIn) { // the up matrices need activations of their own type: a second pass
+            MatMul.multiplyEach(mats, m, b.act, rows, b.gate, offsets, pool);
+            ActivationQuantizer.prepare(upIn, xb, 0, dim, 1, b.act);
+            m = 0;
+        }
+        float[] upOut = upIn != gateIn ? b.up : b.gate;
+        int upAt = upIn != gateIn ? 0 : used * ffn;
+        for (int s = 0; s < used; s++) {
+            mats[m] = w.up()[b.expertOf[s]];
+            rows[m] = 0;
+            offsets[m++] = upAt + s * ffn;
+        }
+        MatMul.multiplyEach(mats, m, b.act, rows, upOut, offsets, pool);
+        if (upIn == gateIn) System.arraycopy(b.gate, used * ffn, b.up, 0, used * ffn);
+        Ops.swiglu(b.gate, 0, b.up, 0, used * ffn);
+
+        ActivationQuantizer.prepare(w.down()[0].format().activationType(), b.gate, 0, ffn, used, b.act);
+        for (int s = 0; s < used; s++) {
+            mats[s] = w.down()[b.expertOf[s]];
+            rows[s] = s;
+            offsets[s] = s * dim;
+        }
+        MatMul.multiplyEach(mats, used, b.act, rows, b.slotOut, offsets, pool);
+        for (int s = 0; s < used; s++) {
+            float weight = b.expertWeight[s];
+            for (int i = 0; i < dim; i++) b.slotOut[s * dim + i] *= weight;
+        }
+        System.arraycopy(b.slotOut, 0, out, 0, dim);
+        for (int s = 1; s < used; s++) Ops.addInPlace(out, 0, b.slotOut, s * dim, dim);
     }
 
     /**

@@ -15,6 +15,9 @@ final class ForwardBuffers {
     /** Mixture-of-experts layers only (empty otherwise); slot = token · used + s. See {@link ExpertFeedForward}. */
     final float[] routerLogits, expertWeight, expertIn, expertOut, slotOut;
     final int[] expertOf, expertSlot;
+    /** Decoding through experts: the matrices of one {@code MatMul.multiplyEach} pass, their input rows and output offsets. */
+    final dev.jllm.tensor.Tensor[] expertMats;
+    final int[] expertRows, expertOffsets;
 
     ForwardBuffers(ModelConfig c, int batch) {
         this.batch = batch;
@@ -27,16 +30,21 @@ final class ForwardBuffers {
         tmp = new float[batch * c.dim()];
         ModelConfig.Experts moe = c.experts();
         int ffn = moe == null ? c.ffnDim() : Math.max(c.ffnDim(), moe.ffnDim());
-        gate = new float[batch * ffn];
-        up = new float[batch * ffn];
-        int count = moe == null ? 0 : moe.count(), slots = moe == null ? 0 : batch * moe.used(), expertRows = moe == null ? 0 : batch;
+        // decoding through experts puts the chosen experts' gate and up outputs side by side in gate
+        gate = new float[(moe == null ? batch : Math.max(batch, 2 * moe.used())) * ffn];
+        up = new float[(moe == null ? batch : Math.max(batch, moe.used())) * ffn];
+        int count = moe == null ? 0 : moe.count(), slots = moe == null ? 0 : batch * moe.used(), gathered = moe == null ? 0 : batch;
         routerLogits = new float[batch * count];
         expertOf = new int[slots];
         expertWeight = new float[slots];
         expertSlot = new int[slots];
-        expertIn = new float[expertRows * c.dim()];
-        expertOut = new float[expertRows * c.dim()];
+        expertIn = new float[gathered * c.dim()];
+        expertOut = new float[gathered * c.dim()];
         slotOut = new float[slots * c.dim()];
+        int perToken = moe == null ? 0 : 2 * moe.used();
+        expertMats = new dev.jllm.tensor.Tensor[perToken];
+        expertRows = new int[perToken];
+        expertOffsets = new int[perToken];
         ropeCos = new float[batch * c.ropeDim() / 2];
         ropeSin = new float[batch * c.ropeDim() / 2];
     }

@@ -53,6 +53,42 @@ public final class MatMul {
         }
     }
 
+    /**
+     * Several matrix-vector products in one pass over the pool: {@code out[outOffset[i] + r] =
+     * Σ_c w[i][r][c] · x[xRow[i]][c]} for i &lt; {@code count} — one hand-off for all of them
+     * instead of one each (decoding a mixture of experts: the chosen experts' matrices, a
+     * dozen small products a layer). The matrices share {@code x}'s activation type and width.
+     */
+    public static void multiplyEach(Tensor[] w, int count, Activations x, int[] xRow, float[] out, int[] outOffset, WorkerPool pool) {
+        int[] start = new int[count + 1];
+        for (int i = 0; i < count; i++) {
+            TensorFormat f = w[i].format();
+            if (x.type() != f.activationType() || x.cols() != w[i].cols()) {
+                throw new IllegalArgumentException("activations are " + x.type() + "×" + x.cols() + ", " + w[i].name() + " needs " + f.activationType() + "×" + w[i].cols());
+            }
+            start[i + 1] = start[i] + w[i].rows();
+        }
+        WorkerPool.RangeTask task = (r0, r1) -> {
+            for (int i = 0; i < count; i++) {
+                int a = Math.max(r0, start[i]) - start[i], b = Math.min(r1, start[i + 1]) - start[i];
+                if (a < b) oneToken(w[i], x, xRow[i], a, b, out, outOffset[i]);
+            }
+        };
+        if ((long) start[count] * x.cols() < PARALLEL_THRESHOLD) task.run(0, start[count]);
+        else pool.parallelFor(start[count], ROW_GRAIN, task);
+    }
+
+    /** Rows [r0, r1) of one matrix times activation row {@code xRow}, by the kernel {@link #multiplyPrepared} uses for one token. */
+    private static void oneToken(Tensor w, Activations x, int xRow, int r0, int r1, float[] out, int outOffset) {
+        TensorFormat f = w.format();
+        long rowBytes = w.rowBytes();
+        if (Simd.WIDE || Simd.NARROW_128) {
+            f.matvec(w.data(), rowBytes, r0, r1, x, xRow, out, outOffset + r0);
+        } else {
+            for (int r = r0; r < r1; r++) out[outOffset + r] = f.dotScalarInBatch(w.data(), r * rowBytes, x, xRow, w.cols());
+        }
+    }
+
     /** Rows [r0, r1) of the product token by token through the gemv: for 128-bit vectors, which have no batched kernels. */
     private static void multiplyByRows(TensorFormat f, Tensor w, Activations x, int r0, int r1, float[] out) {
         for (int t = 0; t < x.count(); t++) f.matvec(w.data(), w.rowBytes(), r0, r1, x, t, out, t * w.rows() + r0);
