@@ -140,9 +140,10 @@ class RopeScalingTest {
     }
 
     @Test
-    void mixtureOfExpertsIsNamedAsUnsupported() throws IOException {
-        String msg = ModelLoadErrorsTest.loadError(variant("moe.gguf", Map.of("phi3.expert_count", 8), Map.of()));
-        assertTrue(msg.contains("mixture-of-experts models (8 experts) are not supported"), msg);
+    void phi3MixtureOfExpertsIsNamedAsUnsupported() throws IOException {
+        // Phi-3.5-MoE: experts are implemented for llama (Mixtral) and qwen3moe only
+        String msg = ModelLoadErrorsTest.loadError(variant("moe.gguf", Map.of("phi3.expert_count", 8, "phi3.expert_used_count", 2), Map.of()));
+        assertTrue(msg.contains("phi3: mixture-of-experts layers are supported for llama (Mixtral) and qwen3moe only"), msg);
     }
 
     @Test
