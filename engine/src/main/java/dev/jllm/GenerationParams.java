@@ -23,6 +23,7 @@ public final class GenerationParams {
     private final boolean addSpecialTokens;
     private final int promptTopLogits;
     private final boolean ignoreEndOfGeneration;
+    private final boolean jsonObject;
 
     private GenerationParams(Builder b) {
         this.maxTokens = b.maxTokens;
@@ -33,6 +34,7 @@ public final class GenerationParams {
         this.addSpecialTokens = b.addSpecialTokens;
         this.promptTopLogits = b.promptTopLogits;
         this.ignoreEndOfGeneration = b.ignoreEndOfGeneration;
+        this.jsonObject = b.jsonObject;
     }
 
     /** @return a builder with the defaults */
@@ -80,6 +82,13 @@ public final class GenerationParams {
     public int promptTopLogits() { return promptTopLogits; }
     /** Whether end-of-generation tokens are never sampled (generation runs to the token limit), as llama.cpp's --ignore-eos. */
     public boolean ignoreEndOfGeneration() { return ignoreEndOfGeneration; }
+    /**
+     * Whether the reply is constrained to one JSON object (OpenAI's {@code response_format}
+     * {@code json_object}): only tokens that keep the text a valid beginning of a JSON object
+     * are sampled, and generation stops when the object is complete. A reply cut short by the
+     * token limit or a stop string is a valid beginning, not a whole object.
+     */
+    public boolean jsonObject() { return jsonObject; }
 
     SamplerConfig samplerConfig() { return sampler; }
 
@@ -102,6 +111,7 @@ public final class GenerationParams {
         b.addSpecialTokens = addSpecialTokens;
         b.promptTopLogits = promptTopLogits;
         b.ignoreEndOfGeneration = ignoreEndOfGeneration;
+        b.jsonObject = jsonObject;
         return b;
     }
 
@@ -123,6 +133,7 @@ public final class GenerationParams {
         private boolean addSpecialTokens = true;
         private int promptTopLogits = 0;
         private boolean ignoreEndOfGeneration = false;
+        private boolean jsonObject = false;
 
         private Builder() {}
 
@@ -157,6 +168,8 @@ public final class GenerationParams {
         /** Report the K highest logits after every prompt position (default 0: none). */
         public Builder promptTopLogits(int k) { this.promptTopLogits = k; return this; }
         public Builder ignoreEndOfGeneration(boolean ignore) { this.ignoreEndOfGeneration = ignore; return this; }
+        /** Constrain the reply to one JSON object (default false); see {@link GenerationParams#jsonObject()}. */
+        public Builder jsonObject(boolean json) { this.jsonObject = json; return this; }
 
         /** @throws IllegalArgumentException naming the first invalid value */
         public GenerationParams build() {

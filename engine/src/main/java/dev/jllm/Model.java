@@ -258,6 +258,24 @@ public final class Model implements AutoCloseable {
         return tokenizer.decode(ids);
     }
 
+    private volatile byte[][] tokenBytes;
+
+    /** The bytes of every token (empty for control tokens), built on first use: what constrained sampling checks. */
+    byte[][] tokenBytes() {
+        byte[][] t = tokenBytes;
+        if (t == null) {
+            synchronized (this) {
+                t = tokenBytes;
+                if (t == null) {
+                    t = new byte[tokenizer.vocabulary().size()][];
+                    for (int id = 0; id < t.length; id++) t[id] = tokenizer.tokenBytes(id, false);
+                    tokenBytes = t;
+                }
+            }
+        }
+        return t;
+    }
+
     Transformer transformer() { return transformer; }
     Tokenizer tokenizer() { return tokenizer; }
     ModelOptions options() { return options; }

@@ -39,6 +39,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--special", description = "Parse special-token texts in the prompt (e.g. <|im_start|>) as single tokens.")
     boolean special;
 
+    @Option(names = "--json-object", description = "Constrain the output to one JSON object (as the server's response_format json_object).")
+    boolean jsonObject;
+
     @Option(names = "--json", description = "Print one JSON object (prompt_ids, ids, text, finish_reason, timings) instead of streaming text.")
     boolean json;
 
@@ -55,6 +58,7 @@ final class GenerateCommand implements Callable<Integer> {
                 .maxTokens(maxTokens)
                 .parseSpecialTokens(special)
                 .promptTopLogits(logitsTop)
+                .jsonObject(jsonObject)
                 .build();
         try (Model model = modelArgs.load()) {
             Session session = model.newSession();

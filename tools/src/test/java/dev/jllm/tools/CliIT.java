@@ -55,6 +55,17 @@ class CliIT {
     }
 
     @Test
+    void generateJsonObjectWritesJson() throws Exception {
+        JarRunner.Result r = JarRunner.run(null, "generate", "-m", stories(), "-p", "Once upon a time", "--temperature", "0", "-n", "30",
+                "--json-object", "--json");
+        assertEquals(0, r.status(), r.err());
+        String text = JSON.readTree(r.out()).get("text").asText();
+        dev.jllm.sampling.JsonPrefix p = new dev.jllm.sampling.JsonPrefix();
+        assertTrue(p.accept(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)), text);
+        assertTrue(JSON.readTree(text + p.completion()).isObject(), text);
+    }
+
+    @Test
     void embedPrintsTheLibrarysVectorAndAsksForAPooling() throws Exception {
         JarRunner.Result r = JarRunner.run(null, "embed", "-m", stories(), "-p", "The little dog", "--pooling", "mean");
         assertEquals(0, r.status(), r.err());

@@ -11,10 +11,11 @@ import dev.jllm.GenerationParams;
  *
  * @param maxTokens    {@code max_tokens} or {@code max_completion_tokens}
  * @param includeUsage {@code stream_options.include_usage}
+ * @param jsonObject   {@code response_format} {@code json_object}: the reply is constrained to one JSON object
  */
 record RequestOptions(String model, boolean stream, boolean includeUsage, Integer maxTokens, Double temperature,
                       Double topP, Integer topK, Double minP, Double repeatPenalty, Long seed, List<String> stop,
-                      Double presencePenalty, Double frequencyPenalty, Map<Integer, Float> logitBias) {
+                      Double presencePenalty, Double frequencyPenalty, Map<Integer, Float> logitBias, boolean jsonObject) {
 
     /**
      * The engine's parameters: the server's defaults, overridden by what the request gives.
@@ -36,6 +37,7 @@ record RequestOptions(String model, boolean stream, boolean includeUsage, Intege
         b.seed(seed != null ? seed : serverSeed != null ? serverSeed : randomSeed);
         b.stopStrings(stop);
         b.logitBias(logitBias);
+        b.jsonObject(jsonObject);
         return b.build();
     }
 }

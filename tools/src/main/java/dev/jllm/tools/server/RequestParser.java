@@ -58,14 +58,6 @@ final class RequestParser {
                 throw ApiException.unsupported(unsupported, "'" + unsupported + "' (function calling) is not supported by this server.");
             }
         }
-        JsonNode format = body.get("response_format");
-        if (format != null && !format.isNull()) {
-            if (!format.isObject()) throw ApiException.invalidType("response_format", "an object", kind(format));
-            String type = string(format, "type", "response_format.type");
-            if (type != null && !type.equals("text")) {
-                throw ApiException.unsupported("response_format", "response_format type '" + type + "' is not supported; only 'text'.");
-            }
-        }
         if (bool(body, "logprobs", "logprobs", false)) throw ApiException.unsupported("logprobs", "'logprobs' is not supported by this server.");
         Integer top = integer(body, "top_logprobs", 0, 20);
         if (top != null && top > 0) throw ApiException.unsupported("top_logprobs", "'top_logprobs' is not supported by this server.");
@@ -238,7 +230,18 @@ final class RequestParser {
             seed = s.asLong();
         }
         return new RequestOptions(model, stream, includeUsage, maxTokens, temperature, topP, topK, minP, repeatPenalty, seed,
-                stop(body), presence, frequency, logitBias(body));
+                stop(body), presence, frequency, logitBias(body), jsonObject(body));
+    }
+
+    /** {@code response_format}: {@code text} (the default) or {@code json_object}; schemas are refused. */
+    private static boolean jsonObject(JsonNode body) {
+        JsonNode format = body.get("response_format");
+        if (format == null || format.isNull()) return false;
+        if (!format.isObject()) throw ApiException.invalidType("response_format", "an object", kind(format));
+        String type = string(format, "type", "response_format.type");
+        if (type == null || type.equals("text")) return false;
+        if (type.equals("json_object")) return true;
+        throw ApiException.unsupported("response_format", "response_format type '" + type + "' is not supported; only 'text' and 'json_object'.");
     }
 
     private static List<String> stop(JsonNode body) {

@@ -227,6 +227,25 @@ class OpenAiServerTest {
         assertEquals(three.text(), forced.json().get("choices").get(0).get("text").asText());
     }
 
+    /** response_format json_object: the reply is the library's for jsonObject(true), and JSON (closed, or a valid beginning cut by max_tokens). */
+    @Test
+    void jsonObjectResponseFormat() throws Exception {
+        List<ChatMessage> messages = List.of(ChatMessage.user("Tell me about a cat"));
+        Completion expected = expectedChat(messages, GenerationParams.builder().temperature(0).maxTokens(40).jsonObject(true).build());
+        Reply r = post("/v1/chat/completions", """
+                {"messages":[{"role":"user","content":"Tell me about a cat"}],"temperature":0,"max_tokens":40,
+                 "response_format":{"type":"json_object"}}""");
+        assertEquals(200, r.status(), r.raw());
+        String text = r.json().get("choices").get(0).get("message").get("content").asText();
+        assertEquals(expected.text(), text);
+        dev.jllm.sampling.JsonPrefix p = new dev.jllm.sampling.JsonPrefix();
+        assertTrue(p.accept(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)), text);
+        assertTrue(JSON.readTree(text + p.completion()).isObject(), text);
+        Reply plain = post("/v1/chat/completions", """
+                {"messages":[{"role":"user","content":"Tell me about a cat"}],"temperature":0,"max_tokens":40,"response_format":{"type":"text"}}""");
+        assertEquals(expectedChat(messages, GenerationParams.greedy(40)).text(), plain.json().get("choices").get(0).get("message").get("content").asText());
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "malformed JSON        | /v1/chat/completions | {\"messages\": [                                   | ",
@@ -241,6 +260,8 @@ class OpenAiServerTest {
             "stream not a boolean  | /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":\"yes\"} | stream",
             "n = 2                 | /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"n\":2} | n",
             "tools                 | /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"tools\":[{\"type\":\"function\"}]} | tools",
+            "json_schema           | /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"response_format\":{\"type\":\"json_schema\"}} | response_format",
+            "response_format string| /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"response_format\":\"json\"} | response_format",
             "stop of wrong type    | /v1/completions      | {\"prompt\":\"hi\",\"stop\":5}                      | stop",
             "too many stops        | /v1/completions      | {\"prompt\":\"hi\",\"stop\":[\"a\",\"b\",\"c\",\"d\",\"e\"]} | stop",
             "logit_bias bad key    | /v1/completions      | {\"prompt\":\"hi\",\"logit_bias\":{\"a\":1}}         | logit_bias",

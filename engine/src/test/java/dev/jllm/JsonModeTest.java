@@ -1,0 +1,85 @@
+package dev.jllm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.jllm.sampling.JsonPrefix;
+import dev.jllm.testing.TestData;
+
+/** {@link GenerationParams#jsonObject()} with a real model: whatever it says is JSON. */
+class JsonModeTest {
+    static Model model;
+
+    @BeforeAll
+    static void load() {
+        model = Model.load(TestData.require("models/stories260K-f32.gguf"));
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    /** A finished reply parses as one object; a cut one is a beginning our completion finishes into an object Jackson parses. */
+    static void assertJson(Completion c) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        if (c.finishReason() == FinishReason.STOP) {
+            assertTrue(json.readTree(c.text()).isObject(), c.text());
+            return;
+        }
+        JsonPrefix p = new JsonPrefix();
+        assertTrue(p.accept(c.text().getBytes(StandardCharsets.UTF_8)), c.text());
+        assertTrue(json.readTree(c.text() + p.completion()).isObject(), c.text() + p.completion());
+    }
+
+    @Test
+    void greedyAndSampledRepliesAreJson() throws Exception {
+        for (String prompt : new String[]{"Once upon a time", "Tom said", "{\"name\": \"Lily\", \"age\":"}) {
+            Completion free = model.newSession().generate(prompt, GenerationParams.greedy(60));
+            Completion json = model.newSession().generate(prompt, GenerationParams.builder().temperature(0).maxTokens(60).jsonObject(true).build());
+            assertNotEquals(free.text(), json.text(), "the constraint changed the reply to " + prompt);
+            assertJson(json);
+            for (long seed = 1; seed <= 3; seed++) {
+                Completion sampled = model.newSession().generate(prompt,
+                        GenerationParams.builder().temperature(0.9).seed(seed).maxTokens(60).jsonObject(true).build());
+                assertJson(sampled);
+            }
+        }
+    }
+
+    /** The token whose bytes are exactly {@code text}. */
+    static int tokenOf(String text) {
+        byte[][] table = model.tokenBytes();
+        for (int id = 0; id < table.length; id++) if (new String(table[id], StandardCharsets.UTF_8).equals(text)) return id;
+        throw new AssertionError("no token " + text);
+    }
+
+    @Test
+    void aClosedObjectEndsTheReply() throws Exception {
+        // this little model writes stories inside its strings; a bias towards closing quotes and
+        // braces makes it finish objects, and the reply must then stop with exactly one object
+        GenerationParams p = GenerationParams.builder().temperature(0).maxTokens(100).jsonObject(true)
+                .logitBias(java.util.Map.of(tokenOf("\""), 30f, tokenOf("}"), 12f)).build();
+        for (String prompt : new String[]{"Once upon a time", "Tom said"}) {
+            Completion c = model.newSession().generate(prompt, p);
+            assertEquals(FinishReason.STOP, c.finishReason(), c.text());
+            assertTrue(new ObjectMapper().readTree(c.text()).isObject(), c.text());
+            assertTrue(c.text().strip().endsWith("}"), c.text());
+        }
+    }
+
+    @Test
+    void theSameSeedGivesTheSameJson() {
+        GenerationParams p = GenerationParams.builder().temperature(0.9).seed(7).maxTokens(40).jsonObject(true).build();
+        assertEquals(model.newSession().generate("Once upon a time", p).text(), model.newSession().generate("Once upon a time", p).text());
+    }
+}
