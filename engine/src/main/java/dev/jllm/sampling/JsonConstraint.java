@@ -6,14 +6,18 @@ package dev.jllm.sampling;
  * and so do the end-of-generation tokens until the object is complete; once it is, only they
  * remain. The model still chooses among what is allowed, with the same sampling settings.
  *
- * <p>Checking the whole vocabulary each step costs a few milliseconds for 128k tokens (each
- * token's bytes through a copy of the recognizer, most rejected at the first byte). Not
- * thread-safe: one per generation.
+ * <p>The whole vocabulary is checked each step, cheaply: inside a string every token without a
+ * quote, backslash or control byte fits (known per token in advance); elsewhere the 256 possible
+ * first bytes are tried once, and only tokens whose first byte fits go through a copy of the
+ * recognizer. Not thread-safe: one per generation.
  */
 public final class JsonConstraint {
     private final byte[][] tokenBytes;
     private final int[] endIds;
     private final JsonPrefix state = new JsonPrefix(), probe = new JsonPrefix();
+    /** Per token: whether its bytes may appear anywhere inside a string (no '"', '\\' or control byte). */
+    private final boolean[] plain;
+    private final boolean[] firstFits = new boolean[256];
 
     /**
      * @param tokenBytes the bytes of every token id (empty for control tokens, which are never allowed)
@@ -22,6 +26,12 @@ public final class JsonConstraint {
     public JsonConstraint(byte[][] tokenBytes, int[] endIds) {
         this.tokenBytes = tokenBytes;
         this.endIds = endIds.clone();
+        this.plain = new boolean[tokenBytes.length];
+        for (int i = 0; i < tokenBytes.length; i++) {
+            boolean p = tokenBytes[i].length > 0;
+            for (byte b : tokenBytes[i]) p &= (b & 0xFF) >= 0x20 && b != '"' && b != '\\';
+            plain[i] = p;
+        }
     }
 
     /**
@@ -39,11 +49,20 @@ public final class JsonConstraint {
             return allowed;
         }
         int n = Math.min(logits.length, tokenBytes.length);
+        boolean inString = state.inString();
+        if (!inString) {
+            for (int b = 0; b < 256; b++) {
+                probe.copyFrom(state);
+                firstFits[b] = probe.accept((byte) b);
+            }
+        }
         for (int i = 0; i < n; i++) {
             if (logits[i] == Float.NEGATIVE_INFINITY) continue;
             byte[] bytes = tokenBytes[i];
-            if (bytes.length == 0 || isEnd(i) || !fits(bytes)) logits[i] = Float.NEGATIVE_INFINITY;
-            else allowed++;
+            boolean ok = bytes.length > 0 && !isEnd(i)
+                    && (inString ? plain[i] || fits(bytes) : firstFits[bytes[0] & 0xFF] && (bytes.length == 1 || fits(bytes)));
+            if (ok) allowed++;
+            else logits[i] = Float.NEGATIVE_INFINITY;
         }
         for (int i = n; i < logits.length; i++) logits[i] = Float.NEGATIVE_INFINITY;
         return allowed;

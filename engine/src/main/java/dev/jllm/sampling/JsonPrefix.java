@@ -55,6 +55,11 @@ public final class JsonPrefix {
         newlineRun = other.newlineRun;
     }
 
+    /** True inside a string's characters (not just after a backslash): where any byte but '"', '\\' and control bytes fits. */
+    public boolean inString() {
+        return mode == STRING;
+    }
+
     /** True once the top-level object is closed: nothing more may follow. */
     public boolean complete() {
         return mode == DONE;

@@ -60,6 +60,49 @@ class JsonConstraintTest {
         assertTrue(completed >= 40, "most runs complete their object: " + completed + " of 50");
     }
 
+    /** The fast mask (string shortcut, first-byte table) allows exactly the tokens a full check of each allows. */
+    @Test
+    void theMaskEqualsCheckingEveryTokenInFull() {
+        Random r = new Random(5);
+        String alphabet = "{}[]:,\"\\ \n\t0123456789.-+eEtrufalsnxyzé\u0001";
+        int size = 256 + 6000;
+        byte[][] vocab = new byte[size + 1][];
+        for (int b = 0; b < 256; b++) vocab[b] = new byte[]{(byte) b};
+        for (int i = 256; i < size; i++) {
+            StringBuilder t = new StringBuilder();
+            for (int k = 1 + r.nextInt(6); k > 0; k--) t.append(alphabet.charAt(r.nextInt(alphabet.length())));
+            vocab[i] = t.toString().getBytes(StandardCharsets.UTF_8);
+        }
+        vocab[size] = new byte[0]; // the end token's (control) bytes
+        int steps = 0;
+        for (int run = 0; run < 30; run++) {
+            JsonConstraint c = new JsonConstraint(vocab, new int[]{size});
+            JsonPrefix state = new JsonPrefix();
+            for (int step = 0; step < 60 && !c.complete(); step++, steps++) {
+                float[] logits = new float[size + 1];
+                int allowed = c.mask(logits);
+                int expected = 0;
+                java.util.List<Integer> ok = new java.util.ArrayList<>();
+                for (int i = 0; i < size; i++) {
+                    JsonPrefix probe = new JsonPrefix();
+                    probe.copyFrom(state);
+                    boolean fits = vocab[i].length > 0 && probe.accept(vocab[i]);
+                    assertEquals(fits, logits[i] == 0f, "token «" + new String(vocab[i], StandardCharsets.UTF_8) + "» at step " + step);
+                    if (fits) {
+                        expected++;
+                        ok.add(i);
+                    }
+                }
+                assertEquals(Float.NEGATIVE_INFINITY, logits[size], "no end before the object closes");
+                assertEquals(expected, allowed);
+                int next = ok.get(r.nextInt(ok.size()));
+                c.accept(next);
+                state.accept(vocab[next]);
+            }
+        }
+        assertTrue(steps > 500, "many states compared: " + steps);
+    }
+
     @Test
     void onceCompleteOnlyTheEndRemains() {
         JsonConstraint c = new JsonConstraint(table(), new int[]{EOS});
