@@ -6,7 +6,8 @@ package dev.jllm.tensor;
  * encoding ({@link TensorFormat#activationType()}), then the rows of the weight matrix are split
  * across the worker pool. Which kernel runs depends on the vector width: the format's gemv or
  * batched kernel with 512 or 256 bits; with 128 its gemv, token by token, where it has one for
- * that width, else its scalar twin (see {@link Simd#WIDE}).
+ * that width, else its scalar twin (see {@link Simd#WIDE}); with 256 or 512 bits, fewer than
+ * {@link #GEMV_BELOW_TOKENS} tokens go through the gemv one by one too.
  */
 public final class MatMul {
     private MatMul() {}
@@ -15,6 +16,15 @@ public final class MatMul {
     private static final long PARALLEL_THRESHOLD = 1 << 15;
     /** Rows per chunk: a multiple of the row counts that multi-row kernels process together. */
     private static final int ROW_GRAIN = 16;
+    /**
+     * Fewer tokens than this go through the gemv token by token rather than the batched kernel,
+     * whose tiles of FLEN tokens (two at a time) cost nearly as much for 4 tokens as for 16.
+     * JMH 2048×2048, one thread, one run each: Q4_K 4 tokens 3.1 ms batched against 1.1 ms as
+     * gemvs, 8 tokens 2.4 against 2.3; Q6_K 2.7/1.0 and 2.4/1.9; Q5_K 3.2/1.3 and 2.8/2.5;
+     * Q4_0, Q8_0, IQ4_NL, IQ4_XS even within noise at 3-8 tokens. A mixture of experts' prompt
+     * sends each expert a few tokens; a short chat turn is a few tokens too.
+     */
+    static final int GEMV_BELOW_TOKENS = 8;
 
     /**
      * {@code out[t * w.rows() + r] = Σ_c w[r][c] · x[xOffset + t * w.cols() + c]} for the
@@ -41,8 +51,10 @@ public final class MatMul {
             task = (r0, r1) -> multiplyByRows(f, w, x, r0, r1, out);
         } else if (!Simd.WIDE) {
             task = (r0, r1) -> multiplyScalar(f, w, x, r0, r1, out);
-        } else if (tokens == 1) {
-            task = (r0, r1) -> f.matvec(w.data(), rowBytes, r0, r1, x, 0, out, r0);
+        } else if (tokens < GEMV_BELOW_TOKENS) {
+            task = (r0, r1) -> {
+                for (int t = 0; t < tokens; t++) f.matvec(w.data(), rowBytes, r0, r1, x, t, out, t * rows + r0);
+            };
         } else {
             task = (r0, r1) -> f.matmul(w.data(), rowBytes, r0, r1, x, out, rows);
         }

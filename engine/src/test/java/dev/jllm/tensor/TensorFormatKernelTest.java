@@ -251,7 +251,7 @@ class TensorFormatKernelTest {
     }
 
     /** Σ|w·x| of a row: the scale against which float rounding differences are judged. */
-    private static float magnitude(TensorFormat f, MemorySegment w, int r, long rowBytes, int cols, Activations a, int t) {
+    static float magnitude(TensorFormat f, MemorySegment w, int r, long rowBytes, int cols, Activations a, int t) {
         float[] deq = new float[cols];
         f.dequantize(w, (long) r * cols, deq, 0, cols);
         float[] xd = dequantizedActivations(a, t, cols);
