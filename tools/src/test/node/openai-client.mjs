@@ -37,6 +37,11 @@ let ctext = '';
 for await (const chunk of cstream) ctext += chunk.choices[0]?.text ?? '';
 out.completionStream = { text: ctext };
 
+const json = await client.chat.completions.create({
+  model, messages, temperature: 0, max_tokens: maxTokens, response_format: { type: 'json_object' },
+});
+out.chatJson = { text: json.choices[0].message.content, finish: json.choices[0].finish_reason };
+
 // no encoding_format: the client asks for base64 and decodes it into numbers
 const emb = await client.embeddings.create({ model, input: [prompt, 'Once upon a time'] });
 out.embeddings = { vectors: emb.data.map((d) => d.embedding), indexes: emb.data.map((d) => d.index), usage: emb.usage };

@@ -56,7 +56,7 @@ class OpenAiClientsIT {
 
     static Path modelFile;
     static ServerProcess server;
-    static Completion expectedChat, expectedCompletion;
+    static Completion expectedChat, expectedCompletion, expectedJson;
     static float[] expectedEmbedding, expectedEmbedding2;
     static int expectedEmbeddingTokens;
 
@@ -67,6 +67,8 @@ class OpenAiClientsIT {
             expectedChat = model.newSession().generate(model.chatPrompt(List.of(ChatMessage.user(PROMPT))),
                     GenerationParams.greedy(MAX_TOKENS), TokenListener.NONE);
             expectedCompletion = model.newSession().generate(PROMPT, GenerationParams.greedy(MAX_TOKENS));
+            expectedJson = model.newSession().generate(model.chatPrompt(List.of(ChatMessage.user(PROMPT))),
+                    GenerationParams.builder().temperature(0).maxTokens(MAX_TOKENS).jsonObject(true).build(), TokenListener.NONE);
             var e = model.embed(PROMPT, Pooling.MEAN, true);
             expectedEmbedding = e.vector();
             var e2 = model.embed("Once upon a time", Pooling.MEAN, true);
@@ -160,6 +162,8 @@ class OpenAiClientsIT {
         assertEquals(expectedChat.generatedTokens(), j.get("chatStream").get("usage").get("completion_tokens").asInt());
         assertEquals(expectedCompletion.text(), j.get("completion").get("text").asText());
         assertEquals(expectedCompletion.text(), j.get("completionStream").get("text").asText());
+        assertEquals(expectedJson.text(), j.get("chatJson").get("text").asText());
+        assertEquals(finish(expectedJson), j.get("chatJson").get("finish").asText());
         assertArrayEquals(expectedEmbedding, floats(j.get("embeddings").get("vectors").get(0)));
         assertArrayEquals(expectedEmbedding2, floats(j.get("embeddings").get("vectors").get(1)));
         assertEquals(1, j.get("embeddings").get("indexes").get(1).asInt());
