@@ -28,7 +28,7 @@ class ModelRegistryTest {
 
     @Test
     void everyEntryIsComplete() {
-        Set<String> arch = Set.of("llama", "qwen2", "qwen3", "phi3", "gemma2", "gemma3");
+        Set<String> arch = java.util.Arrays.stream(dev.jllm.model.Architecture.values()).map(a -> a.ggufName).collect(java.util.stream.Collectors.toSet());
         for (ModelRegistry.Entry e : BUILT_IN.entries()) {
             assertEquals("https", e.url().getScheme(), e.name());
             assertEquals("huggingface.co", e.url().getHost(), e.name());
