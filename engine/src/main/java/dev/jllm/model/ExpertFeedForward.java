@@ -65,7 +65,8 @@ final class ExpertFeedForward {
      * Decoding: the same arithmetic for one token, with the chosen experts' gate and up
      * products in one pass over the worker pool and their down products in another (per
      * expert and matrix, a dozen small products a layer, each hand-off cost more than the
-     * work it split). Slot s's intermediate values are row s of {@code b.gate}/{@code b.up}.
+     * work it split). Slot s's gate values are row s of {@code b.gate}, its up values row
+     * {@code used + s}; SwiGLU then leaves its hidden values in row s.
      */
     private static void applyOneToken(ExpertWeights w, int used, int ffn, float[] xb, int dim, float[] out, ForwardBuffers b, WorkerPool pool) {
         Tensor[] mats = b.expertMats;
@@ -73,26 +74,23 @@ final class ExpertFeedForward {
         GGMLType gateIn = w.gate()[0].format().activationType(), upIn = w.up()[0].format().activationType();
         ActivationQuantizer.prepare(gateIn, xb, 0, dim, 1, b.act);
         int m = 0;
-        for (int s = 0; s < used; s++) {
+        for (int s = 0; s < used; s++, m++) {
             mats[m] = w.gate()[b.expertOf[s]];
             rows[m] = 0;
-            offsets[m++] = s * ffn;
+            offsets[m] = s * ffn;
         }
-        if (upIn != gateIn) { // the up matrices need activations of their own type: a second pass
+        if (upIn != gateIn) { // the up matrices need activations of their own type: a pass of their own
             MatMul.multiplyEach(mats, m, b.act, rows, b.gate, offsets, pool);
             ActivationQuantizer.prepare(upIn, xb, 0, dim, 1, b.act);
             m = 0;
         }
-        float[] upOut = upIn != gateIn ? b.up : b.gate;
-        int upAt = upIn != gateIn ? 0 : used * ffn;
-        for (int s = 0; s < used; s++) {
+        for (int s = 0; s < used; s++, m++) {
             mats[m] = w.up()[b.expertOf[s]];
             rows[m] = 0;
-            offsets[m++] = upAt + s * ffn;
+            offsets[m] = (used + s) * ffn;
         }
-        MatMul.multiplyEach(mats, m, b.act, rows, upOut, offsets, pool);
-        if (upIn == gateIn) System.arraycopy(b.gate, used * ffn, b.up, 0, used * ffn);
-        Ops.swiglu(b.gate, 0, b.up, 0, used * ffn);
+        MatMul.multiplyEach(mats, m, b.act, rows, b.gate, offsets, pool);
+        Ops.swiglu(b.gate, 0, b.gate, used * ffn, used * ffn);
 
         ActivationQuantizer.prepare(w.down()[0].format().activationType(), b.gate, 0, ffn, used, b.act);
         for (int s = 0; s < used; s++) {

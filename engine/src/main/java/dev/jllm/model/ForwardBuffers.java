@@ -32,7 +32,7 @@ final class ForwardBuffers {
         int ffn = moe == null ? c.ffnDim() : Math.max(c.ffnDim(), moe.ffnDim());
         // decoding through experts puts the chosen experts' gate and up outputs side by side in gate
         gate = new float[(moe == null ? batch : Math.max(batch, 2 * moe.used())) * ffn];
-        up = new float[(moe == null ? batch : Math.max(batch, moe.used())) * ffn];
+        up = new float[batch * ffn];
         int count = moe == null ? 0 : moe.count(), slots = moe == null ? 0 : batch * moe.used(), gathered = moe == null ? 0 : batch;
         routerLogits = new float[batch * count];
         expertOf = new int[slots];
