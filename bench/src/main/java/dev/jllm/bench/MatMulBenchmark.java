@@ -85,4 +85,17 @@ public class MatMulBenchmark {
         c.macs += (long) b.rows * b.cols * b.tokens;
         return b.out;
     }
+
+    /**
+     * The same product through the gemv, token by token: what {@code MatMul} runs for batches
+     * of fewer than {@code GEMV_BELOW_TOKENS} tokens. Against {@link #matmul} at small token
+     * counts, it shows where the batched kernel starts to pay.
+     */
+    @Benchmark
+    public float[] gemvPerToken(Batch b, Counters c) {
+        for (int t = 0; t < b.tokens; t++) b.format.matvec(b.weights, b.rowBytes, 0, b.rows, b.x, t, b.out, t * b.rows);
+        c.weightBytes += b.rowBytes * b.rows;
+        c.macs += (long) b.rows * b.cols * b.tokens;
+        return b.out;
+    }
 }

@@ -18,13 +18,15 @@ public final class MatMul {
     private static final int ROW_GRAIN = 16;
     /**
      * Fewer tokens than this go through the gemv token by token rather than the batched kernel,
-     * whose tiles of FLEN tokens (two at a time) cost nearly as much for 4 tokens as for 16.
-     * JMH 2048×2048, one thread, one run each: Q4_K 4 tokens 3.1 ms batched against 1.1 ms as
-     * gemvs, 8 tokens 2.4 against 2.3; Q6_K 2.7/1.0 and 2.4/1.9; Q5_K 3.2/1.3 and 2.8/2.5;
-     * Q4_0, Q8_0, IQ4_NL, IQ4_XS even within noise at 3-8 tokens. A mixture of experts' prompt
-     * sends each expert a few tokens; a short chat turn is a few tokens too.
+     * whose tiles of FLEN tokens (two at a time) cost about as much for 4 tokens as for 16.
+     * JMH 2048×2048, one thread, 3 forks (jmh-results, MatMulBenchmark matmul against
+     * gemvPerToken), ops/s batched / as gemvs: Q4_K 4 tokens 393 / 904, 8 tokens 367 / 459,
+     * 16 tokens 394 / 233; Q6_K 365 / 1111, 338 / 569, 391 / 280; Q4_0 1131 / 1151,
+     * 416 / 590, 457 / 277 — the gemvs' cost grows with the tokens and meets the batched
+     * kernel's flat one at 9-12 tokens. A mixture of experts' prompt sends each expert a few
+     * tokens; a short chat turn is a few tokens too.
      */
-    static final int GEMV_BELOW_TOKENS = 8;
+    static final int GEMV_BELOW_TOKENS = 10;
 
     /**
      * {@code out[t * w.rows() + r] = Σ_c w[r][c] · x[xOffset + t * w.cols() + c]} for the
