@@ -113,18 +113,21 @@ final class ExpertFeedForward {
      * descending order (ties: lower expert first) into {@code experts[at …]}, and their share of
      * the chosen ones' sum into {@code weights[at …]}.
      */
+    private static final float TAKEN = -1f; // no probability is negative
+
     static void route(float[] logits, int off, int count, int used, int[] experts, float[] weights, int at) {
         Ops.softmaxScalar(logits, off, count);
         float chosen = 0;
         for (int s = 0; s < used; s++) {
             int best = -1;
             for (int e = 0; e < count; e++) {
-                if (logits[off + e] >= 0 && (best < 0 || logits[off + e] > logits[off + best])) best = e;
+                // (a NaN probability, from broken weights, is never best but still fills a slot)
+                if (logits[off + e] != TAKEN && (best < 0 || logits[off + e] > logits[off + best])) best = e;
             }
             experts[at + s] = best;
             weights[at + s] = logits[off + best];
             chosen += logits[off + best];
-            logits[off + best] = -1; // taken
+            logits[off + best] = TAKEN;
         }
         for (int s = 0; s < used; s++) weights[at + s] /= chosen;
     }

@@ -47,6 +47,9 @@ class ExpertFeedForwardTest {
         double e3 = Math.exp(3), e2 = Math.exp(2), sum = 2 * e3 + e2;
         assertEquals(e3 / sum, weights[0], 1e-6);
         assertEquals(e2 / sum, weights[2], 1e-6);
+        float[] broken = {Float.NaN, 1, Float.NaN, 0};
+        ExpertFeedForward.route(broken, 0, 4, 3, experts, weights, 0); // NaN weights: no crash, every slot filled once
+        assertEquals(3, java.util.Arrays.stream(experts).distinct().count());
     }
 
     static ModelConfig config() {
