@@ -35,6 +35,8 @@ public final class ChatSession {
      * rendered history, which forces a full re-render next turn.
      */
     private int[] context;
+    private boolean dropOldest;
+    private int dropped;
 
     ChatSession(Model model, Session session, String systemPrompt) {
         this.model = model;
@@ -63,6 +65,24 @@ public final class ChatSession {
     /** Ends the reply being generated after the current token; safe from any thread. */
     public void cancel() {
         session.cancel();
+    }
+
+    /**
+     * What happens when a new message would not fit: by default {@link #send} throws
+     * {@link ContextOverflowException}; with {@code drop} the oldest exchanges (a user message
+     * and the replies to it; the system prompt stays) are dropped until the conversation fits
+     * with room for the reply — {@code maxTokens} of it, at most half the context, or a quarter
+     * of the context when there is no token limit. The conversation is then evaluated afresh
+     * (its beginning changed, so the cache cannot be reused). {@link #droppedMessages()} counts
+     * what was dropped.
+     */
+    public void dropOldestWhenFull(boolean drop) {
+        this.dropOldest = drop;
+    }
+
+    /** How many messages {@link #dropOldestWhenFull} has dropped from this conversation so far. */
+    public int droppedMessages() {
+        return dropped;
     }
 
     /** Tokens of context in use (the conversation so far, as cached). */
@@ -104,6 +124,7 @@ public final class ChatSession {
         history.add(ChatMessage.user(userMessage));
         try {
             prompt = nextPrompt();
+            if (dropOldest) prompt = dropUntilItFits(prompt, params);
             if (prompt.length >= session.contextLength()) {
                 throw new ContextOverflowException("the conversation needs " + prompt.length + " tokens but the context holds "
                         + session.contextLength() + "; /reset the conversation or use a larger context (--ctx)",
@@ -120,6 +141,24 @@ public final class ChatSession {
         history.add(ChatMessage.assistant(c.text()));
         context = contextAfter(prompt, c);
         return c;
+    }
+
+    /** Drops the oldest exchanges while the prompt leaves less room than the reply needs (see {@link #dropOldestWhenFull}). */
+    private int[] dropUntilItFits(int[] prompt, GenerationParams params) {
+        int ctx = session.contextLength();
+        int reserve = params.maxTokens() >= 0 ? Math.min(params.maxTokens(), ctx / 2) : ctx / 4;
+        while (prompt.length + reserve > ctx) {
+            int first = 0;
+            while (first < history.size() && history.get(first).role().equals("system")) first++;
+            if (first >= history.size() - 1) break; // only the new message is left: it does not fit on its own
+            int end = first + 1; // the oldest message and what answers it, up to the next user message
+            while (end < history.size() - 1 && !history.get(end).role().equals("user")) end++;
+            dropped += end - first;
+            history.subList(first, end).clear();
+            context = null;
+            prompt = promptTokens();
+        }
+        return prompt;
     }
 
     /**

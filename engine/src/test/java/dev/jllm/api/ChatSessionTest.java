@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 
+import dev.jllm.ChatMessage;
 import dev.jllm.ChatSession;
 import dev.jllm.Completion;
 import dev.jllm.ContextOverflowException;
@@ -88,6 +89,39 @@ class ChatSessionTest {
             assertArrayEquals(second.tokenIds(), replay.tokenIds());
             assertEquals(4, chat.history().size());
             assertEquals(first.text(), chat.history().get(1).content());
+        }
+    }
+
+    /** With dropOldestWhenFull the conversation goes on: old exchanges leave, the system prompt stays, and the reply is a fresh session's for what is left. */
+    @Test
+    void fullConversationsDropTheirOldestExchanges() {
+        Path file = TestData.require("models/stories260K-f32.gguf");
+        try (Model model = Model.load(file, ModelOptions.builder().contextLength(128).build())) {
+            ChatSession chat = model.newChatSession("You tell stories.");
+            chat.dropOldestWhenFull(true);
+            GenerationParams p = GenerationParams.greedy(24);
+            Completion last = null;
+            for (String m : new String[]{"Once upon a time", "The little dog", "Lily and Tom went to the park", "One day, a big bird",
+                    "Sam was sad because", "There was a boy named Ben."}) {
+                last = chat.send(m, p, TokenListener.NONE);
+                assertTrue(last.promptTokens() + 24 <= 128, "room for the reply: " + last.promptTokens());
+            }
+            assertTrue(chat.droppedMessages() >= 2, "something was dropped: " + chat.droppedMessages());
+            assertEquals(0, chat.droppedMessages() % 2, "whole exchanges");
+            List<ChatMessage> h = chat.history();
+            assertEquals("system", h.get(0).role());
+            assertEquals("user", h.get(1).role());
+            assertEquals("There was a boy named Ben.", h.get(h.size() - 2).content());
+            assertEquals(1 + 2 * 6 - chat.droppedMessages(), h.size());
+            // the last reply is what a fresh session gives for the conversation that was kept
+            Completion fresh = model.newSession().generate(model.chatPrompt(h.subList(0, h.size() - 1)), p, TokenListener.NONE);
+            assertEquals(fresh.text(), last.text());
+        }
+        try (Model model = Model.load(file, ModelOptions.builder().contextLength(24).build())) {
+            ChatSession chat = model.newChatSession();
+            chat.dropOldestWhenFull(true);
+            assertThrows(ContextOverflowException.class, () -> chat.send("Once upon a time there was a little girl who loved to play in the park with her dog",
+                    GenerationParams.greedy(5), TokenListener.NONE), "a message too long on its own still does not fit");
         }
     }
 

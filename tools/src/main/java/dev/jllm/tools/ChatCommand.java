@@ -31,6 +31,10 @@ final class ChatCommand implements Callable<Integer> {
             description = "Tokens per reply at most (default: until the model ends its turn or the context is full).")
     int maxTokens;
 
+    @Option(names = "--drop-old-turns",
+            description = "When the conversation fills the context, drop its oldest exchanges (the system prompt stays) instead of stopping.")
+    boolean dropOldTurns;
+
     @Option(names = "--show-stats", description = "After each reply, show its speed and how much of the context is used.")
     boolean showStats;
 
@@ -41,11 +45,12 @@ final class ChatCommand implements Callable<Integer> {
         try (Model model = modelArgs.load()) {
             if (onTerminal()) {
                 BackgroundWarmUp.start(model, null); // while the person types the first message
-                InteractiveChat.run(model, system, params, showStats);
+                InteractiveChat.run(model, system, params, showStats, dropOldTurns);
             } else {
                 PrintWriter out = new PrintWriter(Console.OUT, true);
                 PrintWriter err = new PrintWriter(Console.ERR, true);
                 ChatRepl repl = new ChatRepl(model, system, params, showStats, false, out, err);
+                repl.dropOldestWhenFull(dropOldTurns);
                 repl.runLines(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));
                 out.flush();
             }

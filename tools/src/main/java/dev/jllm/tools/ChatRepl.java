@@ -45,6 +45,14 @@ final class ChatRepl {
         this.chat = model.newChatSession(blankToNull(systemPrompt));
     }
 
+    private boolean dropOldest;
+
+    /** Keep going when the conversation fills the context, by dropping its oldest exchanges (with a notice). */
+    void dropOldestWhenFull(boolean drop) {
+        dropOldest = drop;
+        chat.dropOldestWhenFull(drop);
+    }
+
     /** The conversation (for tests and statistics). */
     ChatSession chat() {
         return chat;
@@ -70,6 +78,7 @@ final class ChatRepl {
             case ChatInput.SystemPrompt s -> {
                 chat = null; // let the old KV cache go before the new one is allocated
                 chat = model.newChatSession(blankToNull(s.text()));
+                chat.dropOldestWhenFull(dropOldest);
                 acknowledge(s.text().isBlank() ? "system prompt removed, conversation reset" : "system prompt set, conversation reset");
             }
             case ChatInput.Help h -> {
@@ -94,6 +103,7 @@ final class ChatRepl {
         cancelRequested = false;
         ReplyPrinter printer = new ReplyPrinter(out);
         ChatSession c = chat;
+        int droppedBefore = c.droppedMessages();
         Completion reply;
         try {
             reply = c.send(text, params, (piece, id) -> {
@@ -105,10 +115,14 @@ final class ChatRepl {
             notice(fresh
                     ? "this message needs " + e.tokens() + " tokens but the context holds " + e.contextLength() + "; restart with a larger --ctx"
                     : "the conversation no longer fits in the context (" + e.tokens() + " tokens needed, "
-                      + e.contextLength() + " available); /reset to start over, or restart with a larger --ctx");
+                      + e.contextLength() + " available); /reset to start over, or restart with a larger --ctx (or --drop-old-turns)");
             return;
         }
         printer.end();
+        if (c.droppedMessages() > droppedBefore) {
+            int n = c.droppedMessages() - droppedBefore;
+            notice("dropped the " + n + " oldest message" + (n == 1 ? "" : "s") + " to make room in the context (" + c.contextLength() + " tokens)");
+        }
         if (reply.finishReason() == FinishReason.LENGTH && c.contextUsed() >= c.contextLength()) {
             notice("the context is full (" + c.contextLength() + " tokens): the reply was cut short; "
                     + "/reset to start over, or restart with a larger --ctx");

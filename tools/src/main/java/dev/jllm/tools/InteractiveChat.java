@@ -30,7 +30,7 @@ final class InteractiveChat {
 
     private InteractiveChat() {}
 
-    static void run(Model model, String systemPrompt, dev.jllm.GenerationParams params, boolean showStats) throws IOException {
+    static void run(Model model, String systemPrompt, dev.jllm.GenerationParams params, boolean showStats, boolean dropOldest) throws IOException {
         try (Terminal terminal = TerminalBuilder.builder().system(true).dumb(true).encoding(StandardCharsets.UTF_8).build()) {
             // Messages are prose: quotes and backslashes are text, not shell syntax to complete.
             DefaultParser parser = new DefaultParser();
@@ -53,6 +53,7 @@ final class InteractiveChat {
             LineReader reader = builder.build();
             PrintWriter w = terminal.writer();
             ChatRepl repl = new ChatRepl(model, systemPrompt, params, showStats, true, w, w);
+            repl.dropOldestWhenFull(dropOldest);
             // While a reply is generated Ctrl-C stops it; readLine installs its own handler meanwhile.
             terminal.handle(Terminal.Signal.INT, signal -> repl.cancel());
 

@@ -114,6 +114,22 @@ class ChatReplTest {
     }
 
     @Test
+    void withDropOldTurnsAFullConversationGoesOnWithANotice() {
+        try (Model model = stories(96)) {
+            ChatRepl repl = repl(model, GenerationParams.builder().temperature(0).maxTokens(16).build(), false, false);
+            repl.dropOldestWhenFull(true);
+            for (String m : new String[]{"Once upon a time", "The little dog", "Lily and Tom went to the park", "One day, a big bird", "Sam was sad"}) {
+                assertFalse(say(repl, m).isBlank(), "a reply to " + m);
+            }
+            assertTrue(notices.toString().contains("oldest messages to make room in the context (96 tokens)"), notices.toString());
+            assertFalse(notices.toString().contains("no longer fits"), notices.toString());
+            assertTrue(repl.chat().droppedMessages() >= 2);
+            repl.handle("/system You are kind.");
+            assertEquals(0, repl.chat().droppedMessages(), "a new conversation");
+        }
+    }
+
+    @Test
     void systemCommandSetsThePromptAndResets() {
         try (Model model = stories(256)) {
             ChatRepl repl = repl(model, GenerationParams.greedy(5), false, true);
