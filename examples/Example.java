@@ -3,9 +3,11 @@ import java.util.List;
 
 import dev.jllm.ChatSession;
 import dev.jllm.Completion;
+import dev.jllm.Embedding;
 import dev.jllm.GenerationParams;
 import dev.jllm.Model;
 import dev.jllm.ModelOptions;
+import dev.jllm.Pooling;
 import dev.jllm.Session;
 import dev.jllm.TokenListener;
 import dev.jllm.TokenStream;
@@ -38,6 +40,15 @@ public class Example {
                 Completion reply = chat.send(question, GenerationParams.greedy(30), TokenListener.NONE);
                 System.out.println("> " + question + "\n" + reply.text().strip());
             }
+
+            // 4. Structured output: the reply is constrained to one JSON object.
+            GenerationParams json = GenerationParams.builder().maxTokens(30).temperature(0).jsonObject(true).build();
+            System.out.println("JSON: " + session.generate("A cat named Tom", json).text());
+
+            // 5. Embeddings: texts as vectors, for search (a real embedding model declares its pooling).
+            Embedding cat = model.embed("The cat sat on the mat.", Pooling.MEAN, true);
+            Embedding dog = model.embed("The dog sat on the rug.", Pooling.MEAN, true);
+            System.out.printf("cosine(cat, dog) = %.3f over %d dimensions%n", cat.cosine(dog), cat.vector().length);
         }
     }
 }

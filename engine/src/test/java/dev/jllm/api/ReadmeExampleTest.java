@@ -59,5 +59,7 @@ class ReadmeExampleTest {
         assertTrue(text.contains("[LENGTH, 5 prompt + 40 generated tokens"), text);
         List<String> lines = text.lines().toList();
         assertTrue(lines.contains("> Tell me about a cat.") && lines.contains("> What did the cat eat?"), text);
+        assertTrue(lines.stream().anyMatch(l -> l.matches("JSON: \\s?\\{.*")), text);
+        assertTrue(lines.stream().anyMatch(l -> l.matches("cosine\\(cat, dog\\) = 0\\.\\d{3} over 64 dimensions")), text);
     }
 }
