@@ -21,6 +21,8 @@ import dev.jllm.tensor.WorkerPool;
  * <li>per token, the slots' results summed in slot order.</li>
  * </ol>
  * Experts no token chose are not read at all: decoding reads {@code used} of them a layer.
+ * Experts chosen by fewer than {@link MatMul#GEMV_BELOW_TOKENS} tokens of the batch run as
+ * matrix-vector products instead, all in two passes over the worker pool.
  */
 final class ExpertFeedForward {
     private ExpertFeedForward() {}
@@ -31,19 +33,24 @@ final class ExpertFeedForward {
         MatMul.multiply(w.router(), xb, 0, n, b.routerLogits, b.act, pool);
         for (int t = 0; t < n; t++) route(b.routerLogits, t * count, count, used, b.expertOf, b.expertWeight, t * used);
         if (spec.weightsScale() != 1f) for (int i = 0; i < n * used; i++) b.expertWeight[i] *= spec.weightsScale();
-        if (n == 1) {
-            applyOneToken(w, used, ffn, xb, dim, out, b, pool);
-            return;
-        }
 
+        // experts that many tokens chose: their tokens gathered into one batch each; the slots
+        // of the others (all of them when decoding) as gemvs, all in two pool passes
+        java.util.Arrays.fill(b.expertTokens, 0);
+        for (int slot = 0; slot < n * used; slot++) b.expertTokens[b.expertOf[slot]]++;
+        int few = 0;
+        for (int slot = 0; slot < n * used; slot++) {
+            if (b.expertTokens[b.expertOf[slot]] < MatMul.GEMV_BELOW_TOKENS) b.fewSlots[few++] = slot;
+        }
+        if (few > 0) slotsAsGemvs(w, b.fewSlots, few, used, ffn, xb, n, dim, b, pool);
         for (int e = 0; e < count; e++) {
+            if (b.expertTokens[e] < MatMul.GEMV_BELOW_TOKENS) continue;
             int rows = 0;
             for (int slot = 0; slot < n * used; slot++) {
                 if (b.expertOf[slot] != e) continue;
                 System.arraycopy(xb, slot / used * dim, b.expertIn, rows * dim, dim);
                 b.expertSlot[rows++] = slot;
             }
-            if (rows == 0) continue;
             MatMul.multiply(w.gate()[e], b.expertIn, 0, rows, b.gate, b.act, pool);
             MatMul.multiply(w.up()[e], b.expertIn, 0, rows, b.up, b.act, pool);
             Ops.swiglu(b.gate, 0, b.up, 0, rows * ffn);
@@ -62,49 +69,50 @@ final class ExpertFeedForward {
     }
 
     /**
-     * Decoding: the same arithmetic for one token, with the chosen experts' gate and up
-     * products in one pass over the worker pool and their down products in another (per
-     * expert and matrix, a dozen small products a layer, each hand-off cost more than the
-     * work it split). Slot s's gate values are row s of {@code b.gate}, its up values row
-     * {@code used + s}; SwiGLU then leaves its hidden values in row s.
+     * The given slots (token · used + s) through their experts as matrix-vector products: every
+     * slot's gate and up products in one pass over the worker pool, the down products in
+     * another (a dozen or a few hundred small products a layer; one hand-off each cost more
+     * than the work it split). The same arithmetic as a batch of fewer than
+     * {@link MatMul#GEMV_BELOW_TOKENS} tokens, which MatMul runs as gemvs too. The i-th slot's
+     * gate values go to row i of {@code b.gate}, its up values to row {@code k + i}, where
+     * SwiGLU leaves the hidden values in row i.
      */
-    private static void applyOneToken(ExpertWeights w, int used, int ffn, float[] xb, int dim, float[] out, ForwardBuffers b, WorkerPool pool) {
+    private static void slotsAsGemvs(ExpertWeights w, int[] slots, int k, int used, int ffn, float[] xb, int n, int dim,
+                                     ForwardBuffers b, WorkerPool pool) {
         Tensor[] mats = b.expertMats;
         int[] rows = b.expertRows, offsets = b.expertOffsets;
         GGMLType gateIn = w.gate()[0].format().activationType(), upIn = w.up()[0].format().activationType();
-        ActivationQuantizer.prepare(gateIn, xb, 0, dim, 1, b.act);
+        ActivationQuantizer.prepare(gateIn, xb, 0, dim, n, b.act);
         int m = 0;
-        for (int s = 0; s < used; s++, m++) {
-            mats[m] = w.gate()[b.expertOf[s]];
-            rows[m] = 0;
-            offsets[m] = s * ffn;
+        for (int i = 0; i < k; i++, m++) {
+            mats[m] = w.gate()[b.expertOf[slots[i]]];
+            rows[m] = slots[i] / used;
+            offsets[m] = i * ffn;
         }
         if (upIn != gateIn) { // the up matrices need activations of their own type: a pass of their own
             MatMul.multiplyEach(mats, m, b.act, rows, b.gate, offsets, pool);
-            ActivationQuantizer.prepare(upIn, xb, 0, dim, 1, b.act);
+            ActivationQuantizer.prepare(upIn, xb, 0, dim, n, b.act);
             m = 0;
         }
-        for (int s = 0; s < used; s++, m++) {
-            mats[m] = w.up()[b.expertOf[s]];
-            rows[m] = 0;
-            offsets[m] = (used + s) * ffn;
+        for (int i = 0; i < k; i++, m++) {
+            mats[m] = w.up()[b.expertOf[slots[i]]];
+            rows[m] = slots[i] / used;
+            offsets[m] = (k + i) * ffn;
         }
         MatMul.multiplyEach(mats, m, b.act, rows, b.gate, offsets, pool);
-        Ops.swiglu(b.gate, 0, b.gate, used * ffn, used * ffn);
+        Ops.swiglu(b.gate, 0, b.gate, k * ffn, k * ffn);
 
-        ActivationQuantizer.prepare(w.down()[0].format().activationType(), b.gate, 0, ffn, used, b.act);
-        for (int s = 0; s < used; s++) {
-            mats[s] = w.down()[b.expertOf[s]];
-            rows[s] = s;
-            offsets[s] = s * dim;
+        ActivationQuantizer.prepare(w.down()[0].format().activationType(), b.gate, 0, ffn, k, b.act);
+        for (int i = 0; i < k; i++) {
+            mats[i] = w.down()[b.expertOf[slots[i]]];
+            rows[i] = i;
+            offsets[i] = slots[i] * dim;
         }
-        MatMul.multiplyEach(mats, used, b.act, rows, b.slotOut, offsets, pool);
-        for (int s = 0; s < used; s++) {
-            float weight = b.expertWeight[s];
-            for (int i = 0; i < dim; i++) b.slotOut[s * dim + i] *= weight;
+        MatMul.multiplyEach(mats, k, b.act, rows, b.slotOut, offsets, pool);
+        for (int i = 0; i < k; i++) {
+            float weight = b.expertWeight[slots[i]];
+            for (int d = 0; d < dim; d++) b.slotOut[slots[i] * dim + d] *= weight;
         }
-        System.arraycopy(b.slotOut, 0, out, 0, dim);
-        for (int s = 1; s < used; s++) Ops.addInPlace(out, 0, b.slotOut, s * dim, dim);
     }
 
     /**

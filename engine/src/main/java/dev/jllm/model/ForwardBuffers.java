@@ -18,6 +18,8 @@ final class ForwardBuffers {
     /** Decoding through experts: the matrices of one {@code MatMul.multiplyEach} pass, their input rows and output offsets. */
     final dev.jllm.tensor.Tensor[] expertMats;
     final int[] expertRows, expertOffsets;
+    /** Slots whose expert few tokens chose, and how many tokens chose each expert. */
+    final int[] fewSlots, expertTokens;
 
     ForwardBuffers(ModelConfig c, int batch) {
         this.batch = batch;
@@ -30,8 +32,8 @@ final class ForwardBuffers {
         tmp = new float[batch * c.dim()];
         ModelConfig.Experts moe = c.experts();
         int ffn = moe == null ? c.ffnDim() : Math.max(c.ffnDim(), moe.ffnDim());
-        // decoding through experts puts the chosen experts' gate and up outputs side by side in gate
-        gate = new float[(moe == null ? batch : Math.max(batch, 2 * moe.used())) * ffn];
+        // experts run as gemvs put every slot's gate and up outputs side by side in gate
+        gate = new float[(moe == null ? batch : 2 * batch * moe.used()) * ffn];
         up = new float[batch * ffn];
         int count = moe == null ? 0 : moe.count(), slots = moe == null ? 0 : batch * moe.used(), gathered = moe == null ? 0 : batch;
         routerLogits = new float[batch * count];
@@ -41,10 +43,11 @@ final class ForwardBuffers {
         expertIn = new float[gathered * c.dim()];
         expertOut = new float[gathered * c.dim()];
         slotOut = new float[slots * c.dim()];
-        int perToken = moe == null ? 0 : 2 * moe.used();
-        expertMats = new dev.jllm.tensor.Tensor[perToken];
-        expertRows = new int[perToken];
-        expertOffsets = new int[perToken];
+        expertMats = new dev.jllm.tensor.Tensor[2 * slots];
+        expertRows = new int[2 * slots];
+        expertOffsets = new int[2 * slots];
+        fewSlots = new int[slots];
+        expertTokens = new int[count];
         ropeCos = new float[batch * c.ropeDim() / 2];
         ropeSin = new float[batch * c.ropeDim() / 2];
     }

@@ -26,7 +26,7 @@ public final class MatMul {
      * kernel's flat one at 9-12 tokens. A mixture of experts' prompt sends each expert a few
      * tokens; a short chat turn is a few tokens too.
      */
-    static final int GEMV_BELOW_TOKENS = 10;
+    public static final int GEMV_BELOW_TOKENS = 10;
 
     /**
      * {@code out[t * w.rows() + r] = Σ_c w[r][c] · x[xOffset + t * w.cols() + c]} for the

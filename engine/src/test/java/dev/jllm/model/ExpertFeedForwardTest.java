@@ -83,11 +83,14 @@ class ExpertFeedForwardTest {
     }
 
     /**
-     * n = 1 is decoding's path (all chosen experts in one pool pass), n = 9 the batched one;
-     * Q4_1 gate/down with Q8_0 up: gate and up need activations of different types (Q8_1, Q8_0).
+     * n = 1 is decoding (every slot as a gemv), n = 9 a batch whose experts all have few tokens
+     * (gemvs too), n = 20 and 40 batches where some experts have enough tokens for the batched
+     * kernels and others not; Q4_1 gate/down with Q8_0 up: gate and up need activations of
+     * different types (Q8_1, Q8_0).
      */
     @ParameterizedTest
-    @CsvSource({"F32, F32, 1", "F32, F32, 9", "Q8_0, Q8_0, 1", "Q8_0, Q8_0, 9", "Q4_1, Q8_0, 1", "Q4_1, Q8_0, 9"})
+    @CsvSource({"F32, F32, 1", "F32, F32, 9", "F32, F32, 40", "Q8_0, Q8_0, 1", "Q8_0, Q8_0, 9", "Q8_0, Q8_0, 20", "Q8_0, Q8_0, 40",
+            "Q4_1, Q8_0, 1", "Q4_1, Q8_0, 9", "Q4_1, Q8_0, 40"})
     void tokensMatchTheOracle(String typeName, String upTypeName, int n) {
         GGMLType type = GGMLType.valueOf(typeName), upType = GGMLType.valueOf(upTypeName);
         Random r = new Random(7);
@@ -104,6 +107,13 @@ class ExpertFeedForwardTest {
         float[] xb = random(r, n * DIM, 1.0);
         float[] out = new float[n * DIM];
         ExpertFeedForward.apply(w, c.experts(), xb, n, DIM, out, b, POOL);
+        int batchedExperts = 0, gemvExperts = 0;
+        for (int e = 0; e < EXPERTS; e++) {
+            if (b.expertTokens[e] >= dev.jllm.tensor.MatMul.GEMV_BELOW_TOKENS) batchedExperts++;
+            else if (b.expertTokens[e] > 0) gemvExperts++;
+        }
+        if (n < 9) assertEquals(0, batchedExperts);
+        if (n == 40) assertTrue(batchedExperts > 0 && gemvExperts > 0, "both paths: " + batchedExperts + " batched, " + gemvExperts + " as gemvs");
 
         float[] R = rowsOf(router);
         float[][] G = new float[EXPERTS][], U = new float[EXPERTS][], D = new float[EXPERTS][];
