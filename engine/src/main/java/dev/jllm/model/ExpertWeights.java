@@ -9,7 +9,4 @@ import dev.jllm.tensor.Tensor;
  * blocks; these are views of those blocks, nothing is copied.
  */
 public record ExpertWeights(Tensor router, Tensor[] gate, Tensor[] up, Tensor[] down) {
-    public int count() {
-        return gate.length;
-    }
 }
