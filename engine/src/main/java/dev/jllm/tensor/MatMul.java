@@ -49,14 +49,10 @@ public final class MatMul {
         int tokens = x.count();
         long rowBytes = w.rowBytes();
         WorkerPool.RangeTask task;
-        if (!Simd.WIDE && Simd.NARROW_128) {
+        if (Simd.WIDE ? tokens < GEMV_BELOW_TOKENS : Simd.NARROW_128) {
             task = (r0, r1) -> multiplyByRows(f, w, x, r0, r1, out);
         } else if (!Simd.WIDE) {
             task = (r0, r1) -> multiplyScalar(f, w, x, r0, r1, out);
-        } else if (tokens < GEMV_BELOW_TOKENS) {
-            task = (r0, r1) -> {
-                for (int t = 0; t < tokens; t++) f.matvec(w.data(), rowBytes, r0, r1, x, t, out, t * rows + r0);
-            };
         } else {
             task = (r0, r1) -> f.matmul(w.data(), rowBytes, r0, r1, x, out, rows);
         }
@@ -103,7 +99,7 @@ public final class MatMul {
         }
     }
 
-    /** Rows [r0, r1) of the product token by token through the gemv: for 128-bit vectors, which have no batched kernels. */
+    /** Rows [r0, r1) of the product token by token through the gemv: for small batches, and for 128-bit vectors, which have no batched kernels. */
     private static void multiplyByRows(TensorFormat f, Tensor w, Activations x, int r0, int r1, float[] out) {
         for (int t = 0; t < x.count(); t++) f.matvec(w.data(), w.rowBytes(), r0, r1, x, t, out, t * w.rows() + r0);
     }
