@@ -258,18 +258,18 @@ public final class Model implements AutoCloseable {
         return tokenizer.decode(ids);
     }
 
-    private volatile byte[][] tokenBytes;
+    private volatile dev.jllm.sampling.JsonConstraint.TokenTable jsonTokens;
 
-    /** The bytes of every token (empty for control tokens), built on first use: what constrained sampling checks. */
-    byte[][] tokenBytes() {
-        byte[][] t = tokenBytes;
+    /** Every token's bytes and traits for constrained sampling, worked out on first use and shared by all sessions. */
+    dev.jllm.sampling.JsonConstraint.TokenTable jsonTokens() {
+        var t = jsonTokens;
         if (t == null) {
             synchronized (this) {
-                t = tokenBytes;
+                t = jsonTokens;
                 if (t == null) {
-                    t = new byte[tokenizer.vocabulary().size()][];
-                    for (int id = 0; id < t.length; id++) t[id] = tokenizer.tokenBytes(id, false);
-                    tokenBytes = t;
+                    byte[][] bytes = new byte[tokenizer.vocabulary().size()][];
+                    for (int id = 0; id < bytes.length; id++) bytes[id] = tokenizer.tokenBytes(id, false);
+                    jsonTokens = t = new dev.jllm.sampling.JsonConstraint.TokenTable(bytes, tokenizer.vocabulary().endOfGenerationIds());
                 }
             }
         }

@@ -192,7 +192,7 @@ public final class Session {
         StopStringFilter text = new StopStringFilter(params.stopStrings());
         int[] history = java.util.Arrays.copyOf(promptIds, promptIds.length + 64);
         int historyLength = promptIds.length;
-        JsonConstraint json = params.jsonObject() ? new JsonConstraint(model.tokenBytes(), tokenizer.vocabulary().endOfGenerationIds()) : null;
+        JsonConstraint json = params.jsonObject() ? new JsonConstraint(model.jsonTokens()) : null;
         List<Integer> generated = new ArrayList<>();
         FinishReason finish;
         while (true) {

@@ -58,8 +58,8 @@ class JsonModeTest {
 
     /** The token whose bytes are exactly {@code text}. */
     static int tokenOf(String text) {
-        byte[][] table = model.tokenBytes();
-        for (int id = 0; id < table.length; id++) if (new String(table[id], StandardCharsets.UTF_8).equals(text)) return id;
+        var table = model.jsonTokens();
+        for (int id = 0; id < table.size(); id++) if (new String(table.bytes(id), StandardCharsets.UTF_8).equals(text)) return id;
         throw new AssertionError("no token " + text);
     }
 

@@ -9,29 +9,53 @@ package dev.jllm.sampling;
  * <p>The whole vocabulary is checked each step, cheaply: inside a string every token without a
  * quote, backslash or control byte fits (known per token in advance); elsewhere the 256 possible
  * first bytes are tried once, and only tokens whose first byte fits go through a copy of the
- * recognizer. Not thread-safe: one per generation.
+ * recognizer. Not thread-safe: one per generation (the {@link TokenTable} is shared).
  */
 public final class JsonConstraint {
-    private final byte[][] tokenBytes;
-    private final int[] endIds;
+    /**
+     * What the constraint knows of a vocabulary, worked out once per model: every token's bytes
+     * (empty for control tokens, which are never allowed), whether they may appear anywhere
+     * inside a string (no '"', '\\' or control byte), and which tokens end generation.
+     */
+    public static final class TokenTable {
+        final byte[][] bytes;
+        final boolean[] plain, end;
+
+        public TokenTable(byte[][] tokenBytes, int[] endIds) {
+            bytes = tokenBytes;
+            plain = new boolean[tokenBytes.length];
+            for (int i = 0; i < tokenBytes.length; i++) {
+                boolean p = tokenBytes[i].length > 0;
+                for (byte b : tokenBytes[i]) p &= (b & 0xFF) >= 0x20 && b != '"' && b != '\\';
+                plain[i] = p;
+            }
+            int last = tokenBytes.length - 1;
+            for (int id : endIds) last = Math.max(last, id);
+            end = new boolean[last + 1]; // end tokens may lie beyond the table (they have no bytes)
+            for (int id : endIds) if (id >= 0) end[id] = true;
+        }
+
+        /** The bytes of token {@code id}. */
+        public byte[] bytes(int id) {
+            return bytes[id];
+        }
+
+        public int size() {
+            return bytes.length;
+        }
+    }
+
+    private final TokenTable tokens;
     private final JsonPrefix state = new JsonPrefix(), probe = new JsonPrefix();
-    /** Per token: whether its bytes may appear anywhere inside a string (no '"', '\\' or control byte). */
-    private final boolean[] plain;
     private final boolean[] firstFits = new boolean[256];
 
-    /**
-     * @param tokenBytes the bytes of every token id (empty for control tokens, which are never allowed)
-     * @param endIds     the end-of-generation tokens
-     */
+    public JsonConstraint(TokenTable tokens) {
+        this.tokens = tokens;
+    }
+
+    /** As {@link #JsonConstraint(TokenTable)} for a table built here. */
     public JsonConstraint(byte[][] tokenBytes, int[] endIds) {
-        this.tokenBytes = tokenBytes;
-        this.endIds = endIds.clone();
-        this.plain = new boolean[tokenBytes.length];
-        for (int i = 0; i < tokenBytes.length; i++) {
-            boolean p = tokenBytes[i].length > 0;
-            for (byte b : tokenBytes[i]) p &= (b & 0xFF) >= 0x20 && b != '"' && b != '\\';
-            plain[i] = p;
-        }
+        this(new TokenTable(tokenBytes, endIds));
     }
 
     /**
@@ -48,7 +72,7 @@ public final class JsonConstraint {
             }
             return allowed;
         }
-        int n = Math.min(logits.length, tokenBytes.length);
+        int n = Math.min(logits.length, tokens.size());
         boolean inString = state.inString();
         if (!inString) {
             for (int b = 0; b < 256; b++) {
@@ -58,9 +82,9 @@ public final class JsonConstraint {
         }
         for (int i = 0; i < n; i++) {
             if (logits[i] == Float.NEGATIVE_INFINITY) continue;
-            byte[] bytes = tokenBytes[i];
-            boolean ok = bytes.length > 0 && !isEnd(i)
-                    && (inString ? plain[i] || fits(bytes) : firstFits[bytes[0] & 0xFF] && (bytes.length == 1 || fits(bytes)));
+            byte[] bytes = tokens.bytes[i];
+            boolean ok = bytes.length > 0 && !tokens.end[i]
+                    && (inString ? tokens.plain[i] || fits(bytes) : firstFits[bytes[0] & 0xFF] && (bytes.length == 1 || fits(bytes)));
             if (ok) allowed++;
             else logits[i] = Float.NEGATIVE_INFINITY;
         }
@@ -71,7 +95,7 @@ public final class JsonConstraint {
     /** Advances past a token that {@link #mask} allowed. */
     public void accept(int id) {
         if (isEnd(id)) return;
-        if (!state.accept(tokenBytes[id])) throw new IllegalStateException("token " + id + " does not continue the JSON object");
+        if (!state.accept(tokens.bytes[id])) throw new IllegalStateException("token " + id + " does not continue the JSON object");
     }
 
     /** True once the object is closed. */
@@ -85,7 +109,6 @@ public final class JsonConstraint {
     }
 
     private boolean isEnd(int id) {
-        for (int e : endIds) if (e == id) return true;
-        return false;
+        return id < tokens.end.length && tokens.end[id];
     }
 }
