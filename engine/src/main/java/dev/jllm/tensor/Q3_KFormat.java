@@ -90,7 +90,7 @@ final class Q3_KFormat implements SuperBlockFormat {
 
     @Override
     public float dot(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
-        return FLEN == 16 ? dotWide(data, rowOffset, x, xRow, cols) : FLEN == 8 ? dotNarrow(data, rowOffset, x, xRow, cols) : dot128(data, rowOffset, x, xRow, cols);
+        return FLEN == 16 ? dotWide(data, rowOffset, x, xRow, cols) : dotNarrow(data, rowOffset, x, xRow, cols);
     }
 
     /**
@@ -138,8 +138,8 @@ final class Q3_KFormat implements SuperBlockFormat {
 
     /*
      * Scale j: low 4 bits in byte j mod 8 (low nibble for j < 8, high after), high 2 bits in
-     * byte 8 + j mod 4 (bits 2·(j/4) and up). The vector kernels unpack them four to an int
-     * (SWAR, scaleWord) and put the four words in int lanes 0-3 by a broadcast and three
+     * byte 8 + j mod 4 (bits 2·(j/4) and up). The kernels unpack them four to an int (SWAR,
+     * scaleWord); dotWide puts the four words in int lanes 0-3 by a broadcast and three
      * blends, whose low 16 bytes are then the 16 scales in order. Not by byte shuffles and
      * variable shifts of short lanes from one load: C2's code for that, in about one
      * test-suite run in four (2026-11-29, JDK 25.0.3, AVX-512), gave wrong sums for every row
@@ -155,54 +155,14 @@ final class Q3_KFormat implements SuperBlockFormat {
     }
 
     /**
-     * {@link #dotWide} for 256-bit vectors: 16 values of a group per vector, which lie in one
-     * sub-block, so its scale (decoded as in dotWide, then read back as ints) is a broadcast.
+     * {@link #dotWide} for 256- and 128-bit vectors: 2·FLEN values of a group per vector, which
+     * lie in one sub-block, so its scale is a broadcast. The scales are decoded in scalar code by
+     * {@link #scaleWord}: 8-byte vectors cannot hold the 12 scale bytes, and with 256 bits this
+     * beat the broadcast-and-blend unpacking of dotWide followed by two widenings to ints (JMH
+     * 8192×2048, -XX:UseAVX=2, 3 interleaved rounds: 410 against 371 ops/s). A call to
+     * {@link KScales#scaleQ3} here, left out of line, boxed the vectors: 10 ops/s against 192.
      */
     private static float dotNarrow(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
-        int nb = cols / BLOCK;
-        int xb = xRow * nb;
-        short[] xs = x.quantsAsShort;
-        int[] sc = KernelScratch.ints(16);
-        float sum = 0;
-        for (int b = 0; b < nb; b++) {
-            long off = rowOffset + (long) b * BYTES;
-            int q8 = (xb + b) * BLOCK;
-            int a0 = data.get(INT_LE, off + SCALES), a1 = data.get(INT_LE, off + SCALES + 4), a2 = data.get(INT_LE, off + SCALES + 8);
-            IntVector words = IntVector.broadcast(I_FOR_F, scaleWord(a0, a1, a2, 0))
-                    .blend(scaleWord(a0, a1, a2, 1), LANE_1).blend(scaleWord(a0, a1, a2, 2), LANE_2).blend(scaleWord(a0, a1, a2, 3), LANE_3);
-            ShortVector scales = ((ShortVector) words.reinterpretShape(B_2F, 0).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0)).sub((short) 32);
-            ((IntVector) scales.convertShape(VectorOperators.S2I, I_FOR_F, 0)).intoArray(sc, 0);
-            ((IntVector) scales.convertShape(VectorOperators.S2I, I_FOR_F, 1)).intoArray(sc, 8);
-            IntVector lanes = IntVector.zero(I_FOR_F);
-            for (int l = 0; l < 32; l += 16) {
-                ShortVector hm = ((ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + HMASK + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0))
-                        .lanewise(VectorOperators.LSHL, 2);
-                for (int h = 0; h < 2; h++) {
-                    ShortVector q = (ShortVector) ByteVector.fromMemorySegment(B_2F, data, off + QS + 32 * h + l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S_2F, 0);
-                    int v = q8 + 128 * h + l, j = 8 * h + l / 16; // sub-block of group k: j + 2k
-                    IntVector p01 = (IntVector) q.and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 4 * h).and((short) 4)).sub((short) 4)
-                            .mul(ShortVector.fromArray(S_2F, xs, v)).mul((short) sc[j])
-                            .add(q.lanewise(VectorOperators.LSHR, 2).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 4 * h + 1).and((short) 4)).sub((short) 4)
-                                    .mul(ShortVector.fromArray(S_2F, xs, v + 32)).mul((short) sc[j + 2])).reinterpretShape(I_FOR_F, 0);
-                    IntVector p23 = (IntVector) q.lanewise(VectorOperators.LSHR, 4).and((short) 3).or(hm.lanewise(VectorOperators.LSHR, 4 * h + 2).and((short) 4)).sub((short) 4)
-                            .mul(ShortVector.fromArray(S_2F, xs, v + 64)).mul((short) sc[j + 4])
-                            .add(q.lanewise(VectorOperators.LSHR, 6).or(hm.lanewise(VectorOperators.LSHR, 4 * h + 3).and((short) 4)).sub((short) 4)
-                                    .mul(ShortVector.fromArray(S_2F, xs, v + 96)).mul((short) sc[j + 6])).reinterpretShape(I_FOR_F, 0);
-                    lanes = lanes.add(p01.lanewise(VectorOperators.ASHR, 16)).add(p01.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
-                            .add(p23.lanewise(VectorOperators.ASHR, 16)).add(p23.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
-                }
-            }
-            sum += f16(data, off + D) * x.scales[xb + b] * lanes.reduceLanes(VectorOperators.ADD);
-        }
-        return sum;
-    }
-
-    /**
-     * {@link #dotNarrow} for 128-bit vectors: 8 values of a group per vector, the scales decoded
-     * in scalar code by {@link #scaleWord} (8-byte vectors cannot hold the 12 scale bytes; a call
-     * to {@link KScales#scaleQ3} there, left out of line, boxed the vectors: 10 ops/s against 192).
-     */
-    private static float dot128(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
         int nb = cols / BLOCK;
         int xb = xRow * nb;
         short[] xs = x.quantsAsShort;
