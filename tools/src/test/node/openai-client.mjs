@@ -1,9 +1,9 @@
 // Drives a jllm server (started with --pooling) with the official `openai` npm client and prints what it got as one JSON
 // object on stdout (the Java integration test OpenAiClientsIT compares it with the library).
-// Usage: node openai-client.mjs BASE_URL MODEL PROMPT MAX_TOKENS
+// Usage: node openai-client.mjs BASE_URL MODEL PROMPT MAX_TOKENS SCHEMA_JSON
 import OpenAI from 'openai';
 
-const [baseURL, model, prompt, maxTokensText] = process.argv.slice(2);
+const [baseURL, model, prompt, maxTokensText, schemaText] = process.argv.slice(2);
 const maxTokens = Number(maxTokensText);
 const client = new OpenAI({ baseURL: baseURL + '/v1', apiKey: 'not-needed', maxRetries: 0, timeout: 60_000 });
 const out = {};
@@ -41,6 +41,12 @@ const json = await client.chat.completions.create({
   model, messages, temperature: 0, max_tokens: maxTokens, response_format: { type: 'json_object' },
 });
 out.chatJson = { text: json.choices[0].message.content, finish: json.choices[0].finish_reason };
+
+const structured = await client.chat.completions.create({
+  model, messages, temperature: 0, max_tokens: maxTokens,
+  response_format: { type: 'json_schema', json_schema: { name: 'cat', strict: true, schema: JSON.parse(schemaText) } },
+});
+out.chatSchema = { text: structured.choices[0].message.content, finish: structured.choices[0].finish_reason };
 
 // no encoding_format: the client asks for base64 and decodes it into numbers
 const emb = await client.embeddings.create({ model, input: [prompt, 'Once upon a time'] });

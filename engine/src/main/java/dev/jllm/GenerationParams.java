@@ -4,7 +4,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.jllm.sampling.Grammar;
+import dev.jllm.sampling.GrammarConstraint;
+import dev.jllm.sampling.JsonConstraint;
+import dev.jllm.sampling.JsonSchemaGrammar;
 import dev.jllm.sampling.SamplerConfig;
+import dev.jllm.sampling.TokenConstraint;
 
 /**
  * How to generate: limits, sampling and stop conditions. Immutable; build with
@@ -24,6 +29,8 @@ public final class GenerationParams {
     private final int promptTopLogits;
     private final boolean ignoreEndOfGeneration;
     private final boolean jsonObject;
+    private final String jsonSchema;
+    private final Grammar grammar;
 
     private GenerationParams(Builder b) {
         this.maxTokens = b.maxTokens;
@@ -35,6 +42,8 @@ public final class GenerationParams {
         this.promptTopLogits = b.promptTopLogits;
         this.ignoreEndOfGeneration = b.ignoreEndOfGeneration;
         this.jsonObject = b.jsonObject;
+        this.jsonSchema = b.jsonSchema;
+        this.grammar = b.grammar;
     }
 
     /** @return a builder with the defaults */
@@ -89,6 +98,28 @@ public final class GenerationParams {
      * token limit or a stop string is a valid beginning, not a whole object.
      */
     public boolean jsonObject() { return jsonObject; }
+    /**
+     * The JSON schema the reply must follow, or null: only tokens that keep the text a valid
+     * beginning of a JSON value the schema accepts are sampled, and generation stops when the
+     * value is complete (OpenAI's {@code response_format} {@code json_schema}). The subset
+     * supported is llama.cpp's and OpenAI's structured outputs': types, {@code enum},
+     * {@code const}, {@code anyOf}, {@code $ref} (recursive too), object {@code properties} in
+     * the order declared with {@code required} and {@code additionalProperties}, array
+     * {@code items}, {@code prefixItems}, {@code minItems}/{@code maxItems}, string
+     * {@code minLength}/{@code maxLength}. Other validation keywords are refused when the
+     * parameters are built, never silently ignored.
+     */
+    public String jsonSchema() { return jsonSchema; }
+
+    /** The constraint on the reply's tokens for one generation, or null when the reply is free. */
+    TokenConstraint newConstraint(JsonConstraint.TokenTable tokens) {
+        if (jsonObject) return new JsonConstraint(tokens);
+        if (grammar != null) return new GrammarConstraint(grammar, tokens);
+        return null;
+    }
+
+    /** Whether the reply is constrained (JSON mode or a schema). */
+    boolean constrained() { return jsonObject || grammar != null; }
 
     SamplerConfig samplerConfig() { return sampler; }
 
@@ -112,6 +143,8 @@ public final class GenerationParams {
         b.promptTopLogits = promptTopLogits;
         b.ignoreEndOfGeneration = ignoreEndOfGeneration;
         b.jsonObject = jsonObject;
+        b.jsonSchema = jsonSchema;
+        b.grammar = grammar;
         return b;
     }
 
@@ -134,6 +167,8 @@ public final class GenerationParams {
         private int promptTopLogits = 0;
         private boolean ignoreEndOfGeneration = false;
         private boolean jsonObject = false;
+        private String jsonSchema;
+        private Grammar grammar;
 
         private Builder() {}
 
@@ -171,11 +206,25 @@ public final class GenerationParams {
         /** Constrain the reply to one JSON object (default false); see {@link GenerationParams#jsonObject()}. */
         public Builder jsonObject(boolean json) { this.jsonObject = json; return this; }
 
+        /**
+         * Constrain the reply to JSON valid against this schema (JSON text), or null for none;
+         * see {@link GenerationParams#jsonSchema()}.
+         *
+         * @throws IllegalArgumentException if the text is not JSON or the schema uses a keyword
+         *                                  that is not supported (the message names it)
+         */
+        public Builder jsonSchema(String schema) {
+            this.grammar = schema == null ? null : JsonSchemaGrammar.compile(schema);
+            this.jsonSchema = schema;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first invalid value */
         public GenerationParams build() {
             if (maxTokens < -1) throw new IllegalArgumentException("max tokens must be ≥ 0 (or -1 for no limit), got " + maxTokens);
             if (promptTopLogits < 0) throw new IllegalArgumentException("prompt top logits must be ≥ 0, got " + promptTopLogits);
             for (String s : stopStrings) if (s == null || s.isEmpty()) throw new IllegalArgumentException("stop strings must not be empty");
+            if (jsonObject && grammar != null) throw new IllegalArgumentException("JSON mode and a JSON schema exclude each other: the schema already asks for JSON");
             return new GenerationParams(this);
         }
     }

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.jllm.model.InferenceSession;
-import dev.jllm.sampling.JsonConstraint;
+import dev.jllm.sampling.TokenConstraint;
 import dev.jllm.sampling.Sampler;
 import dev.jllm.tokenizer.StreamingDecoder;
 import dev.jllm.tokenizer.Tokenizer;
@@ -192,7 +192,7 @@ public final class Session {
         StopStringFilter text = new StopStringFilter(params.stopStrings());
         int[] history = java.util.Arrays.copyOf(promptIds, promptIds.length + 64);
         int historyLength = promptIds.length;
-        JsonConstraint json = params.jsonObject() ? new JsonConstraint(model.jsonTokens()) : null;
+        TokenConstraint constraint = params.constrained() ? params.newConstraint(model.jsonTokens()) : null;
         List<Integer> generated = new ArrayList<>();
         FinishReason finish;
         while (true) {
@@ -207,7 +207,7 @@ public final class Session {
             if (params.ignoreEndOfGeneration()) {
                 for (int id : tokenizer.vocabulary().endOfGenerationIds()) logits[id] = Float.NEGATIVE_INFINITY;
             }
-            if (json != null && json.mask(logits) == 0) { // nothing the model can say continues the object
+            if (constraint != null && constraint.mask(logits) == 0) { // nothing the model can say continues the text
                 finish = FinishReason.STOP;
                 break;
             }
@@ -217,7 +217,7 @@ public final class Session {
                 finish = FinishReason.STOP;
                 break;
             }
-            if (json != null) json.accept(next);
+            if (constraint != null) constraint.accept(next);
             generated.add(next);
             if (historyLength == history.length) history = java.util.Arrays.copyOf(history, history.length * 2);
             history[historyLength++] = next;

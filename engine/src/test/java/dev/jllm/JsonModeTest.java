@@ -82,4 +82,40 @@ class JsonModeTest {
         GenerationParams p = GenerationParams.builder().temperature(0.9).seed(7).maxTokens(40).jsonObject(true).build();
         assertEquals(model.newSession().generate("Once upon a time", p).text(), model.newSession().generate("Once upon a time", p).text());
     }
+
+    static final String STORY = """
+            {"type": "object", "properties": {
+               "hero": {"type": "string", "maxLength": 12},
+               "age": {"type": "integer"},
+               "mood": {"enum": ["happy", "sad"]},
+               "friends": {"type": "array", "items": {"type": "string", "maxLength": 8}, "maxItems": 2}},
+             "required": ["hero", "age", "mood"], "additionalProperties": false}""";
+
+    /** With a schema the reply is JSON the schema accepts, whole (the schema bounds every part), greedy or sampled. */
+    @Test
+    void aSchemaShapesTheReply() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        var schema = json.readTree(STORY);
+        for (String prompt : new String[]{"Once upon a time", "Tom said"}) {
+            Completion free = model.newSession().generate(prompt, GenerationParams.greedy(120));
+            for (long seed = 0; seed <= 3; seed++) {
+                GenerationParams p = GenerationParams.builder().temperature(seed == 0 ? 0 : 0.9).seed(seed).maxTokens(300).jsonSchema(STORY).build();
+                Completion c = model.newSession().generate(prompt, p);
+                assertNotEquals(free.text(), c.text());
+                assertEquals(FinishReason.STOP, c.finishReason(), c.text());
+                assertTrue(dev.jllm.testing.SchemaValidator.valid(json.readTree(c.text()), schema), c.text());
+            }
+        }
+    }
+
+    @Test
+    void aSchemaThatCannotBeEnforcedIsRefusedWhenTheParametersAreBuilt() {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> GenerationParams.builder().jsonSchema("{\"type\": \"string\", \"pattern\": \"a+\"}"));
+        assertTrue(e.getMessage().contains("'pattern'"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> GenerationParams.builder().jsonObject(true).jsonSchema("{}").build());
+        assertTrue(e.getMessage().contains("exclude each other"), e.getMessage());
+        assertEquals("{}", GenerationParams.builder().jsonSchema("{}").build().toBuilder().build().jsonSchema());
+    }
 }

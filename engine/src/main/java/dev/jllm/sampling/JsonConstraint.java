@@ -11,7 +11,7 @@ package dev.jllm.sampling;
  * first bytes are tried once, and only tokens whose first byte fits go through a copy of the
  * recognizer. Not thread-safe: one per generation (the {@link TokenTable} is shared).
  */
-public final class JsonConstraint {
+public final class JsonConstraint implements TokenConstraint {
     /**
      * What the constraint knows of a vocabulary, worked out once per model: every token's bytes
      * (empty for control tokens, which are never allowed), whether they may appear anywhere
@@ -19,15 +19,28 @@ public final class JsonConstraint {
      */
     public static final class TokenTable {
         final byte[][] bytes;
-        final boolean[] plain, end;
+        final boolean[] plain, plainAscii, end;
+        /** Each token's first byte, or -1 for a token without bytes: most tokens are decided by it alone, without touching their arrays. */
+        final int[] firstByte;
+        /** Each token's second byte, or -1 for a token shorter than two bytes. */
+        final int[] secondByte;
 
         public TokenTable(byte[][] tokenBytes, int[] endIds) {
             bytes = tokenBytes;
             plain = new boolean[tokenBytes.length];
+            plainAscii = new boolean[tokenBytes.length];
+            firstByte = new int[tokenBytes.length];
+            secondByte = new int[tokenBytes.length];
             for (int i = 0; i < tokenBytes.length; i++) {
-                boolean p = tokenBytes[i].length > 0;
-                for (byte b : tokenBytes[i]) p &= (b & 0xFF) >= 0x20 && b != '"' && b != '\\';
+                boolean p = tokenBytes[i].length > 0, ascii = p;
+                for (byte b : tokenBytes[i]) {
+                    p &= (b & 0xFF) >= 0x20 && b != '"' && b != '\\';
+                    ascii &= b >= 0x20; // signed: bytes of 0x80 and up are negative
+                }
                 plain[i] = p;
+                plainAscii[i] = p && ascii;
+                firstByte[i] = tokenBytes[i].length > 0 ? tokenBytes[i][0] & 0xFF : -1;
+                secondByte[i] = tokenBytes[i].length > 1 ? tokenBytes[i][1] & 0xFF : -1;
             }
             int last = tokenBytes.length - 1;
             for (int id : endIds) last = Math.max(last, id);
@@ -63,6 +76,7 @@ public final class JsonConstraint {
      *
      * @return how many tokens remain possible (0: nothing the model can say continues the object)
      */
+    @Override
     public int mask(float[] logits) {
         int allowed = 0;
         if (state.complete()) {
@@ -82,9 +96,9 @@ public final class JsonConstraint {
         }
         for (int i = 0; i < n; i++) {
             if (logits[i] == Float.NEGATIVE_INFINITY) continue;
-            byte[] bytes = tokens.bytes[i];
-            boolean ok = bytes.length > 0 && !tokens.end[i]
-                    && (inString ? tokens.plain[i] || fits(bytes) : firstFits[bytes[0] & 0xFF] && (bytes.length == 1 || fits(bytes)));
+            int first = tokens.firstByte[i];
+            boolean ok = first >= 0 && !tokens.end[i]
+                    && (inString ? tokens.plain[i] || fits(tokens.bytes[i]) : firstFits[first] && (tokens.bytes[i].length == 1 || fits(tokens.bytes[i])));
             if (ok) allowed++;
             else logits[i] = Float.NEGATIVE_INFINITY;
         }
@@ -93,12 +107,14 @@ public final class JsonConstraint {
     }
 
     /** Advances past a token that {@link #mask} allowed. */
+    @Override
     public void accept(int id) {
         if (isEnd(id)) return;
         if (!state.accept(tokens.bytes[id])) throw new IllegalStateException("token " + id + " does not continue the JSON object");
     }
 
     /** True once the object is closed. */
+    @Override
     public boolean complete() {
         return state.complete();
     }

@@ -42,11 +42,35 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--json-object", description = "Constrain the output to one JSON object (as the server's response_format json_object).")
     boolean jsonObject;
 
+    @Option(names = "--json-schema", paramLabel = "SCHEMA",
+            description = "Constrain the output to JSON valid against this JSON schema: a file, or the schema itself when it begins with '{' (as the server's response_format json_schema).")
+    String jsonSchema;
+
     @Option(names = "--json", description = "Print one JSON object (prompt_ids, ids, text, finish_reason, timings) instead of streaming text.")
     boolean json;
 
     @Option(names = "--logits-top", paramLabel = "K", defaultValue = "0", description = "With --json: the K highest logits at every prompt position.")
     int logitsTop;
+
+    /** The schema given inline or in a file, compiled here so that a bad one is one line saying what is wrong. */
+    static String schemaText(String arg) {
+        String text = arg;
+        if (!arg.stripLeading().startsWith("{")) {
+            try {
+                text = java.nio.file.Files.readString(java.nio.file.Path.of(arg));
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new CliException("--json-schema: there is no file " + arg + "; give a file or the schema itself, beginning with '{'");
+            } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
+                throw new CliException("--json-schema: cannot read the schema file " + arg + " (" + e.getMessage() + "); give a file or the schema itself, beginning with '{'");
+            }
+        }
+        try {
+            GenerationParams.builder().jsonSchema(text);
+        } catch (IllegalArgumentException e) {
+            throw new CliException("--json-schema: " + e.getMessage());
+        }
+        return text;
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -60,6 +84,10 @@ final class GenerateCommand implements Callable<Integer> {
                 .promptTopLogits(logitsTop)
                 .jsonObject(jsonObject)
                 .build();
+        if (jsonSchema != null) {
+            if (jsonObject) throw new CliException("give one of --json-object or --json-schema: the schema already asks for JSON");
+            params = params.toBuilder().jsonSchema(schemaText(jsonSchema)).build();
+        }
         try (Model model = modelArgs.load()) {
             Session session = model.newSession();
             Completion c;

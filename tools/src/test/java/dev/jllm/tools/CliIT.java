@@ -66,6 +66,28 @@ class CliIT {
     }
 
     @Test
+    void generateJsonSchemaWritesJsonTheSchemaAccepts() throws Exception {
+        Path schema = java.nio.file.Files.createTempFile("schema", ".json");
+        try {
+            java.nio.file.Files.writeString(schema, """
+                    {"type": "object", "properties": {"hero": {"type": "string", "maxLength": 12}, "mood": {"enum": ["happy", "sad"]}},
+                     "required": ["hero", "mood"]}""");
+            JarRunner.Result r = JarRunner.run(null, "generate", "-m", stories(), "-p", "Once upon a time", "--temperature", "0", "-n", "60",
+                    "--json-schema", schema.toString(), "--json");
+            assertEquals(0, r.status(), r.err());
+            JsonNode out = JSON.readTree(r.out());
+            assertEquals("stop", out.get("finish_reason").asText());
+            JsonNode reply = JSON.readTree(out.get("text").asText());
+            assertTrue(reply.get("hero").isTextual() && java.util.Set.of("happy", "sad").contains(reply.get("mood").asText()), reply.toString());
+        } finally {
+            java.nio.file.Files.delete(schema);
+        }
+        JarRunner.Result bad = JarRunner.run(null, "generate", "-m", stories(), "-p", "x", "--json-schema", "{\"type\": \"string\", \"format\": \"email\"}");
+        assertEquals(2, bad.status(), bad.err());
+        assertTrue(bad.err().contains("keyword 'format' (at #) is not supported"), bad.err());
+    }
+
+    @Test
     void embedPrintsTheLibrarysVectorAndAsksForAPooling() throws Exception {
         JarRunner.Result r = JarRunner.run(null, "embed", "-m", stories(), "-p", "The little dog", "--pooling", "mean");
         assertEquals(0, r.status(), r.err());

@@ -52,11 +52,14 @@ class OpenAiClientsIT {
     static final String OPENAI_NPM = "openai@6.30.1";
     static final String PROMPT = "Tell me a story about a cat.";
     static final int MAX_TOKENS = 40;
+    /** The schema of the structured-output checks, as LangChain4j writes it for the request built in {@link #langchain4jStructuredOutput}. */
+    static final String CAT_SCHEMA = """
+            {"type":"object","properties":{"name":{"type":"string"},"happy":{"type":"boolean"}},"required":["name","happy"],"additionalProperties":false}""";
     static final ObjectMapper JSON = new ObjectMapper();
 
     static Path modelFile;
     static ServerProcess server;
-    static Completion expectedChat, expectedCompletion, expectedJson;
+    static Completion expectedChat, expectedCompletion, expectedJson, expectedSchema;
     static float[] expectedEmbedding, expectedEmbedding2;
     static int expectedEmbeddingTokens;
 
@@ -69,6 +72,8 @@ class OpenAiClientsIT {
             expectedCompletion = model.newSession().generate(PROMPT, GenerationParams.greedy(MAX_TOKENS));
             expectedJson = model.newSession().generate(model.chatPrompt(List.of(ChatMessage.user(PROMPT))),
                     GenerationParams.builder().temperature(0).maxTokens(MAX_TOKENS).jsonObject(true).build(), TokenListener.NONE);
+            expectedSchema = model.newSession().generate(model.chatPrompt(List.of(ChatMessage.user(PROMPT))),
+                    GenerationParams.builder().temperature(0).maxTokens(MAX_TOKENS).jsonSchema(CAT_SCHEMA).build(), TokenListener.NONE);
             var e = model.embed(PROMPT, Pooling.MEAN, true);
             expectedEmbedding = e.vector();
             var e2 = model.embed("Once upon a time", Pooling.MEAN, true);
@@ -119,6 +124,32 @@ class OpenAiClientsIT {
         assertEquals(expectedChat.text(), r.aiMessage().text());
     }
 
+    /** LangChain4j's structured output (response_format json_schema, strict): the reply is the library's for the same schema. */
+    @Test
+    void langchain4jStructuredOutput() throws Exception {
+        OpenAiChatModel chat = OpenAiChatModel.builder()
+                .baseUrl(server.baseUrl() + "/v1").apiKey("not-needed").modelName("stories260K-f32")
+                .temperature(0.0).maxTokens(MAX_TOKENS).maxRetries(0).timeout(Duration.ofSeconds(60))
+                .supportedCapabilities(java.util.Set.of(dev.langchain4j.model.chat.Capability.RESPONSE_FORMAT_JSON_SCHEMA))
+                .strictJsonSchema(true).build();
+        var schema = dev.langchain4j.model.chat.request.json.JsonSchema.builder().name("cat")
+                .rootElement(dev.langchain4j.model.chat.request.json.JsonObjectSchema.builder()
+                        .addStringProperty("name").addBooleanProperty("happy")
+                        .required("name", "happy").additionalProperties(false).build())
+                .build();
+        var request = dev.langchain4j.model.chat.request.ChatRequest.builder().messages(UserMessage.from(PROMPT))
+                .responseFormat(dev.langchain4j.model.chat.request.ResponseFormat.builder()
+                        .type(dev.langchain4j.model.chat.request.ResponseFormatType.JSON).jsonSchema(schema).build())
+                .build();
+        ChatResponse r = chat.chat(request);
+        assertEquals(expectedSchema.text(), r.aiMessage().text());
+        assertEquals(expectedSchema.finishReason() == FinishReason.LENGTH ? "LENGTH" : "STOP", r.finishReason().name());
+        if (expectedSchema.finishReason() == FinishReason.STOP) {
+            JsonNode cat = JSON.readTree(r.aiMessage().text());
+            assertTrue(cat.get("name").isTextual() && cat.get("happy").isBoolean(), r.aiMessage().text());
+        }
+    }
+
     @Test
     void langchain4jEmbeddings() {
         OpenAiEmbeddingModel embeddings = OpenAiEmbeddingModel.builder()
@@ -145,7 +176,7 @@ class OpenAiClientsIT {
         Path dir = nodeOpenAiDir();
         Path script = dir.resolve("openai-client.mjs");
         Files.copy(TestData.projectRoot().resolve("tools/src/test/node/openai-client.mjs"), script, StandardCopyOption.REPLACE_EXISTING);
-        Process p = new ProcessBuilder("node", script.toString(), server.baseUrl(), "stories260K-f32", PROMPT, Integer.toString(MAX_TOKENS))
+        Process p = new ProcessBuilder("node", script.toString(), server.baseUrl(), "stories260K-f32", PROMPT, Integer.toString(MAX_TOKENS), CAT_SCHEMA)
                 .redirectError(ProcessBuilder.Redirect.PIPE).start();
         CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
         String out = read(p.getInputStream());
@@ -164,6 +195,8 @@ class OpenAiClientsIT {
         assertEquals(expectedCompletion.text(), j.get("completionStream").get("text").asText());
         assertEquals(expectedJson.text(), j.get("chatJson").get("text").asText());
         assertEquals(finish(expectedJson), j.get("chatJson").get("finish").asText());
+        assertEquals(expectedSchema.text(), j.get("chatSchema").get("text").asText());
+        assertEquals(finish(expectedSchema), j.get("chatSchema").get("finish").asText());
         assertArrayEquals(expectedEmbedding, floats(j.get("embeddings").get("vectors").get(0)));
         assertArrayEquals(expectedEmbedding2, floats(j.get("embeddings").get("vectors").get(1)));
         assertEquals(1, j.get("embeddings").get("indexes").get(1).asInt());

@@ -11,11 +11,11 @@ import dev.jllm.GenerationParams;
  *
  * @param maxTokens    {@code max_tokens} or {@code max_completion_tokens}
  * @param includeUsage {@code stream_options.include_usage}
- * @param jsonObject   {@code response_format} {@code json_object}: the reply is constrained to one JSON object
+ * @param format       {@code response_format}: free text, one JSON object, or JSON valid against a schema
  */
 record RequestOptions(String model, boolean stream, boolean includeUsage, Integer maxTokens, Double temperature,
                       Double topP, Integer topK, Double minP, Double repeatPenalty, Long seed, List<String> stop,
-                      Double presencePenalty, Double frequencyPenalty, Map<Integer, Float> logitBias, boolean jsonObject) {
+                      Double presencePenalty, Double frequencyPenalty, Map<Integer, Float> logitBias, ResponseFormat format) {
 
     /**
      * The engine's parameters: the server's defaults, overridden by what the request gives.
@@ -37,7 +37,18 @@ record RequestOptions(String model, boolean stream, boolean includeUsage, Intege
         b.seed(seed != null ? seed : serverSeed != null ? serverSeed : randomSeed);
         b.stopStrings(stop);
         b.logitBias(logitBias);
-        b.jsonObject(jsonObject);
+        b.jsonObject(format.jsonObject());
+        b.jsonSchema(format.schema());
         return b.build();
+    }
+
+    /**
+     * What the reply must be.
+     *
+     * @param jsonObject {@code json_object}: one JSON object
+     * @param schema     {@code json_schema}: JSON valid against this schema (JSON text), or null
+     */
+    record ResponseFormat(boolean jsonObject, String schema) {
+        static final ResponseFormat TEXT = new ResponseFormat(false, null);
     }
 }

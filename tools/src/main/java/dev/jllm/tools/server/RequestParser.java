@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.jllm.ChatMessage;
+import dev.jllm.GenerationParams;
 
 /**
  * Reads request bodies into validated records. Every problem is an {@link ApiException} (HTTP
@@ -230,18 +231,48 @@ final class RequestParser {
             seed = s.asLong();
         }
         return new RequestOptions(model, stream, includeUsage, maxTokens, temperature, topP, topK, minP, repeatPenalty, seed,
-                stop(body), presence, frequency, logitBias(body), jsonObject(body));
+                stop(body), presence, frequency, logitBias(body), responseFormat(body));
     }
 
-    /** {@code response_format}: {@code text} (the default) or {@code json_object}; schemas are refused. */
-    private static boolean jsonObject(JsonNode body) {
+    /**
+     * {@code response_format}: {@code text} (the default), {@code json_object}, or
+     * {@code json_schema} with the schema in {@code json_schema.schema} (OpenAI's form; llama.cpp's
+     * {@code json_object} with a {@code schema} member is accepted too). A schema the engine
+     * cannot enforce is a 400 naming the keyword, not a silently looser reply.
+     */
+    private static RequestOptions.ResponseFormat responseFormat(JsonNode body) {
         JsonNode format = body.get("response_format");
-        if (format == null || format.isNull()) return false;
+        if (format == null || format.isNull()) return RequestOptions.ResponseFormat.TEXT;
         if (!format.isObject()) throw ApiException.invalidType("response_format", "an object", kind(format));
         String type = string(format, "type", "response_format.type");
-        if (type == null || type.equals("text")) return false;
-        if (type.equals("json_object")) return true;
-        throw ApiException.unsupported("response_format", "response_format type '" + type + "' is not supported; only 'text' and 'json_object'.");
+        if (type == null || type.equals("text")) return RequestOptions.ResponseFormat.TEXT;
+        JsonNode schema;
+        String param;
+        switch (type) {
+            case "json_object" -> {
+                schema = format.get("schema");
+                param = "response_format.schema";
+                if (schema == null || schema.isNull()) return new RequestOptions.ResponseFormat(true, null);
+            }
+            case "json_schema" -> {
+                JsonNode spec = format.get("json_schema");
+                if (spec == null || spec.isNull()) throw ApiException.missing("response_format.json_schema");
+                if (!spec.isObject()) throw ApiException.invalidType("response_format.json_schema", "an object", kind(spec));
+                schema = spec.get("schema");
+                param = "response_format.json_schema.schema";
+                if (schema == null || schema.isNull()) throw ApiException.missing(param);
+            }
+            default -> throw ApiException.unsupported("response_format",
+                    "response_format type '" + type + "' is not supported; use 'text', 'json_object' or 'json_schema'.");
+        }
+        if (!schema.isObject() && !schema.isBoolean()) throw ApiException.invalidType(param, "an object", kind(schema));
+        String text = schema.toString();
+        try {
+            GenerationParams.builder().jsonSchema(text); // compiles it: refused now rather than when generation starts
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalidValue(param, "The JSON schema cannot be enforced: " + e.getMessage() + ".");
+        }
+        return new RequestOptions.ResponseFormat(false, text);
     }
 
     private static List<String> stop(JsonNode body) {

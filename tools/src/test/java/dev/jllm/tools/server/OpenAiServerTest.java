@@ -246,6 +246,28 @@ class OpenAiServerTest {
         assertEquals(expectedChat(messages, GenerationParams.greedy(40)).text(), plain.json().get("choices").get(0).get("message").get("content").asText());
     }
 
+    /** response_format json_schema: the reply is the library's for the same schema, finished, and valid against it. */
+    @Test
+    void jsonSchemaResponseFormat() throws Exception {
+        String schema = """
+                {"type":"object","properties":{"name":{"type":"string","maxLength":10},"happy":{"type":"boolean"}},
+                 "required":["name","happy"],"additionalProperties":false}""";
+        List<ChatMessage> messages = List.of(ChatMessage.user("Tell me about a cat"));
+        Completion expected = expectedChat(messages, GenerationParams.builder().temperature(0).maxTokens(60).jsonSchema(schema).build());
+        Reply r = post("/v1/chat/completions", """
+                {"messages":[{"role":"user","content":"Tell me about a cat"}],"temperature":0,"max_tokens":60,
+                 "response_format":{"type":"json_schema","json_schema":{"name":"cat","strict":true,"schema":%s}}}""".formatted(schema));
+        assertEquals(200, r.status(), r.raw());
+        String text = r.json().get("choices").get(0).get("message").get("content").asText();
+        assertEquals(expected.text(), text);
+        assertEquals("stop", r.json().get("choices").get(0).get("finish_reason").asText(), text);
+        JsonNode reply = JSON.readTree(text);
+        List<String> names = new java.util.ArrayList<>();
+        reply.fieldNames().forEachRemaining(names::add);
+        assertEquals(List.of("name", "happy"), names, text);
+        assertTrue(reply.get("name").isTextual() && reply.get("happy").isBoolean(), text);
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "malformed JSON        | /v1/chat/completions | {\"messages\": [                                   | ",
@@ -260,7 +282,10 @@ class OpenAiServerTest {
             "stream not a boolean  | /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":\"yes\"} | stream",
             "n = 2                 | /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"n\":2} | n",
             "tools                 | /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"tools\":[{\"type\":\"function\"}]} | tools",
-            "json_schema           | /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"response_format\":{\"type\":\"json_schema\"}} | response_format",
+            "json_schema missing   | /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"response_format\":{\"type\":\"json_schema\"}} | response_format.json_schema",
+            "schema missing        | /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\"}}} | response_format.json_schema.schema",
+            "schema not enforceable| /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"schema\":{\"type\":\"string\",\"pattern\":\"a\"}}}} | response_format.json_schema.schema",
+            "response_format xml   | /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"response_format\":{\"type\":\"xml\"}} | response_format",
             "response_format string| /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"response_format\":\"json\"} | response_format",
             "stop of wrong type    | /v1/completions      | {\"prompt\":\"hi\",\"stop\":5}                      | stop",
             "too many stops        | /v1/completions      | {\"prompt\":\"hi\",\"stop\":[\"a\",\"b\",\"c\",\"d\",\"e\"]} | stop",
