@@ -1,6 +1,7 @@
 package dev.jllm;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,7 +10,9 @@ import java.util.Set;
 
 import dev.jllm.chat.BuiltinTemplate;
 import dev.jllm.chat.ChatTemplate;
+import dev.jllm.chat.ToolCallFormat;
 import dev.jllm.chat.jinja.TemplateException;
+import dev.jllm.sampling.JsonValues;
 import dev.jllm.tokenizer.Tokenizer;
 import dev.jllm.tokenizer.Vocabulary;
 
@@ -23,7 +26,9 @@ final class ChatFormat {
     private final ChatTemplate template;
     private final List<String> stopStrings;
     private final String bosText, eosText;
+    private final ToolCallFormat toolFormat;
 
+    /** @param ownTemplate the template to use (the file's own, or one given instead), or null for a built-in one */
     ChatFormat(Tokenizer tokenizer, String ownTemplate) {
         this.tokenizer = tokenizer;
         Vocabulary v = tokenizer.vocabulary();
@@ -38,6 +43,7 @@ final class ChatFormat {
                 .toList();
         this.bosText = v.bos() >= 0 ? v.text(v.bos()) : "";
         this.eosText = v.eos() >= 0 ? v.text(v.eos()) : "";
+        this.toolFormat = ToolCallFormat.detect(template.source());
     }
 
     String source() {
@@ -48,17 +54,52 @@ final class ChatFormat {
         return stopStrings;
     }
 
-    /** The conversation as the template writes it. */
-    String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
+    /** The conversation as the template writes it, with the tools shown when there are any. */
+    String render(List<ChatMessage> messages, List<Tool> tools, boolean addGenerationPrompt) {
         List<Map<String, Object>> list = new ArrayList<>();
+        Map<String, String> callNames = new HashMap<>();
         for (ChatMessage m : messages) {
             Map<String, Object> msg = new LinkedHashMap<>();
             msg.put("role", m.role());
             msg.put("content", m.content());
+            if (!m.toolCalls().isEmpty()) {
+                List<Map<String, Object>> calls = new ArrayList<>();
+                for (ToolCall c : m.toolCalls()) {
+                    callNames.put(c.id(), c.name());
+                    Map<String, Object> function = new LinkedHashMap<>();
+                    function.put("name", c.name());
+                    function.put("arguments", toTemplateValue(JsonValues.parse(c.arguments()))); // templates write it with tojson
+                    Map<String, Object> call = new LinkedHashMap<>();
+                    call.put("id", c.id());
+                    call.put("type", "function");
+                    call.put("function", function);
+                    calls.add(call);
+                }
+                msg.put("tool_calls", calls);
+            }
+            if (m.toolCallId() != null) {
+                msg.put("tool_call_id", m.toolCallId());
+                String name = callNames.get(m.toolCallId());
+                if (name != null) msg.put("name", name);
+            }
             list.add(msg);
         }
         Map<String, Object> vars = new LinkedHashMap<>();
         vars.put("messages", list);
+        if (!tools.isEmpty()) {
+            List<Map<String, Object>> shown = new ArrayList<>();
+            for (Tool t : tools) {
+                Map<String, Object> function = new LinkedHashMap<>();
+                function.put("name", t.name());
+                function.put("description", t.description());
+                function.put("parameters", toTemplateValue(JsonValues.parse(t.parameters())));
+                Map<String, Object> tool = new LinkedHashMap<>();
+                tool.put("type", "function");
+                tool.put("function", function);
+                shown.add(tool);
+            }
+            vars.put("tools", shown);
+        }
         vars.put("add_generation_prompt", addGenerationPrompt);
         vars.put("bos_token", bosText);
         vars.put("eos_token", eosText);
@@ -67,6 +108,34 @@ final class ChatFormat {
         } catch (TemplateException e) {
             throw new JllmException("the chat template failed: " + e.getMessage(), e);
         }
+    }
+
+    /** The conversation as the template writes it. */
+    String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        return render(messages, List.of(), addGenerationPrompt);
+    }
+
+    /** A parsed JSON value in the types templates take (numbers as Long or Double, JSON null as null). */
+    private static Object toTemplateValue(Object json) {
+        if (json == JsonValues.NULL) return null;
+        if (json instanceof java.math.BigDecimal d) {
+            try {
+                return d.longValueExact();
+            } catch (ArithmeticException e) {
+                return d.doubleValue();
+            }
+        }
+        if (json instanceof Map<?, ?> m) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            for (var e : m.entrySet()) out.put((String) e.getKey(), toTemplateValue(e.getValue()));
+            return out;
+        }
+        if (json instanceof List<?> l) {
+            List<Object> out = new ArrayList<>();
+            for (Object o : l) out.add(toTemplateValue(o));
+            return out;
+        }
+        return json;
     }
 
     /**
@@ -88,5 +157,35 @@ final class ChatFormat {
     ChatPrompt prompt(List<ChatMessage> messages) {
         String text = render(messages, true);
         return new ChatPrompt(text, tokenize(text), stopStrings);
+    }
+
+    /**
+     * The prompt with tools shown to the model.
+     *
+     * @throws ToolsNotSupportedException if the template has no tool-call syntax jllm reads
+     * @throws IllegalArgumentException if the choice names an unknown tool, or forces a call
+     *                                  whose parameters cannot be enforced
+     */
+    ChatPrompt prompt(List<ChatMessage> messages, List<Tool> tools, ToolChoice choice) {
+        if (tools.isEmpty()) {
+            if (choice.forced()) throw new IllegalArgumentException("tool_choice " + choice.mode().name().toLowerCase() + " needs tools");
+            return prompt(messages);
+        }
+        ToolCalling calling = toolCalling(tools, choice);
+        String text = render(messages, tools, true);
+        return new ChatPrompt(text, tokenize(text), stopStrings, calling);
+    }
+
+    /**
+     * Tool calling with these tools and this choice in the template's syntax.
+     *
+     * @throws ToolsNotSupportedException if the template has no tool-call syntax jllm reads
+     */
+    ToolCalling toolCalling(List<Tool> tools, ToolChoice choice) {
+        if (toolFormat == null) {
+            throw new ToolsNotSupportedException("this model's chat template does not show tools in a syntax jllm reads (Hermes <tool_call>, "
+                    + "Llama 3.1 JSON, Mistral [TOOL_CALLS]); use a template that does (--chat-template) or send no tools");
+        }
+        return new ToolCalling(toolFormat, tools, choice);
     }
 }

@@ -17,6 +17,16 @@ import java.util.List;
  * }
  * }</pre>
  *
+ * <p>Tools: {@link #tools} shows functions to the model; each reply is then read for calls
+ * ({@link #lastReply()}), and the results go back with {@link #addToolResult} and {@link #reply}:
+ *
+ * <pre>{@code
+ * chat.tools(List.of(weather), ToolChoice.auto());
+ * chat.send("Is it raining in Oslo?", params, TokenListener.NONE);
+ * for (ToolCall call : chat.lastReply().toolCalls()) chat.addToolResult(call.id(), run(call));
+ * if (!chat.lastReply().toolCalls().isEmpty()) chat.reply(params, TokenListener.NONE);
+ * }</pre>
+ *
  * <p>For a stateless use of the template (e.g. a server that receives the whole conversation
  * with every request) see {@link Model#chatPrompt}.
  *
@@ -37,6 +47,9 @@ public final class ChatSession {
     private int[] context;
     private boolean dropOldest;
     private int dropped;
+    private List<Tool> tools = List.of();
+    private ToolCalling toolCalling;
+    private AssistantReply lastReply;
 
     ChatSession(Model model, Session session, String systemPrompt) {
         this.model = model;
@@ -85,6 +98,38 @@ public final class ChatSession {
         return dropped;
     }
 
+    /**
+     * Shows these tools to the model from the next turn on, with this choice for every turn
+     * until changed (an empty list: no tools). Replies are then read for calls:
+     * {@link #lastReply()} has them, the history keeps them, and {@link #addToolResult} followed
+     * by {@link #reply} gives the model their results.
+     *
+     * @throws ToolsNotSupportedException if the chat template has no tool-call syntax jllm reads
+     * @throws IllegalArgumentException   if the choice names an unknown tool, or forces a call
+     *                                    whose parameters cannot be enforced
+     */
+    public void tools(List<Tool> tools, ToolChoice choice) {
+        if (tools.isEmpty()) {
+            if (choice.forced()) throw new IllegalArgumentException("tool choice " + choice.mode().name().toLowerCase() + " needs tools");
+            this.tools = List.of();
+            this.toolCalling = null;
+            return;
+        }
+        ToolCalling calling = format.toolCalling(tools, choice);
+        this.tools = List.copyOf(tools);
+        this.toolCalling = calling;
+    }
+
+    /** The last reply read for tool calls (all text when no tools are set), or null before the first. */
+    public AssistantReply lastReply() {
+        return lastReply;
+    }
+
+    /** Adds the result of a tool call the model made to the conversation (then {@link #reply} to let it answer). */
+    public void addToolResult(String toolCallId, String result) {
+        history.add(ChatMessage.tool(toolCallId, result));
+    }
+
     /** Tokens of context in use (the conversation so far, as cached). */
     public int contextUsed() { return session.contextUsed(); }
 
@@ -120,8 +165,22 @@ public final class ChatSession {
      *                                  a session with a longer context
      */
     public Completion send(String userMessage, GenerationParams params, TokenListener listener) {
-        int[] prompt;
         history.add(ChatMessage.user(userMessage));
+        return generateTurn(params, listener, true);
+    }
+
+    /**
+     * Generates the assistant's next turn for the conversation as it stands, e.g. after
+     * {@link #addToolResult}. As {@link #send} otherwise.
+     *
+     * @throws ContextOverflowException if the conversation no longer fits in the context
+     */
+    public Completion reply(GenerationParams params, TokenListener listener) {
+        return generateTurn(params, listener, false);
+    }
+
+    private Completion generateTurn(GenerationParams params, TokenListener listener, boolean withdrawLastOnOverflow) {
+        int[] prompt;
         try {
             prompt = nextPrompt();
             if (dropOldest) prompt = dropUntilItFits(prompt, params);
@@ -131,14 +190,16 @@ public final class ChatSession {
                         prompt.length, session.contextLength());
             }
         } catch (RuntimeException e) {
-            history.removeLast();
+            if (withdrawLastOnOverflow) history.removeLast();
             throw e;
         }
         List<String> stops = new ArrayList<>(params.stopStrings());
         stops.addAll(format.stopStrings());
         GenerationParams p = params.toBuilder().stopStrings(stops).build();
+        if (toolCalling != null && toolCalling.forcedCall() != null) p = p.withGrammar(toolCalling.forcedCall());
         Completion c = session.generate(prompt, p, listener);
-        history.add(ChatMessage.assistant(c.text()));
+        lastReply = toolCalling != null ? toolCalling.parse(c.text()) : new AssistantReply(c.text(), List.of());
+        history.add(lastReply.toolCalls().isEmpty() ? ChatMessage.assistant(c.text()) : lastReply.toMessage());
         context = contextAfter(prompt, c);
         return c;
     }
@@ -214,7 +275,7 @@ public final class ChatSession {
     }
 
     private String render(List<ChatMessage> messagesSoFar, boolean addGenerationPrompt) {
-        return format.render(messagesSoFar, addGenerationPrompt);
+        return format.render(messagesSoFar, tools, addGenerationPrompt);
     }
 
     /** The rendered conversation as token ids (BOS added as the vocabulary asks, not doubled). */

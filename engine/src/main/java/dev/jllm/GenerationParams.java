@@ -118,6 +118,14 @@ public final class GenerationParams {
         return null;
     }
 
+    /** These parameters with the reply constrained to a grammar (a forced tool call) instead of a schema. */
+    GenerationParams withGrammar(Grammar forced) {
+        if (constrained()) throw new IllegalArgumentException("a required tool call and a JSON response format exclude each other");
+        Builder b = toBuilder();
+        b.grammar = forced;
+        return b.build();
+    }
+
     /** Whether the reply is constrained (JSON mode or a schema). */
     boolean constrained() { return jsonObject || grammar != null; }
 

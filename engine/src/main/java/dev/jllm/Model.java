@@ -156,13 +156,40 @@ public final class Model implements AutoCloseable {
         return chatFormat().prompt(messages);
     }
 
+    /**
+     * As {@link #chatPrompt(java.util.List)}, with tools the model may call shown to it by the
+     * chat template. Read the reply with {@link ChatPrompt#parseReply}; with
+     * {@link ToolChoice#required()} or {@link ToolChoice#function(String)} the reply generated
+     * from this prompt is constrained to one call in the model's syntax, its arguments valid
+     * against the tool's schema. An empty list of tools is the same as none.
+     *
+     * <pre>{@code
+     * Tool weather = new Tool("get_weather", "Current weather", "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}");
+     * ChatPrompt p = model.chatPrompt(messages, List.of(weather), ToolChoice.auto());
+     * AssistantReply reply = p.parseReply(session.generate(p, params, TokenListener.NONE).text());
+     * for (ToolCall call : reply.toolCalls()) { ... } // then add reply.toMessage() and ChatMessage.tool(call.id(), result)
+     * }</pre>
+     *
+     * @throws ToolsNotSupportedException if the chat template has no tool-call syntax jllm reads
+     *                                  (Hermes, Llama 3.1 JSON, Mistral)
+     * @throws JllmException            if the chat template fails
+     * @throws IllegalArgumentException if the choice names an unknown tool, or forces a call whose
+     *                                  parameter schema uses what cannot be enforced
+     */
+    public ChatPrompt chatPrompt(java.util.List<ChatMessage> messages, java.util.List<Tool> tools, ToolChoice choice) {
+        return chatFormat().prompt(messages, tools, choice);
+    }
+
     /** The model's chat format, built on first use. */
     ChatFormat chatFormat() {
         ChatFormat f = chatFormat;
         if (f == null) {
             synchronized (this) {
                 f = chatFormat;
-                if (f == null) chatFormat = f = new ChatFormat(tokenizer, info.chatTemplate());
+                if (f == null) {
+                    String template = options.chatTemplate() != null ? options.chatTemplate() : info.chatTemplate();
+                    chatFormat = f = new ChatFormat(tokenizer, template);
+                }
             }
         }
         return f;

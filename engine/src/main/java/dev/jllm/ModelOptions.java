@@ -14,6 +14,7 @@ public final class ModelOptions {
     private final int batchSize;
     private final boolean preload;
     private final LoadProgressListener progress;
+    private final String chatTemplate;
 
     private ModelOptions(Builder b) {
         this.threads = b.threads;
@@ -21,6 +22,7 @@ public final class ModelOptions {
         this.batchSize = b.batchSize;
         this.preload = b.preload;
         this.progress = b.progress;
+        this.chatTemplate = b.chatTemplate;
     }
 
     /** @return a builder with the defaults */
@@ -39,6 +41,8 @@ public final class ModelOptions {
     public boolean preload() { return preload; }
     /** Receives loading progress. */
     public LoadProgressListener progress() { return progress; }
+    /** The chat template to use instead of the file's own (Jinja source), or null for the file's. */
+    public String chatTemplate() { return chatTemplate; }
 
     /** Most worker threads per available processor that {@link Builder#build()} accepts. */
     public static final int MAX_THREADS_PER_CORE = 4;
@@ -50,6 +54,7 @@ public final class ModelOptions {
         private int batchSize = 32;
         private boolean preload = false;
         private LoadProgressListener progress = LoadProgressListener.NONE;
+        private String chatTemplate;
 
         private Builder() {}
 
@@ -63,6 +68,12 @@ public final class ModelOptions {
         public Builder preload(boolean preload) { this.preload = preload; return this; }
         /** Receives loading progress (null = none). */
         public Builder progress(LoadProgressListener l) { this.progress = l == null ? LoadProgressListener.NONE : l; return this; }
+        /**
+         * A chat template (Jinja source) to use instead of the file's own, as llama.cpp's
+         * {@code --chat-template-file}: for files whose template is missing, broken or lacks tools
+         * (null = the file's).
+         */
+        public Builder chatTemplate(String jinjaSource) { this.chatTemplate = jinjaSource; return this; }
 
         /** @throws IllegalArgumentException naming the invalid value */
         public ModelOptions build() {
@@ -76,6 +87,13 @@ public final class ModelOptions {
             }
             if (contextLength < 0) throw new IllegalArgumentException("context length must be positive, got " + contextLength);
             if (batchSize < 1) throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
+            if (chatTemplate != null) {
+                try {
+                    dev.jllm.chat.ChatTemplate.compile(chatTemplate); // an explicit template must not fall back silently
+                } catch (dev.jllm.chat.jinja.TemplateException e) {
+                    throw new IllegalArgumentException("the chat template does not compile: " + e.getMessage(), e);
+                }
+            }
             return new ModelOptions(this);
         }
     }

@@ -98,10 +98,15 @@ public final class Session {
 
     /**
      * Generates the reply to a rendered conversation ({@link Model#chatPrompt}): its token ids
-     * are the prompt, and its stop strings are added to those of {@code params}.
+     * are the prompt, and its stop strings are added to those of {@code params}. When the
+     * prompt's tool choice forces a call, the reply is constrained to one.
+     *
+     * @throws IllegalArgumentException if a call is forced and {@code params} constrain the reply too (JSON mode or a schema)
      */
     public Completion generate(ChatPrompt prompt, GenerationParams params, TokenListener listener) {
-        return generate(prompt.tokenIds(), withStops(params, prompt.stopStrings()), listener);
+        GenerationParams p = withStops(params, prompt.stopStrings());
+        if (prompt.toolCalling() != null && prompt.toolCalling().forcedCall() != null) p = p.withGrammar(prompt.toolCalling().forcedCall());
+        return generate(prompt.tokenIds(), p, listener);
     }
 
     static GenerationParams withStops(GenerationParams params, List<String> more) {

@@ -53,7 +53,7 @@ public final class JsonSchemaGrammar {
     private final Map<String, Integer> refRules = new HashMap<>();
     private final int ws, string, number, integer, any;
 
-    private JsonSchemaGrammar(Object root) {
+    private JsonSchemaGrammar(Object root, String prefix, String suffix) {
         this.root = root;
         int start = g.rule(); // rule 0
         ws = whitespace();
@@ -61,7 +61,7 @@ public final class JsonSchemaGrammar {
         number = numberRule(false);
         integer = numberRule(true);
         any = g.rule();
-        g.alt(start, g.ref(compile(root, "#")));
+        g.alt(start, seq(g.bytes(prefix), g.ref(compile(root, "#")), g.bytes(suffix)));
         defineAny();
     }
 
@@ -75,7 +75,12 @@ public final class JsonSchemaGrammar {
 
     /** As {@link #compile(String)} for a schema already parsed by {@link JsonValues#parse}. */
     public static Grammar compileSchema(Object schema) {
-        return new JsonSchemaGrammar(schema).g.build();
+        return compileSchema(schema, "", "");
+    }
+
+    /** As {@link #compileSchema(Object)}, the JSON text framed by fixed text before and after (a tool call's tags). */
+    public static Grammar compileSchema(Object schema, String prefix, String suffix) {
+        return new JsonSchemaGrammar(schema, prefix, suffix).g.build();
     }
 
     /** The rule for JSON texts valid against {@code schema}; {@code where} names it in messages (a JSON pointer: # is the top). */

@@ -49,6 +49,10 @@ final class ModelArgs {
     @Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "Prompt tokens per forward pass (default: ${DEFAULT-VALUE}).")
     int batch;
 
+    @Option(names = "--chat-template", paramLabel = "FILE",
+            description = "A Jinja chat template to use instead of the model's own (e.g. one that shows tools).")
+    Path chatTemplate;
+
     Model load() {
         Path file = resolve(model, !noPull);
         ModelOptions.Builder b = ModelOptions.builder().batchSize(batch).progress(new LoadProgress());
@@ -61,8 +65,21 @@ final class ModelArgs {
             b.contextLength(ctx);
         }
         if (batch < 1) throw new CliException("--batch must be at least 1, got " + batch);
+        if (chatTemplate != null) {
+            try {
+                b.chatTemplate(java.nio.file.Files.readString(chatTemplate));
+            } catch (java.io.IOException e) {
+                throw new CliException("--chat-template: cannot read " + chatTemplate + " (" + e + ")");
+            }
+        }
+        ModelOptions options;
+        try {
+            options = b.build();
+        } catch (IllegalArgumentException e) {
+            throw new CliException((chatTemplate != null && e.getMessage().contains("chat template") ? "--chat-template: " : "") + e.getMessage());
+        }
         if (!Kernels.simd()) Console.ERR.println("note: " + Kernels.describe());
-        return Model.load(file, b.build());
+        return Model.load(file, options);
     }
 
     /** Turns a {@code -m} value (or null for the default model) into a local file; see the class comment. */

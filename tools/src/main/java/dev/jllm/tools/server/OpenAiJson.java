@@ -1,12 +1,16 @@
 package dev.jllm.tools.server;
 
+import java.util.List;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.jllm.AssistantReply;
 import dev.jllm.Completion;
 import dev.jllm.Embedding;
 import dev.jllm.FinishReason;
+import dev.jllm.ToolCall;
 
 /** The JSON shapes of OpenAI's API that the server writes. */
 final class OpenAiJson {
@@ -87,16 +91,51 @@ final class OpenAiJson {
     }
 
     ObjectNode chatCompletion(String id, long created, String text, Completion c) {
+        return chatCompletion(id, created, new AssistantReply(text, List.of()), c);
+    }
+
+    /**
+     * A chat completion whose reply was read for tool calls: with calls, {@code content} is null
+     * when no text is left, {@code tool_calls} lists them (arguments as JSON text) and the
+     * finish reason is {@code tool_calls}.
+     */
+    ObjectNode chatCompletion(String id, long created, AssistantReply reply, Completion c) {
         ObjectNode o = envelope(id, "chat.completion", created);
         ObjectNode choice = o.putArray("choices").addObject();
         choice.put("index", 0);
         ObjectNode msg = choice.putObject("message");
         msg.put("role", "assistant");
-        msg.put("content", text);
+        if (reply.toolCalls().isEmpty() || !reply.content().isEmpty()) msg.put("content", reply.content());
+        else msg.putNull("content");
+        if (!reply.toolCalls().isEmpty()) toolCalls(msg.putArray("tool_calls"), reply.toolCalls(), false);
         choice.putNull("logprobs");
-        choice.put("finish_reason", finishReason(c.finishReason()));
+        choice.put("finish_reason", reply.toolCalls().isEmpty() ? finishReason(c.finishReason()) : "tool_calls");
         o.set("usage", usage(c));
         return o;
+    }
+
+    /** A streamed chunk carrying whole tool calls in its delta (each with its index, as OpenAI streams them). */
+    ObjectNode chatToolCallsChunk(String id, long created, List<ToolCall> calls) {
+        ObjectNode o = envelope(id, "chat.completion.chunk", created);
+        ObjectNode choice = o.putArray("choices").addObject();
+        choice.put("index", 0);
+        toolCalls(choice.putObject("delta").putArray("tool_calls"), calls, true);
+        choice.putNull("logprobs");
+        choice.putNull("finish_reason");
+        return o;
+    }
+
+    private static void toolCalls(ArrayNode out, List<ToolCall> calls, boolean indexed) {
+        for (int i = 0; i < calls.size(); i++) {
+            ToolCall call = calls.get(i);
+            ObjectNode c = out.addObject();
+            if (indexed) c.put("index", i);
+            c.put("id", call.id());
+            c.put("type", "function");
+            ObjectNode f = c.putObject("function");
+            f.put("name", call.name());
+            f.put("arguments", call.arguments());
+        }
     }
 
     /** A streamed chat chunk: {@code role} and/or {@code content} in the delta, or the finish reason. */

@@ -22,6 +22,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
+import dev.jllm.AssistantReply;
 import dev.jllm.ChatPrompt;
 import dev.jllm.Completion;
 import dev.jllm.Embedding;
@@ -32,6 +33,8 @@ import dev.jllm.Model;
 import dev.jllm.Pooling;
 import dev.jllm.Session;
 import dev.jllm.TokenListener;
+import dev.jllm.ToolChoice;
+import dev.jllm.ToolsNotSupportedException;
 
 /**
  * An OpenAI-compatible HTTP server for one model, on the JDK's built-in HTTP server
@@ -265,8 +268,15 @@ public final class OpenAiServer implements AutoCloseable {
     private void chat(HttpExchange ex, Outcome outcome) throws IOException, InterruptedException {
         ChatRequest req = parser.chat(parser.parseBody(readBody(ex)));
         ChatPrompt prompt;
+        if (req.toolChoice().forced() && (req.options().format().jsonObject() || req.options().format().schema() != null)) {
+            throw ApiException.invalidValue("tool_choice", "A required tool call and a JSON response_format exclude each other.");
+        }
         try {
-            prompt = model.chatPrompt(req.messages());
+            prompt = req.tools().isEmpty() ? model.chatPrompt(req.messages()) : model.chatPrompt(req.messages(), req.tools(), req.toolChoice());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalidValue("tools", e.getMessage() + ".");
+        } catch (ToolsNotSupportedException e) {
+            throw ApiException.invalid(e.getMessage() + ".", "tools", "tools_not_supported");
         } catch (JllmException e) {
             throw ApiException.invalid("The chat template cannot render these messages: " + e.getMessage(), "messages", "template_error");
         }
@@ -384,13 +394,24 @@ public final class OpenAiServer implements AutoCloseable {
             return;
         }
         TokenListener hook = tokenHook;
+        // A reply read for tool calls is sent when it is complete (a call is only known once it
+        // is); meanwhile SSE comments, throttled, notice a client that has gone.
+        boolean holdBack = chat && readsToolCalls(chatPrompt);
+        long[] lastKeepAlive = {System.nanoTime()};
         Completion c;
         try {
             c = run(session, chat, chatPrompt, ids, params, (piece, tokenId) -> {
                 if (hook != null) hook.onToken(piece, tokenId);
-                if (piece.isEmpty() || gone[0]) return gone[0] ? TokenListener.Action.STOP : TokenListener.Action.CONTINUE;
+                if (gone[0]) return TokenListener.Action.STOP;
                 try {
-                    sse.event(chat ? shapes.chatChunk(id, created, null, piece, null) : shapes.textChunk(id, created, piece, null));
+                    if (holdBack) {
+                        if (System.nanoTime() - lastKeepAlive[0] > 500_000_000L) {
+                            sse.keepAlive();
+                            lastKeepAlive[0] = System.nanoTime();
+                        }
+                    } else if (!piece.isEmpty()) {
+                        sse.event(chat ? shapes.chatChunk(id, created, null, piece, null) : shapes.textChunk(id, created, piece, null));
+                    }
                     return TokenListener.Action.CONTINUE;
                 } catch (IOException e) {
                     gone[0] = true;
@@ -412,6 +433,14 @@ public final class OpenAiServer implements AutoCloseable {
         }
         String finish = OpenAiJson.finishReason(c.finishReason());
         try {
+            if (holdBack) {
+                AssistantReply reply = chatPrompt.parseReply(c.text());
+                if (!reply.content().isEmpty()) sse.event(shapes.chatChunk(id, created, null, reply.content(), null));
+                if (!reply.toolCalls().isEmpty()) {
+                    sse.event(shapes.chatToolCallsChunk(id, created, reply.toolCalls()));
+                    finish = "tool_calls";
+                }
+            }
             sse.event(chat ? shapes.chatChunk(id, created, null, null, finish) : shapes.textChunk(id, created, "", finish));
             if (o.includeUsage()) sse.event(shapes.usageChunk(id, chat ? "chat.completion.chunk" : "text_completion", created, c));
             sse.done();
@@ -437,7 +466,9 @@ public final class OpenAiServer implements AutoCloseable {
             return;
         }
         String text = echo != null ? echo + c.text() : c.text();
-        ObjectNode body = chat ? shapes.chatCompletion(id, created, text, c) : shapes.textCompletion(id, created, text, c);
+        ObjectNode body = !chat ? shapes.textCompletion(id, created, text, c)
+                : readsToolCalls(chatPrompt) ? shapes.chatCompletion(id, created, chatPrompt.parseReply(text), c)
+                : shapes.chatCompletion(id, created, text, c);
         try {
             if (outcome.headersSent) {
                 OutputStream out = ex.getResponseBody();
@@ -457,6 +488,11 @@ public final class OpenAiServer implements AutoCloseable {
     private void clientGone(Outcome outcome, Completion c) {
         cancelled.incrementAndGet();
         outcome.note = "client gone, generation cancelled" + (c == null ? " before it started" : " after " + c.generatedTokens() + " tokens");
+    }
+
+    /** Whether the reply to this prompt is read for tool calls (tools given, and tool_choice not none). */
+    private static boolean readsToolCalls(ChatPrompt prompt) {
+        return prompt.toolCalling() != null && prompt.toolCalling().choice().mode() != ToolChoice.Mode.NONE;
     }
 
     private static String describe(Completion c, boolean stream) {

@@ -12,12 +12,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.jllm.ChatMessage;
 import dev.jllm.GenerationParams;
+import dev.jllm.Tool;
+import dev.jllm.ToolCall;
+import dev.jllm.ToolChoice;
+import dev.jllm.sampling.JsonValues;
 
 /**
  * Reads request bodies into validated records. Every problem is an {@link ApiException} (HTTP
  * 400) naming the parameter, in OpenAI's words where it has them. Unknown fields are ignored (as
  * clients send many optional ones), but known fields must have the right type and range, and
- * features jllm does not implement ({@code n > 1}, tools, log-probabilities, ...) are refused
+ * features jllm does not implement ({@code n > 1}, log-probabilities, images, ...) are refused
  * rather than silently ignored.
  */
 final class RequestParser {
@@ -53,17 +57,17 @@ final class RequestParser {
         if (msgs.isEmpty()) throw ApiException.invalid("'messages' must contain at least one message.", "messages", "empty_array");
         List<ChatMessage> messages = new ArrayList<>();
         for (int i = 0; i < msgs.size(); i++) messages.add(message(msgs.get(i), "messages[" + i + "]"));
-        for (String unsupported : new String[]{"tools", "functions"}) {
-            JsonNode t = body.get(unsupported);
-            if (t != null && !t.isNull() && !(t.isArray() && t.isEmpty())) {
-                throw ApiException.unsupported(unsupported, "'" + unsupported + "' (function calling) is not supported by this server.");
-            }
+        JsonNode functions = body.get("functions");
+        if (functions != null && !functions.isNull() && !(functions.isArray() && functions.isEmpty())) {
+            throw ApiException.unsupported("functions", "'functions' (the deprecated form of function calling) is not supported; use 'tools'.");
         }
+        List<Tool> tools = tools(body);
+        ToolChoice choice = toolChoice(body, tools);
         if (bool(body, "logprobs", "logprobs", false)) throw ApiException.unsupported("logprobs", "'logprobs' is not supported by this server.");
         Integer top = integer(body, "top_logprobs", 0, 20);
         if (top != null && top > 0) throw ApiException.unsupported("top_logprobs", "'top_logprobs' is not supported by this server.");
         Integer maxCompletion = integer(body, "max_completion_tokens", 0, Integer.MAX_VALUE);
-        return new ChatRequest(List.copyOf(messages), options(body, maxCompletion));
+        return new ChatRequest(List.copyOf(messages), tools, choice, options(body, maxCompletion));
     }
 
     CompletionRequest completion(JsonNode body) {
@@ -170,17 +174,17 @@ final class RequestParser {
         String role = string(m, "role", param + ".role");
         if (role == null) throw ApiException.missing(param + ".role");
         switch (role) {
-            case "system", "user", "assistant" -> { }
+            case "system", "user", "assistant", "tool" -> { }
             case "developer" -> role = "system";
             default -> throw ApiException.invalidValue(param + ".role",
-                    "'" + role + "' is not supported; use 'system', 'developer', 'user' or 'assistant'.");
+                    "'" + role + "' is not supported; use 'system', 'developer', 'user', 'assistant' or 'tool'.");
         }
         JsonNode content = m.get("content");
+        List<ToolCall> calls = role.equals("assistant") ? toolCalls(m.get("tool_calls"), param + ".tool_calls") : List.of();
         String text;
         if (content == null || content.isNull()) {
-            JsonNode calls = m.get("tool_calls");
-            if (calls != null && !calls.isNull()) throw ApiException.unsupported(param + ".tool_calls", "Tool calls are not supported by this server.");
-            throw ApiException.missing(param + ".content");
+            if (calls.isEmpty()) throw ApiException.missing(param + ".content");
+            text = "";
         } else if (content.isTextual()) {
             text = content.asText();
         } else if (content.isArray()) {
@@ -201,7 +205,100 @@ final class RequestParser {
         } else {
             throw ApiException.invalidType(param + ".content", "a string or an array of content parts", kind(content));
         }
-        return new ChatMessage(role, text);
+        if (role.equals("tool")) {
+            String id = string(m, "tool_call_id", param + ".tool_call_id");
+            if (id == null) throw ApiException.missing(param + ".tool_call_id");
+            return ChatMessage.tool(id, text);
+        }
+        return new ChatMessage(role, text, calls, null);
+    }
+
+    /** An assistant message's {@code tool_calls}: {@code [{id, type: "function", function: {name, arguments: "<JSON text>"}}]}. */
+    private static List<ToolCall> toolCalls(JsonNode calls, String param) {
+        if (calls == null || calls.isNull()) return List.of();
+        if (!calls.isArray()) throw ApiException.invalidType(param, "an array", kind(calls));
+        List<ToolCall> out = new ArrayList<>();
+        for (int i = 0; i < calls.size(); i++) {
+            JsonNode c = calls.get(i);
+            String where = param + "[" + i + "]";
+            if (!c.isObject()) throw ApiException.invalidType(where, "an object", kind(c));
+            String id = string(c, "id", where + ".id");
+            if (id == null) throw ApiException.missing(where + ".id");
+            JsonNode f = c.get("function");
+            if (f == null || !f.isObject()) throw ApiException.missing(where + ".function");
+            String name = string(f, "name", where + ".function.name");
+            if (name == null) throw ApiException.missing(where + ".function.name");
+            JsonNode args = f.get("arguments");
+            String arguments;
+            if (args == null || args.isNull()) arguments = "{}";
+            else if (args.isTextual()) arguments = args.asText();
+            else if (args.isObject()) arguments = args.toString();
+            else throw ApiException.invalidType(where + ".function.arguments", "a string of JSON", kind(args));
+            try {
+                if (!(JsonValues.parse(arguments) instanceof Map)) throw new IllegalArgumentException("not a JSON object");
+            } catch (IllegalArgumentException e) {
+                throw ApiException.invalidValue(where + ".function.arguments", "The arguments must be a JSON object in a string: " + e.getMessage() + ".");
+            }
+            out.add(new ToolCall(id, name, arguments));
+        }
+        return out;
+    }
+
+    /** {@code tools}: {@code [{type: "function", function: {name, description?, parameters?}}]}. */
+    private static List<Tool> tools(JsonNode body) {
+        JsonNode t = body.get("tools");
+        if (t == null || t.isNull()) return List.of();
+        if (!t.isArray()) throw ApiException.invalidType("tools", "an array", kind(t));
+        List<Tool> out = new ArrayList<>();
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (int i = 0; i < t.size(); i++) {
+            JsonNode tool = t.get(i);
+            String where = "tools[" + i + "]";
+            if (!tool.isObject()) throw ApiException.invalidType(where, "an object", kind(tool));
+            String type = string(tool, "type", where + ".type");
+            if (!"function".equals(type)) throw ApiException.unsupported(where + ".type", "Tools of type '" + type + "' are not supported; only 'function'.");
+            JsonNode f = tool.get("function");
+            if (f == null || !f.isObject()) throw ApiException.missing(where + ".function");
+            String name = string(f, "name", where + ".function.name");
+            if (name == null) throw ApiException.missing(where + ".function.name");
+            if (!names.add(name)) throw ApiException.invalidValue(where + ".function.name", "Two tools are named '" + name + "'.");
+            JsonNode params = f.get("parameters");
+            if (params != null && !params.isNull() && !params.isObject()) throw ApiException.invalidType(where + ".function.parameters", "an object", kind(params));
+            try {
+                out.add(new Tool(name, string(f, "description", where + ".function.description"),
+                        params == null || params.isNull() ? null : params.toString()));
+            } catch (IllegalArgumentException e) {
+                throw ApiException.invalidValue(where + ".function", e.getMessage() + ".");
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** {@code tool_choice}: "none", "auto" (the default), "required", or {@code {type: "function", function: {name}}}. */
+    private static ToolChoice toolChoice(JsonNode body, List<Tool> tools) {
+        JsonNode c = body.get("tool_choice");
+        if (c == null || c.isNull()) return ToolChoice.auto();
+        ToolChoice choice;
+        if (c.isTextual()) {
+            choice = switch (c.asText()) {
+                case "auto" -> ToolChoice.auto();
+                case "none" -> ToolChoice.none();
+                case "required" -> ToolChoice.required();
+                default -> throw ApiException.invalidValue("tool_choice", "'" + c.asText() + "' is not one of 'none', 'auto', 'required' or a named function.");
+            };
+        } else if (c.isObject()) {
+            JsonNode f = c.get("function");
+            String name = f != null && f.isObject() ? string(f, "name", "tool_choice.function.name") : null;
+            if (name == null) throw ApiException.missing("tool_choice.function.name");
+            choice = ToolChoice.function(name);
+        } else {
+            throw ApiException.invalidType("tool_choice", "a string or an object", kind(c));
+        }
+        if (choice.forced() && tools.isEmpty()) throw ApiException.invalidValue("tool_choice", "tool_choice '" + choice.mode().name().toLowerCase() + "' needs tools.");
+        if (choice.mode() == ToolChoice.Mode.FUNCTION && tools.stream().noneMatch(t -> t.name().equals(choice.function()))) {
+            throw ApiException.invalidValue("tool_choice", "tool_choice names function '" + choice.function() + "', which is not among the tools.");
+        }
+        return choice;
     }
 
     private RequestOptions options(JsonNode body, Integer maxCompletionTokens) {

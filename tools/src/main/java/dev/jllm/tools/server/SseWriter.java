@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 final class SseWriter {
     private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] KEEP_ALIVE = ": keep-alive\n\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private final OutputStream out;
@@ -29,6 +30,12 @@ final class SseWriter {
         out.write(DATA);
         out.write(json.writeValueAsBytes(data)); // one line: Jackson escapes newlines in strings
         out.write(END);
+        out.flush();
+    }
+
+    /** An SSE comment line, which clients ignore: shows whether the client is still there while nothing else is sent. */
+    void keepAlive() throws IOException {
+        out.write(KEEP_ALIVE);
         out.flush();
     }
 

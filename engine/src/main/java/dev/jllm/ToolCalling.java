@@ -1,0 +1,87 @@
+package dev.jllm;
+
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.jllm.chat.ToolCallFormat;
+import dev.jllm.sampling.Grammar;
+import dev.jllm.sampling.JsonSchemaGrammar;
+import dev.jllm.sampling.JsonValues;
+
+/**
+ * The tools a chat prompt shows the model, the choice it has, and its family's tool-call syntax
+ * ({@link ToolCallFormat}): reads replies for calls, and builds the constraint that makes a
+ * reply a call when the choice forces one. Immutable.
+ */
+public final class ToolCalling {
+    private static final String ID_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    private static final SecureRandom IDS = new SecureRandom();
+
+    private final ToolCallFormat format;
+    private final List<Tool> tools;
+    private final ToolChoice choice;
+    private final Grammar forcedCall;
+
+    ToolCalling(ToolCallFormat format, List<Tool> tools, ToolChoice choice) {
+        this.format = format;
+        this.tools = List.copyOf(tools);
+        this.choice = choice;
+        if (choice.mode() == ToolChoice.Mode.FUNCTION && tools.stream().noneMatch(t -> t.name().equals(choice.function()))) {
+            throw new IllegalArgumentException("tool_choice names function '" + choice.function() + "', which is not among the tools");
+        }
+        this.forcedCall = choice.forced() ? forcedCallGrammar() : null;
+    }
+
+    /** The tools shown to the model. */
+    public List<Tool> tools() {
+        return tools;
+    }
+
+    /** Whether the model may, must or must not call them. */
+    public ToolChoice choice() {
+        return choice;
+    }
+
+    /**
+     * Reads a reply for tool calls (not with {@link ToolChoice#none()}: then it is all text). Each
+     * call gets a new id of 9 letters and digits (the form Mistral's templates demand, and any
+     * other accepts).
+     */
+    public AssistantReply parse(String reply) {
+        if (choice.mode() == ToolChoice.Mode.NONE) return new AssistantReply(reply, List.of());
+        ToolCallFormat.Parsed parsed = format.parse(reply);
+        List<ToolCall> calls = new ArrayList<>();
+        for (ToolCallFormat.Call c : parsed.calls()) calls.add(new ToolCall(newId(), c.name(), c.arguments()));
+        return new AssistantReply(parsed.content(), calls);
+    }
+
+    /** The grammar a forced reply follows, or null when the model chooses freely. */
+    Grammar forcedCall() {
+        return forcedCall;
+    }
+
+    private Grammar forcedCallGrammar() {
+        Map<String, Object> schemas = new LinkedHashMap<>();
+        for (Tool t : tools) {
+            if (choice.mode() == ToolChoice.Mode.FUNCTION && !t.name().equals(choice.function())) continue;
+            if (t.parameters().contains("\"$ref\"")) {
+                throw new IllegalArgumentException("tool '" + t.name() + "': parameters with $ref cannot be enforced when a call is required");
+            }
+            schemas.put(t.name(), JsonValues.parse(t.parameters()));
+        }
+        try {
+            return JsonSchemaGrammar.compileSchema(format.callSchema(schemas), format.callPrefix(), format.callSuffix());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the tools' parameters cannot be enforced: " + e.getMessage(), e);
+        }
+    }
+
+    private static String newId() {
+        char[] id = new char[9];
+        for (int i = 0; i < id.length; i++) id[i] = ID_CHARS.charAt(IDS.nextInt(ID_CHARS.length()));
+        return new String(id);
+    }
+}

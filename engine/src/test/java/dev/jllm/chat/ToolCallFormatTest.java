@@ -1,0 +1,126 @@
+package dev.jllm.chat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.jllm.testing.TestData;
+
+/** {@link ToolCallFormat}: which templates teach which syntax, and reading replies in each. */
+class ToolCallFormatTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static final Map<String, ToolCallFormat> EXPECTED = new LinkedHashMap<>();
+    static {
+        for (String t : new String[]{"Qwen-Qwen2.5-7B-Instruct", "Qwen-Qwen3-0.6B", "Qwen-QwQ-32B",
+                "NousResearch-Hermes-2-Pro-Llama-3-8B-tool_use", "ibm-granite-granite-4.0"}) EXPECTED.put(t, ToolCallFormat.HERMES);
+        EXPECTED.put("meta-llama-Llama-3.1-8B-Instruct", ToolCallFormat.LLAMA3);
+        EXPECTED.put("meta-llama-Llama-3.2-3B-Instruct", ToolCallFormat.LLAMA3);
+        EXPECTED.put("mistralai-Mistral-Nemo-Instruct-2407", ToolCallFormat.MISTRAL);
+    }
+
+    static String template(String name) throws Exception {
+        return Files.readString(TestData.require("templates/" + name + ".jinja"));
+    }
+
+    /** Every shared template is recognised as the syntax it teaches, or as none when jllm does not read its syntax. */
+    @Test
+    void formatsAreRecognisedFromTheTemplates() throws Exception {
+        Path dir = TestData.require("templates");
+        int seen = 0;
+        try (var files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".jinja")).toList()) {
+                String name = f.getFileName().toString().replace(".jinja", "");
+                assertEquals(EXPECTED.get(name), ToolCallFormat.detect(Files.readString(f)), name);
+                seen++;
+            }
+        }
+        assertTrue(seen >= 20, "templates seen: " + seen);
+    }
+
+    /**
+     * The reader reads what the template writes: an assistant turn with tool calls, rendered by
+     * each recognised template, parses back into the same calls.
+     */
+    @Test
+    void eachFormatReadsTheCallsItsTemplatesWrite() throws Exception {
+        JsonNode conversations = JSON.readTree(TestData.require("templates/conversations.json").toFile());
+        JsonNode conversation = null;
+        for (JsonNode c : conversations) if (c.get("name").asText().equals("tool_call_and_result")) conversation = c;
+        assertNotNull(conversation);
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> messages = JSON.convertValue(conversation.get("messages"), List.class);
+        Object tools = JSON.convertValue(conversation.get("tools"), List.class);
+        List<Map<String, Object>> userOnly = List.of(messages.get(0));
+        List<Map<String, Object>> withCall = List.of(messages.get(0), messages.get(1));
+        Map<String, Object> call = ((List<Map<String, Map<String, Object>>>) messages.get(1).get("tool_calls")).get(0).get("function");
+        for (var e : EXPECTED.entrySet()) {
+            ChatTemplate t = ChatTemplate.compile(template(e.getKey()));
+            String before = t.render(vars(userOnly, tools, true));
+            String after = t.render(vars(withCall, tools, false));
+            // The assistant turn is what follows the common beginning (QwQ's generation prompt opens a <think> the history does not keep).
+            int common = 0;
+            while (common < Math.min(before.length(), after.length()) && before.charAt(common) == after.charAt(common)) common++;
+            if (common < before.length()) common = before.lastIndexOf('\n', common - 1) + 1; // back to the start of the line they differ in
+            assertTrue(common > before.length() - 10, e.getKey() + ": the assistant turn follows the prompt");
+            String reply = after.substring(common);
+            for (String end : new String[]{"<|im_end|>", "<|eot_id|>", "<|eom_id|>", "</s>", "<|end_of_text|>"}) {
+                int at = reply.lastIndexOf(end);
+                if (at >= 0) reply = reply.substring(0, at);
+            }
+            ToolCallFormat.Parsed parsed = e.getValue().parse(reply);
+            assertEquals(1, parsed.calls().size(), e.getKey() + " wrote " + reply);
+            assertEquals(call.get("name"), parsed.calls().get(0).name());
+            assertEquals(JSON.valueToTree(call.get("arguments")), JSON.readTree(parsed.calls().get(0).arguments()), e.getKey());
+            // Qwen 3 writes an (empty) thinking block before its answer: it is text, not part of the call.
+            assertEquals("", parsed.content().replaceAll("(?s)<think>.*?</think>", "").strip(), e.getKey() + " wrote " + reply);
+        }
+    }
+
+    static Map<String, Object> vars(List<Map<String, Object>> messages, Object tools, boolean generationPrompt) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("messages", new ArrayList<>(messages));
+        v.put("tools", tools);
+        v.put("add_generation_prompt", generationPrompt);
+        v.put("bos_token", "<s>");
+        v.put("eos_token", "</s>");
+        return v;
+    }
+
+    @Test
+    void repliesAreSplitIntoTextAndCalls() {
+        var hermes = ToolCallFormat.HERMES.parse("Let me look.\n<tool_call>\n{\"name\": \"a\", \"arguments\": {\"x\": 1}}\n</tool_call>\n"
+                + "<tool_call>{\"name\": \"b\", \"arguments\": \"{\\\"y\\\": [true]}\"}</tool_call>");
+        assertEquals("Let me look.", hermes.content());
+        assertEquals(List.of(new ToolCallFormat.Call("a", "{\"x\":1}"), new ToolCallFormat.Call("b", "{\"y\":[true]}")), hermes.calls());
+
+        var broken = ToolCallFormat.HERMES.parse("<tool_call>{\"name\": \"a\", \"arguments\": {\"x\": </tool_call> and more");
+        assertEquals(List.of(), broken.calls(), "a call that does not parse stays text");
+        assertEquals("<tool_call>{\"name\": \"a\", \"arguments\": {\"x\": </tool_call> and more", broken.content());
+
+        var unclosed = ToolCallFormat.HERMES.parse("<tool_call>\n{\"name\": \"a\", \"arguments\": {}}");
+        assertEquals(List.of(new ToolCallFormat.Call("a", "{}")), unclosed.calls(), "generation may end before the closing tag");
+
+        assertEquals(List.of(new ToolCallFormat.Call("f", "{\"q\":\"x\"}")),
+                ToolCallFormat.LLAMA3.parse("<|python_tag|>{\"name\": \"f\", \"parameters\": {\"q\": \"x\"}}").calls());
+        assertEquals("The answer is {1}.", ToolCallFormat.LLAMA3.parse("The answer is {1}.").content());
+        assertEquals(List.of(), ToolCallFormat.LLAMA3.parse("{\"city\": \"Oslo\"}").calls(), "JSON without a name is an answer");
+
+        var mistral = ToolCallFormat.MISTRAL.parse("[{\"name\": \"f\", \"arguments\": {}}, {\"name\": \"g\", \"arguments\": {\"k\": null}}]");
+        assertEquals(List.of(new ToolCallFormat.Call("f", "{}"), new ToolCallFormat.Call("g", "{\"k\":null}")), mistral.calls());
+        assertEquals(1, ToolCallFormat.MISTRAL.parse("[TOOL_CALLS][{\"name\": \"f\", \"arguments\": {}}]").calls().size());
+        assertEquals("[1, 2]", ToolCallFormat.MISTRAL.parse("[1, 2]").content());
+    }
+}
