@@ -2,6 +2,8 @@ package dev.jllm;
 
 import java.util.List;
 
+import dev.jllm.chat.ReasoningStream;
+
 /**
  * A conversation rendered for the model's next assistant turn ({@link Model#chatPrompt}): the
  * text the chat template wrote, its token ids (special tokens recognised, BOS added as the
@@ -39,10 +41,26 @@ public record ChatPrompt(String text, int[] tokenIds, List<String> stopStrings, 
     public int tokenCount() { return tokenIds.length; }
 
     /**
-     * The reply to this prompt read for tool calls in the model's format; without tools, the
-     * reply is all content.
+     * The reply to this prompt split into its parts: a leading {@code <think>…</think>} block
+     * (or, when this prompt opened the block, everything up to {@code </think>}) is reasoning;
+     * the rest is read for tool calls in the model's format when tools were given. A reply with
+     * neither is all content, unchanged.
      */
     public AssistantReply parseReply(String reply) {
-        return toolCalling == null ? new AssistantReply(reply, List.of()) : toolCalling.parse(reply);
+        return parse(reply, ReasoningStream.opensThinking(text), toolCalling);
+    }
+
+    /** A reply split into reasoning, content and calls (see {@link #parseReply}). */
+    static AssistantReply parse(String reply, boolean promptOpenedThinking, ToolCalling toolCalling) {
+        String reasoning = "";
+        String content = reply;
+        if (promptOpenedThinking || reply.stripLeading().startsWith("<think>")) {
+            String[] parts = ReasoningStream.split(reply, promptOpenedThinking);
+            reasoning = parts[0];
+            content = parts[1];
+        }
+        if (toolCalling == null) return new AssistantReply(content, List.of(), reasoning);
+        AssistantReply calls = toolCalling.parse(content);
+        return new AssistantReply(calls.content(), calls.toolCalls(), reasoning);
     }
 }

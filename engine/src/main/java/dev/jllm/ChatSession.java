@@ -120,7 +120,7 @@ public final class ChatSession {
         this.toolCalling = calling;
     }
 
-    /** The last reply read for tool calls (all text when no tools are set), or null before the first. */
+    /** The last reply split into reasoning, content and tool calls (see {@link ChatPrompt#parseReply}), or null before the first. */
     public AssistantReply lastReply() {
         return lastReply;
     }
@@ -197,8 +197,9 @@ public final class ChatSession {
         stops.addAll(format.stopStrings());
         GenerationParams p = params.toBuilder().stopStrings(stops).build();
         if (toolCalling != null && toolCalling.forcedCall() != null) p = p.withGrammar(toolCalling.forcedCall());
+        boolean opensThinking = dev.jllm.chat.ReasoningStream.opensThinking(renderPrompt());
         Completion c = session.generate(prompt, p, listener);
-        lastReply = toolCalling != null ? toolCalling.parse(c.text()) : new AssistantReply(c.text(), List.of());
+        lastReply = ChatPrompt.parse(c.text(), opensThinking, toolCalling);
         history.add(lastReply.toolCalls().isEmpty() ? ChatMessage.assistant(c.text()) : lastReply.toMessage());
         context = contextAfter(prompt, c);
         return c;

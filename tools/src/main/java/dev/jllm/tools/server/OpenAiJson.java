@@ -107,10 +107,22 @@ final class OpenAiJson {
         msg.put("role", "assistant");
         if (reply.toolCalls().isEmpty() || !reply.content().isEmpty()) msg.put("content", reply.content());
         else msg.putNull("content");
+        if (!reply.reasoning().isEmpty()) msg.put("reasoning_content", reply.reasoning());
         if (!reply.toolCalls().isEmpty()) toolCalls(msg.putArray("tool_calls"), reply.toolCalls(), false);
         choice.putNull("logprobs");
         choice.put("finish_reason", reply.toolCalls().isEmpty() ? finishReason(c.finishReason()) : "tool_calls");
         o.set("usage", usage(c));
+        return o;
+    }
+
+    /** A streamed chunk of thinking: {@code reasoning_content} in the delta (llama.cpp's and DeepSeek's field). */
+    ObjectNode chatReasoningChunk(String id, long created, String reasoning) {
+        ObjectNode o = envelope(id, "chat.completion.chunk", created);
+        ObjectNode choice = o.putArray("choices").addObject();
+        choice.put("index", 0);
+        choice.putObject("delta").put("reasoning_content", reasoning);
+        choice.putNull("logprobs");
+        choice.putNull("finish_reason");
         return o;
     }
 

@@ -35,6 +35,7 @@ import dev.jllm.Session;
 import dev.jllm.TokenListener;
 import dev.jllm.ToolChoice;
 import dev.jllm.ToolsNotSupportedException;
+import dev.jllm.chat.ReasoningStream;
 
 /**
  * An OpenAI-compatible HTTP server for one model, on the JDK's built-in HTTP server
@@ -282,7 +283,28 @@ public final class OpenAiServer implements AutoCloseable {
         }
         checkContext(prompt.tokenCount(), "messages");
         GenerationParams params = params(req.options(), -1);
-        generate(ex, outcome, true, prompt, prompt.tokenIds(), null, req.options(), params);
+        generate(ex, outcome, new Reading(prompt, req.separateReasoning()), prompt.tokenIds(), null, req.options(), params);
+    }
+
+    /**
+     * How a chat reply is read: the prompt it answers (its tools, whether it opened a thinking
+     * block) and whether thinking goes to {@code reasoning_content}. Null for completions.
+     */
+    private record Reading(ChatPrompt prompt, boolean separateReasoning) {
+        /** Whether the reply needs reading at all (else it is sent as generated). */
+        boolean parses() {
+            return separateReasoning || readsToolCalls(prompt);
+        }
+
+        /** Whether the reply must be held back until it ends (tool calls are known only then). */
+        boolean holdsBack() {
+            return readsToolCalls(prompt);
+        }
+
+        AssistantReply read(String text) {
+            if (separateReasoning) return prompt.parseReply(text);
+            return readsToolCalls(prompt) ? prompt.toolCalling().parse(text) : new AssistantReply(text, List.of());
+        }
     }
 
     private void completions(HttpExchange ex, Outcome outcome) throws IOException, InterruptedException {
@@ -292,7 +314,7 @@ public final class OpenAiServer implements AutoCloseable {
         checkContext(ids.length, "prompt");
         String echo = !req.echo() ? null : req.prompt() != null ? req.prompt() : model.detokenize(ids);
         GenerationParams params = params(req.options(), config.completionMaxTokens());
-        generate(ex, outcome, false, null, ids, echo, req.options(), params);
+        generate(ex, outcome, null, ids, echo, req.options(), params);
     }
 
     /**
@@ -349,14 +371,16 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
-    private void generate(HttpExchange ex, Outcome outcome, boolean chat, ChatPrompt chatPrompt, int[] ids, String echo,
+    private void generate(HttpExchange ex, Outcome outcome, Reading reading, int[] ids, String echo,
                           RequestOptions o, GenerationParams params) throws IOException, InterruptedException {
+        boolean chat = reading != null;
+        ChatPrompt chatPrompt = chat ? reading.prompt() : null;
         SlotPool.Ticket ticket = admit();
         try (ticket) {
             String id = (chat ? "chatcmpl-" : "cmpl-") + HexFormat.of().formatHex(randomBytes());
             long created = System.currentTimeMillis() / 1000;
-            if (o.stream()) stream(ex, outcome, ticket, chat, chatPrompt, ids, echo, o, params, id, created);
-            else respond(ex, outcome, ticket, chat, chatPrompt, ids, echo, params, id, created);
+            if (o.stream()) stream(ex, outcome, ticket, reading, ids, echo, o, params, id, created);
+            else respond(ex, outcome, ticket, reading, ids, echo, params, id, created);
         }
     }
 
@@ -374,8 +398,10 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
-    private void stream(HttpExchange ex, Outcome outcome, SlotPool.Ticket ticket, boolean chat, ChatPrompt chatPrompt, int[] ids,
+    private void stream(HttpExchange ex, Outcome outcome, SlotPool.Ticket ticket, Reading reading, int[] ids,
                         String echo, RequestOptions o, GenerationParams params, String id, long created) throws IOException, InterruptedException {
+        boolean chat = reading != null;
+        ChatPrompt chatPrompt = chat ? reading.prompt() : null;
         ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
         ex.getResponseHeaders().set("Cache-Control", "no-cache");
         ex.getResponseHeaders().set("X-Accel-Buffering", "no");
@@ -396,7 +422,10 @@ public final class OpenAiServer implements AutoCloseable {
         TokenListener hook = tokenHook;
         // A reply read for tool calls is sent when it is complete (a call is only known once it
         // is); meanwhile SSE comments, throttled, notice a client that has gone.
-        boolean holdBack = chat && readsToolCalls(chatPrompt);
+        boolean holdBack = chat && reading.holdsBack();
+        // Otherwise thinking streams as reasoning_content deltas, the rest as content.
+        ReasoningStream thinking = chat && reading.separateReasoning() && !holdBack
+                ? new ReasoningStream(ReasoningStream.opensThinking(chatPrompt.text())) : null;
         long[] lastKeepAlive = {System.nanoTime()};
         Completion c;
         try {
@@ -409,6 +438,8 @@ public final class OpenAiServer implements AutoCloseable {
                             sse.keepAlive();
                             lastKeepAlive[0] = System.nanoTime();
                         }
+                    } else if (thinking != null) {
+                        sendPieces(sse, thinking.push(piece), id, created);
                     } else if (!piece.isEmpty()) {
                         sse.event(chat ? shapes.chatChunk(id, created, null, piece, null) : shapes.textChunk(id, created, piece, null));
                     }
@@ -433,8 +464,10 @@ public final class OpenAiServer implements AutoCloseable {
         }
         String finish = OpenAiJson.finishReason(c.finishReason());
         try {
+            if (thinking != null) sendPieces(sse, thinking.flush(), id, created);
             if (holdBack) {
-                AssistantReply reply = chatPrompt.parseReply(c.text());
+                AssistantReply reply = reading.read(c.text());
+                if (!reply.reasoning().isEmpty()) sse.event(shapes.chatReasoningChunk(id, created, reply.reasoning()));
                 if (!reply.content().isEmpty()) sse.event(shapes.chatChunk(id, created, null, reply.content(), null));
                 if (!reply.toolCalls().isEmpty()) {
                     sse.event(shapes.chatToolCallsChunk(id, created, reply.toolCalls()));
@@ -452,8 +485,10 @@ public final class OpenAiServer implements AutoCloseable {
         outcome.note = describe(c, true);
     }
 
-    private void respond(HttpExchange ex, Outcome outcome, SlotPool.Ticket ticket, boolean chat, ChatPrompt chatPrompt, int[] ids,
+    private void respond(HttpExchange ex, Outcome outcome, SlotPool.Ticket ticket, Reading reading, int[] ids,
                          String echo, GenerationParams params, String id, long created) throws IOException, InterruptedException {
+        boolean chat = reading != null;
+        ChatPrompt chatPrompt = chat ? reading.prompt() : null;
         Session session = ticket.session(chat ? chatPrompt.tokenIds() : ids);
         Heartbeat beat = new Heartbeat(ex, outcome);
         TokenListener hook = tokenHook;
@@ -467,7 +502,7 @@ public final class OpenAiServer implements AutoCloseable {
         }
         String text = echo != null ? echo + c.text() : c.text();
         ObjectNode body = !chat ? shapes.textCompletion(id, created, text, c)
-                : readsToolCalls(chatPrompt) ? shapes.chatCompletion(id, created, chatPrompt.parseReply(text), c)
+                : reading.parses() ? shapes.chatCompletion(id, created, reading.read(text), c)
                 : shapes.chatCompletion(id, created, text, c);
         try {
             if (outcome.headersSent) {
@@ -488,6 +523,12 @@ public final class OpenAiServer implements AutoCloseable {
     private void clientGone(Outcome outcome, Completion c) {
         cancelled.incrementAndGet();
         outcome.note = "client gone, generation cancelled" + (c == null ? " before it started" : " after " + c.generatedTokens() + " tokens");
+    }
+
+    private void sendPieces(SseWriter sse, List<ReasoningStream.Piece> pieces, String id, long created) throws IOException {
+        for (ReasoningStream.Piece p : pieces) {
+            sse.event(p.reasoning() ? shapes.chatReasoningChunk(id, created, p.text()) : shapes.chatChunk(id, created, null, p.text(), null));
+        }
     }
 
     /** Whether the reply to this prompt is read for tool calls (tools given, and tool_choice not none). */

@@ -67,7 +67,11 @@ final class RequestParser {
         Integer top = integer(body, "top_logprobs", 0, 20);
         if (top != null && top > 0) throw ApiException.unsupported("top_logprobs", "'top_logprobs' is not supported by this server.");
         Integer maxCompletion = integer(body, "max_completion_tokens", 0, Integer.MAX_VALUE);
-        return new ChatRequest(List.copyOf(messages), tools, choice, options(body, maxCompletion));
+        String reasoning = string(body, "reasoning_format", "reasoning_format");
+        if (reasoning != null && !List.of("none", "auto", "deepseek").contains(reasoning)) {
+            throw ApiException.invalidValue("reasoning_format", "'" + reasoning + "' is not one of 'none', 'auto' or 'deepseek'.");
+        }
+        return new ChatRequest(List.copyOf(messages), tools, choice, !"none".equals(reasoning), options(body, maxCompletion));
     }
 
     CompletionRequest completion(JsonNode body) {
