@@ -27,9 +27,16 @@ final class ChatFormat {
     private final List<String> stopStrings;
     private final String bosText, eosText;
     private final ToolCallFormat toolFormat;
+    private final Map<String, Object> defaultArguments;
 
     /** @param ownTemplate the template to use (the file's own, or one given instead), or null for a built-in one */
     ChatFormat(Tokenizer tokenizer, String ownTemplate) {
+        this(tokenizer, ownTemplate, Map.of());
+    }
+
+    /** @param defaultArguments extra template variables for every prompt (a call's own arguments win) */
+    ChatFormat(Tokenizer tokenizer, String ownTemplate, Map<String, Object> defaultArguments) {
+        this.defaultArguments = new LinkedHashMap<>(defaultArguments);
         this.tokenizer = tokenizer;
         Vocabulary v = tokenizer.vocabulary();
         Set<String> specials = new HashSet<>();
@@ -56,6 +63,18 @@ final class ChatFormat {
 
     /** The conversation as the template writes it, with the tools shown when there are any. */
     String render(List<ChatMessage> messages, List<Tool> tools, boolean addGenerationPrompt) {
+        return render(messages, tools, Map.of(), addGenerationPrompt);
+    }
+
+    /** Variables the template gets from jllm itself, which template arguments may not replace. */
+    static final java.util.Set<String> RESERVED = java.util.Set.of("messages", "tools", "add_generation_prompt", "bos_token", "eos_token");
+
+    /**
+     * The conversation as the template writes it, with the tools shown when there are any and
+     * extra template arguments (Hugging Face's {@code apply_chat_template} keyword arguments, e.g.
+     * {@code enable_thinking}).
+     */
+    String render(List<ChatMessage> messages, List<Tool> tools, Map<String, ?> arguments, boolean addGenerationPrompt) {
         List<Map<String, Object>> list = new ArrayList<>();
         Map<String, String> callNames = new HashMap<>();
         for (ChatMessage m : messages) {
@@ -84,7 +103,11 @@ final class ChatFormat {
             }
             list.add(msg);
         }
-        Map<String, Object> vars = new LinkedHashMap<>();
+        Map<String, Object> vars = new LinkedHashMap<>(defaultArguments);
+        for (var a : arguments.entrySet()) {
+            if (RESERVED.contains(a.getKey())) throw new IllegalArgumentException("the template argument '" + a.getKey() + "' is set by jllm itself");
+            vars.put(a.getKey(), a.getValue());
+        }
         vars.put("messages", list);
         if (!tools.isEmpty()) {
             List<Map<String, Object>> shown = new ArrayList<>();
@@ -166,13 +189,10 @@ final class ChatFormat {
      * @throws IllegalArgumentException if the choice names an unknown tool, or forces a call
      *                                  whose parameters cannot be enforced
      */
-    ChatPrompt prompt(List<ChatMessage> messages, List<Tool> tools, ToolChoice choice) {
-        if (tools.isEmpty()) {
-            if (choice.forced()) throw new IllegalArgumentException("tool_choice " + choice.mode().name().toLowerCase() + " needs tools");
-            return prompt(messages);
-        }
-        ToolCalling calling = toolCalling(tools, choice);
-        String text = render(messages, tools, true);
+    ChatPrompt prompt(List<ChatMessage> messages, List<Tool> tools, ToolChoice choice, Map<String, ?> arguments) {
+        if (tools.isEmpty() && choice.forced()) throw new IllegalArgumentException("tool_choice " + choice.mode().name().toLowerCase() + " needs tools");
+        ToolCalling calling = tools.isEmpty() ? null : toolCalling(tools, choice);
+        String text = render(messages, tools, arguments, true);
         return new ChatPrompt(text, tokenize(text), stopStrings, calling);
     }
 

@@ -48,6 +48,7 @@ public final class ChatSession {
     private boolean dropOldest;
     private int dropped;
     private List<Tool> tools = List.of();
+    private java.util.Map<String, Object> templateArguments = java.util.Map.of();
     private ToolCalling toolCalling;
     private AssistantReply lastReply;
 
@@ -118,6 +119,21 @@ public final class ChatSession {
         ToolCalling calling = format.toolCalling(tools, choice);
         this.tools = List.copyOf(tools);
         this.toolCalling = calling;
+    }
+
+    /**
+     * Extra variables for the chat template from the next turn on (see
+     * {@link Model#chatPrompt(List, List, ToolChoice, java.util.Map)}), e.g.
+     * {@code Map.of("enable_thinking", false)}.
+     *
+     * @throws IllegalArgumentException if an argument would replace a variable jllm sets
+     */
+    public void templateArguments(java.util.Map<String, ?> arguments) {
+        for (String k : arguments.keySet()) {
+            if (ChatFormat.RESERVED.contains(k)) throw new IllegalArgumentException("the template argument '" + k + "' is set by jllm itself");
+        }
+        this.templateArguments = new java.util.LinkedHashMap<>(arguments);
+        context = null; // the history may render differently now
     }
 
     /** The last reply split into reasoning, content and tool calls (see {@link ChatPrompt#parseReply}), or null before the first. */
@@ -276,7 +292,7 @@ public final class ChatSession {
     }
 
     private String render(List<ChatMessage> messagesSoFar, boolean addGenerationPrompt) {
-        return format.render(messagesSoFar, tools, addGenerationPrompt);
+        return format.render(messagesSoFar, tools, templateArguments, addGenerationPrompt);
     }
 
     /** The rendered conversation as token ids (BOS added as the vocabulary asks, not doubled). */

@@ -177,7 +177,23 @@ public final class Model implements AutoCloseable {
      *                                  parameter schema uses what cannot be enforced
      */
     public ChatPrompt chatPrompt(java.util.List<ChatMessage> messages, java.util.List<Tool> tools, ToolChoice choice) {
-        return chatFormat().prompt(messages, tools, choice);
+        return chatPrompt(messages, tools, choice, java.util.Map.of());
+    }
+
+    /**
+     * As {@link #chatPrompt(java.util.List, java.util.List, ToolChoice)}, with extra variables for
+     * the chat template: what Hugging Face's {@code apply_chat_template} takes as keyword
+     * arguments and llama.cpp's server as {@code chat_template_kwargs}, e.g.
+     * {@code Map.of("enable_thinking", false)} for Qwen 3 and SmolLM 3. Values are String,
+     * Boolean, Integer/Long, Double, List, Map or null.
+     *
+     * @throws IllegalArgumentException also if an argument would replace a variable jllm sets
+     *                                  ({@code messages}, {@code tools}, {@code add_generation_prompt},
+     *                                  {@code bos_token}, {@code eos_token})
+     */
+    public ChatPrompt chatPrompt(java.util.List<ChatMessage> messages, java.util.List<Tool> tools, ToolChoice choice,
+                                 java.util.Map<String, ?> templateArguments) {
+        return chatFormat().prompt(messages, tools, choice, templateArguments);
     }
 
     /** The model's chat format, built on first use. */
@@ -188,7 +204,7 @@ public final class Model implements AutoCloseable {
                 f = chatFormat;
                 if (f == null) {
                     String template = options.chatTemplate() != null ? options.chatTemplate() : info.chatTemplate();
-                    chatFormat = f = new ChatFormat(tokenizer, template);
+                    chatFormat = f = new ChatFormat(tokenizer, template, options.chatTemplateArguments());
                 }
             }
         }

@@ -15,6 +15,7 @@ public final class ModelOptions {
     private final boolean preload;
     private final LoadProgressListener progress;
     private final String chatTemplate;
+    private final java.util.Map<String, Object> chatTemplateArguments;
 
     private ModelOptions(Builder b) {
         this.threads = b.threads;
@@ -23,6 +24,7 @@ public final class ModelOptions {
         this.preload = b.preload;
         this.progress = b.progress;
         this.chatTemplate = b.chatTemplate;
+        this.chatTemplateArguments = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(b.chatTemplateArguments));
     }
 
     /** @return a builder with the defaults */
@@ -43,6 +45,8 @@ public final class ModelOptions {
     public LoadProgressListener progress() { return progress; }
     /** The chat template to use instead of the file's own (Jinja source), or null for the file's. */
     public String chatTemplate() { return chatTemplate; }
+    /** Extra chat-template variables for every chat prompt of the model (a prompt's own arguments win). */
+    public java.util.Map<String, Object> chatTemplateArguments() { return chatTemplateArguments; }
 
     /** Most worker threads per available processor that {@link Builder#build()} accepts. */
     public static final int MAX_THREADS_PER_CORE = 4;
@@ -55,6 +59,7 @@ public final class ModelOptions {
         private boolean preload = false;
         private LoadProgressListener progress = LoadProgressListener.NONE;
         private String chatTemplate;
+        private java.util.Map<String, Object> chatTemplateArguments = java.util.Map.of();
 
         private Builder() {}
 
@@ -74,6 +79,14 @@ public final class ModelOptions {
          * (null = the file's).
          */
         public Builder chatTemplate(String jinjaSource) { this.chatTemplate = jinjaSource; return this; }
+        /**
+         * Extra chat-template variables for every chat prompt (Hugging Face's keyword arguments,
+         * llama.cpp's {@code --chat-template-kwargs}), e.g. {@code Map.of("enable_thinking", false)}.
+         */
+        public Builder chatTemplateArguments(java.util.Map<String, ?> arguments) {
+            this.chatTemplateArguments = new java.util.LinkedHashMap<>(arguments);
+            return this;
+        }
 
         /** @throws IllegalArgumentException naming the invalid value */
         public ModelOptions build() {
@@ -87,6 +100,9 @@ public final class ModelOptions {
             }
             if (contextLength < 0) throw new IllegalArgumentException("context length must be positive, got " + contextLength);
             if (batchSize < 1) throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
+            for (String k : chatTemplateArguments.keySet()) {
+                if (ChatFormat.RESERVED.contains(k)) throw new IllegalArgumentException("the chat-template argument '" + k + "' is set by jllm itself");
+            }
             if (chatTemplate != null) {
                 try {
                     dev.jllm.chat.ChatTemplate.compile(chatTemplate); // an explicit template must not fall back silently

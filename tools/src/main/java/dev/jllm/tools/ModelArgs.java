@@ -53,6 +53,10 @@ final class ModelArgs {
             description = "A Jinja chat template to use instead of the model's own (e.g. one that shows tools).")
     Path chatTemplate;
 
+    @Option(names = "--chat-template-kwargs", paramLabel = "JSON",
+            description = "Extra chat-template variables as a JSON object, e.g. '{\"enable_thinking\": false}' (Qwen 3, SmolLM 3).")
+    String chatTemplateKwargs;
+
     Model load() {
         Path file = resolve(model, !noPull);
         ModelOptions.Builder b = ModelOptions.builder().batchSize(batch).progress(new LoadProgress());
@@ -72,11 +76,24 @@ final class ModelArgs {
                 throw new CliException("--chat-template: cannot read " + chatTemplate + " (" + e + ")");
             }
         }
+        if (chatTemplateKwargs != null) {
+            Object parsed;
+            try {
+                parsed = new com.fasterxml.jackson.databind.ObjectMapper().readValue(chatTemplateKwargs, Object.class);
+            } catch (java.io.IOException e) {
+                throw new CliException("--chat-template-kwargs: not JSON (" + e.getMessage().lines().findFirst().orElse("") + ")");
+            }
+            if (!(parsed instanceof java.util.Map<?, ?> map)) throw new CliException("--chat-template-kwargs must be a JSON object, e.g. '{\"enable_thinking\": false}'");
+            @SuppressWarnings("unchecked") java.util.Map<String, Object> args = (java.util.Map<String, Object>) map;
+            b.chatTemplateArguments(args);
+        }
         ModelOptions options;
         try {
             options = b.build();
         } catch (IllegalArgumentException e) {
-            throw new CliException((chatTemplate != null && e.getMessage().contains("chat template") ? "--chat-template: " : "") + e.getMessage());
+            String flag = e.getMessage().contains("chat-template argument") ? "--chat-template-kwargs: "
+                    : chatTemplate != null && e.getMessage().contains("chat template") ? "--chat-template: " : "";
+            throw new CliException(flag + e.getMessage());
         }
         if (!Kernels.simd()) Console.ERR.println("note: " + Kernels.describe());
         return Model.load(file, options);

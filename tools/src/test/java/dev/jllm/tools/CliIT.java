@@ -179,6 +179,13 @@ class CliIT {
         assertEquals(2, badFlag.status());
         assertTrue(badFlag.err().contains("top-p"), badFlag.err());
 
+        for (String[] bad : new String[][]{{"--chat-template-kwargs", "{oops"}, {"--chat-template-kwargs", "[1]"},
+                {"--chat-template-kwargs", "{\"messages\": 1}"}, {"--chat-template", "/no/such/template.jinja"}}) {
+            JarRunner.Result r = JarRunner.run("hi\n", "chat", "-m", stories(), bad[0], bad[1]);
+            assertEquals(2, r.status(), String.join(" ", bad) + ": " + r.err());
+            assertTrue(r.err().contains(bad[0]) && r.err().strip().lines().count() == 1, r.err());
+        }
+
         Path truncated = java.nio.file.Files.createTempFile("trunc", ".gguf");
         java.nio.file.Files.write(truncated, java.util.Arrays.copyOf(java.nio.file.Files.readAllBytes(Path.of(stories())), 5000));
         JarRunner.Result corrupt = JarRunner.run(null, "generate", "-m", truncated.toString(), "-p", "hi");

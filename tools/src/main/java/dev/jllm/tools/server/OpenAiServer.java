@@ -9,6 +9,7 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -273,7 +274,8 @@ public final class OpenAiServer implements AutoCloseable {
             throw ApiException.invalidValue("tool_choice", "A required tool call and a JSON response_format exclude each other.");
         }
         try {
-            prompt = req.tools().isEmpty() ? model.chatPrompt(req.messages()) : model.chatPrompt(req.messages(), req.tools(), req.toolChoice());
+            // chat_template_kwargs win over the model's defaults (--chat-template-kwargs)
+            prompt = model.chatPrompt(req.messages(), req.tools(), req.toolChoice(), req.templateArguments());
         } catch (IllegalArgumentException e) {
             throw ApiException.invalidValue("tools", e.getMessage() + ".");
         } catch (ToolsNotSupportedException e) {

@@ -71,7 +71,7 @@ final class RequestParser {
         if (reasoning != null && !List.of("none", "auto", "deepseek").contains(reasoning)) {
             throw ApiException.invalidValue("reasoning_format", "'" + reasoning + "' is not one of 'none', 'auto' or 'deepseek'.");
         }
-        return new ChatRequest(List.copyOf(messages), tools, choice, !"none".equals(reasoning), options(body, maxCompletion));
+        return new ChatRequest(List.copyOf(messages), tools, choice, !"none".equals(reasoning), templateArguments(body), options(body, maxCompletion));
     }
 
     CompletionRequest completion(JsonNode body) {
@@ -244,6 +244,25 @@ final class RequestParser {
                 throw ApiException.invalidValue(where + ".function.arguments", "The arguments must be a JSON object in a string: " + e.getMessage() + ".");
             }
             out.add(new ToolCall(id, name, arguments));
+        }
+        return out;
+    }
+
+    /** Chat-template variables jllm sets itself, which {@code chat_template_kwargs} may not replace. */
+    static final java.util.Set<String> RESERVED_TEMPLATE_VARIABLES = java.util.Set.of("messages", "tools", "add_generation_prompt", "bos_token", "eos_token");
+
+    /** {@code chat_template_kwargs}: an object of extra chat-template variables (llama.cpp's; e.g. {@code enable_thinking}). */
+    Map<String, Object> templateArguments(JsonNode body) {
+        JsonNode k = body.get("chat_template_kwargs");
+        if (k == null || k.isNull()) return Map.of();
+        if (!k.isObject()) throw ApiException.invalidType("chat_template_kwargs", "an object", kind(k));
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (var it = k.fields(); it.hasNext(); ) {
+            var e = it.next();
+            if (RESERVED_TEMPLATE_VARIABLES.contains(e.getKey())) {
+                throw ApiException.invalidValue("chat_template_kwargs", "'" + e.getKey() + "' is set by the server itself.");
+            }
+            out.put(e.getKey(), json.convertValue(e.getValue(), Object.class));
         }
         return out;
     }

@@ -84,6 +84,30 @@ class ReasoningEndpointTest {
         assertTrue(reasoningChunks > 5, "thinking streams as it is generated: " + reasoningChunks + " chunks");
     }
 
+    /** chat_template_kwargs reach the template: Qwen 3's enable_thinking false gives the library's prompt with that argument. */
+    @Test
+    void chatTemplateKwargsReachTheTemplate() throws Exception {
+        String template = Files.readString(TestData.require("templates/Qwen-Qwen3-0.6B.jinja"));
+        try (Model qwen3 = Model.load(TestData.require("models/stories260K-f32.gguf"),
+                ModelOptions.builder().threads(1).contextLength(512).chatTemplate(template).build());
+             OpenAiServer s = OpenAiServer.start(qwen3, OpenAiServerTest.config(1, 4), line -> { })) {
+            List<ChatMessage> hi = List.of(ChatMessage.user("Once upon a time"));
+            ChatPrompt off = qwen3.chatPrompt(hi, List.of(), dev.jllm.ToolChoice.auto(), java.util.Map.of("enable_thinking", false));
+            ChatPrompt on = qwen3.chatPrompt(hi);
+            assertTrue(off.tokenCount() > on.tokenCount(), "the template adds an empty thinking block");
+            var r = OpenAiServerTest.post(s, "/v1/chat/completions", REQUEST.formatted(",\"chat_template_kwargs\":{\"enable_thinking\":false}"));
+            assertEquals(200, r.status(), r.raw());
+            assertEquals(off.tokenCount(), r.json().get("usage").get("prompt_tokens").asInt());
+            Completion c = qwen3.newSession().generate(off, GenerationParams.greedy(30), TokenListener.NONE);
+            assertEquals(c.text(), r.json().get("choices").get(0).get("message").get("content").asText());
+            var plain = OpenAiServerTest.post(s, "/v1/chat/completions", REQUEST.formatted(""));
+            assertEquals(on.tokenCount(), plain.json().get("usage").get("prompt_tokens").asInt());
+            var reserved = OpenAiServerTest.post(s, "/v1/chat/completions", REQUEST.formatted(",\"chat_template_kwargs\":{\"messages\":[]}"));
+            assertEquals(400, reserved.status(), reserved.raw());
+            assertEquals("chat_template_kwargs", reserved.json().get("error").get("param").asText());
+        }
+    }
+
     @Test
     void anUnknownReasoningFormatIs400() throws Exception {
         var r = OpenAiServerTest.post(server, "/v1/chat/completions", REQUEST.formatted(",\"reasoning_format\":\"verbose\""));
