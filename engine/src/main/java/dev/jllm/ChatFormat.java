@@ -204,7 +204,7 @@ final class ChatFormat {
     ToolCalling toolCalling(List<Tool> tools, ToolChoice choice) {
         if (toolFormat == null) {
             throw new ToolsNotSupportedException("this model's chat template does not show tools in a syntax jllm reads (Hermes <tool_call>, "
-                    + "Llama 3.1 JSON, Mistral [TOOL_CALLS]); use a template that does (--chat-template) or send no tools");
+                    + "Llama 3.1 JSON, Mistral [TOOL_CALLS], Qwen 3.5 <function=>, GLM <arg_key>); use a template that does (--chat-template) or send no tools");
         }
         return new ToolCalling(toolFormat, tools, choice);
     }

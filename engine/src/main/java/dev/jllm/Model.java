@@ -171,10 +171,11 @@ public final class Model implements AutoCloseable {
      * }</pre>
      *
      * @throws ToolsNotSupportedException if the chat template has no tool-call syntax jllm reads
-     *                                  (Hermes, Llama 3.1 JSON, Mistral)
+     *                                  (Hermes, Llama 3.1 JSON, Mistral, Qwen 3.5 XML, GLM)
      * @throws JllmException            if the chat template fails
      * @throws IllegalArgumentException if the choice names an unknown tool, or forces a call whose
-     *                                  parameter schema uses what cannot be enforced
+     *                                  parameter schema uses what cannot be enforced, or in a syntax
+     *                                  where calls cannot be forced (the XML ones)
      */
     public ChatPrompt chatPrompt(java.util.List<ChatMessage> messages, java.util.List<Tool> tools, ToolChoice choice) {
         return chatPrompt(messages, tools, choice, java.util.Map.of());

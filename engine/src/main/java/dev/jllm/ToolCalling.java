@@ -24,6 +24,7 @@ public final class ToolCalling {
     private final List<Tool> tools;
     private final ToolChoice choice;
     private final Grammar forcedCall;
+    private final Map<String, Map<String, String>> parameterTypes = new LinkedHashMap<>();
 
     ToolCalling(ToolCallFormat format, List<Tool> tools, ToolChoice choice) {
         this.format = format;
@@ -32,7 +33,12 @@ public final class ToolCalling {
         if (choice.mode() == ToolChoice.Mode.FUNCTION && tools.stream().noneMatch(t -> t.name().equals(choice.function()))) {
             throw new IllegalArgumentException("tool_choice names function '" + choice.function() + "', which is not among the tools");
         }
+        if (choice.forced() && !format.canForce()) {
+            throw new IllegalArgumentException("a required tool call cannot be enforced in this model's tool-call syntax (" + format
+                    + "); use tool_choice auto");
+        }
         this.forcedCall = choice.forced() ? forcedCallGrammar() : null;
+        for (Tool t : tools) parameterTypes.put(t.name(), typesOf(t));
     }
 
     /** The tools shown to the model. */
@@ -52,7 +58,10 @@ public final class ToolCalling {
      */
     public AssistantReply parse(String reply) {
         if (choice.mode() == ToolChoice.Mode.NONE) return new AssistantReply(reply, List.of());
-        ToolCallFormat.Parsed parsed = format.parse(reply);
+        ToolCallFormat.Parsed parsed = format.parse(reply, (function, parameter) -> {
+            Map<String, String> types = parameterTypes.get(function);
+            return types == null ? null : types.get(parameter);
+        });
         List<ToolCall> calls = new ArrayList<>();
         for (ToolCallFormat.Call c : parsed.calls()) calls.add(new ToolCall(newId(), c.name(), c.arguments()));
         return new AssistantReply(parsed.content(), calls);
@@ -77,6 +86,17 @@ public final class ToolCalling {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("the tools' parameters cannot be enforced: " + e.getMessage(), e);
         }
+    }
+
+    /** The declared type of each of a tool's parameters ({@code properties.*.type} when it is one string). */
+    private static Map<String, String> typesOf(Tool t) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (JsonValues.parse(t.parameters()) instanceof Map<?, ?> schema && schema.get("properties") instanceof Map<?, ?> properties) {
+            for (var e : properties.entrySet()) {
+                if (e.getValue() instanceof Map<?, ?> p && p.get("type") instanceof String type) out.put((String) e.getKey(), type);
+            }
+        }
+        return out;
     }
 
     private static String newId() {

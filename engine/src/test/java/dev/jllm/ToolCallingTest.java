@@ -150,6 +150,19 @@ class ToolCallingTest {
                     () -> model.newSession().generate(forced, GenerationParams.builder().jsonObject(true).build(), TokenListener.NONE));
             assertTrue(both.getMessage().contains("exclude each other"), both.getMessage());
         }
+        try (Model model = load("Qwen3.5-4B")) {
+            var messages = List.of(ChatMessage.user("hi"));
+            var xml = assertThrows(IllegalArgumentException.class, () -> model.chatPrompt(messages, List.of(WEATHER), ToolChoice.required()));
+            assertTrue(xml.getMessage().contains("cannot be enforced") && xml.getMessage().contains("QWEN_XML"), xml.getMessage());
+            ChatPrompt auto = model.chatPrompt(messages, List.of(WEATHER), ToolChoice.auto());
+            assertTrue(auto.text().contains("<function=example_function_name>"), "the template teaches its syntax");
+            // The reply's bare values are typed by the tool's schema: "unit" is a string even when it looks like a number.
+            AssistantReply reply = auto.parseReply("Let me check.\n</think>\n\n<tool_call>\n<function=get_weather>\n<parameter=location>\n"
+                    + "Oslo\n</parameter>\n<parameter=unit>\n1\n</parameter>\n</function>\n</tool_call>");
+            assertEquals("Let me check.", reply.reasoning());
+            assertEquals("", reply.content());
+            assertEquals("{\"location\":\"Oslo\",\"unit\":\"1\"}", reply.toolCalls().get(0).arguments());
+        }
         assertThrows(IllegalArgumentException.class, () -> new Tool("has space", "", null));
         assertThrows(IllegalArgumentException.class, () -> new Tool("f", "", "[1]"));
         var bad = assertThrows(IllegalArgumentException.class, () -> ModelOptions.builder().chatTemplate("{% if %}").build());

@@ -18,17 +18,34 @@ import dev.jllm.sampling.JsonValues;
  *     3.2, 3.3; 3.1 may put {@code <|python_tag|>} first);
  * <li>{@link #MISTRAL}: {@code [TOOL_CALLS][{"name": ..., "arguments": {...}}, ...]} (Mistral
  *     Nemo and v3 models; {@code [TOOL_CALLS]} is a control token, so the decoded text may begin
- *     with the list directly).
+ *     with the list directly);
+ * <li>{@link #QWEN_XML}: {@code <tool_call>\n<function=NAME>\n<parameter=KEY>\nVALUE\n</parameter>\n
+ *     </function>\n</tool_call>} (Qwen 3.5, Qwen3-Coder);
+ * <li>{@link #GLM}: {@code <tool_call>NAME\n<arg_key>KEY</arg_key>\n<arg_value>VALUE</arg_value>\n
+ *     </tool_call>} (GLM 4.5, 4.6).
  * </ul>
  *
- * Other syntaxes (Qwen 3.5's {@code <function=...>}, GLM's {@code <arg_key>}, Mistral Small 3.2's
- * {@code [ARGS]}, Command R, Functionary, gpt-oss) are not recognised: {@link #detect} returns
- * null and tools are refused, rather than shown to a model whose calls would not be read.
+ * In the two XML syntaxes argument values are bare text: a parameter the tool's schema types as a
+ * string stays text, others are read as JSON (and Python's {@code True}/{@code False}/{@code None},
+ * which Qwen's template writes), falling back to text. Only the JSON syntaxes can force a call
+ * ({@link #canForce}). Other syntaxes (Mistral Small 3.2's {@code [ARGS]}, Command R,
+ * Functionary, gpt-oss) are not recognised: {@link #detect} returns null and tools are refused,
+ * rather than shown to a model whose calls would not be read.
  */
 public enum ToolCallFormat {
     HERMES("<tool_call>\n", "arguments", "\n</tool_call>"),
     LLAMA3("", "parameters", ""),
-    MISTRAL("[", "arguments", "]");
+    MISTRAL("[", "arguments", "]"),
+    QWEN_XML(null, null, null),
+    GLM(null, null, null);
+
+    /** The JSON-schema type of a function's parameter, or null when the schema does not say. */
+    @FunctionalInterface
+    public interface ParameterTypes {
+        String typeOf(String function, String parameter);
+
+        ParameterTypes UNKNOWN = (f, p) -> null;
+    }
 
     /** A call as the model wrote it: the function's name and its arguments object as compact JSON. */
     public record Call(String name, String arguments) {}
@@ -48,8 +65,9 @@ public enum ToolCallFormat {
     public static ToolCallFormat detect(String templateSource) {
         if (templateSource == null || !templateSource.contains("tools")) return null;
         if (templateSource.contains("<tool_call>")) {
-            boolean otherInner = templateSource.contains("<function=") || templateSource.contains("<arg_key>");
-            return otherInner ? null : HERMES;
+            if (templateSource.contains("<function=")) return QWEN_XML;
+            if (templateSource.contains("<arg_key>")) return GLM;
+            return HERMES;
         }
         if (templateSource.contains("\"parameters\": dictionary of argument name")) return LLAMA3;
         if (templateSource.contains("[TOOL_CALLS]") && !templateSource.contains("[ARGS]")) return MISTRAL;
@@ -61,11 +79,21 @@ public enum ToolCallFormat {
      * parse, or lacks a name or an arguments object) stays text: a reply is never lost.
      */
     public Parsed parse(String reply) {
+        return parse(reply, ParameterTypes.UNKNOWN);
+    }
+
+    /** As {@link #parse(String)}, typing the XML syntaxes' bare argument values by the tools' schemas. */
+    public Parsed parse(String reply, ParameterTypes types) {
         return switch (this) {
-            case HERMES -> parseHermes(reply);
+            case HERMES, QWEN_XML, GLM -> parseBlocks(reply, types);
             case LLAMA3 -> parseWhole(strip(reply.strip(), "<|python_tag|>"), false);
             case MISTRAL -> parseWhole(strip(reply.strip(), "[TOOL_CALLS]"), true);
         };
+    }
+
+    /** Whether a call can be forced in this syntax (the JSON ones, through a JSON-schema grammar). */
+    public boolean canForce() {
+        return argumentsKey != null;
     }
 
     /**
@@ -99,7 +127,7 @@ public enum ToolCallFormat {
         return callSuffix;
     }
 
-    private Parsed parseHermes(String reply) {
+    private Parsed parseBlocks(String reply, ParameterTypes types) {
         List<Call> calls = new ArrayList<>();
         StringBuilder content = new StringBuilder();
         int at = 0;
@@ -108,7 +136,12 @@ public enum ToolCallFormat {
             if (open < 0) break;
             int close = reply.indexOf("</tool_call>", open);
             int end = close < 0 ? reply.length() : close + "</tool_call>".length();
-            Call call = call(reply.substring(open + "<tool_call>".length(), close < 0 ? reply.length() : close).strip());
+            String inner = reply.substring(open + "<tool_call>".length(), close < 0 ? reply.length() : close);
+            Call call = switch (this) {
+                case QWEN_XML -> qwenXmlCall(inner, types);
+                case GLM -> glmCall(inner, types);
+                default -> call(inner.strip());
+            };
             if (call == null) {
                 content.append(reply, at, end);
             } else {
@@ -159,6 +192,64 @@ public enum ToolCallFormat {
         }
         if (!(arguments instanceof Map)) return null;
         return new Call(name, JsonValues.write(arguments));
+    }
+
+    private static final java.util.regex.Pattern QWEN_FUNCTION = java.util.regex.Pattern.compile("(?s)\\s*<function=([^>\n]+)>(.*?)(</function>\\s*)?$");
+    private static final java.util.regex.Pattern QWEN_PARAMETER = java.util.regex.Pattern.compile("(?s)<parameter=([^>\n]+)>\n?(.*?)\n?</parameter>");
+    private static final java.util.regex.Pattern GLM_ARGUMENT = java.util.regex.Pattern.compile("(?s)<arg_key>(.*?)</arg_key>\\s*<arg_value>(.*?)</arg_value>");
+
+    /** {@code <function=NAME>} then {@code <parameter=KEY>\nVALUE\n</parameter>} blocks. */
+    private static Call qwenXmlCall(String inner, ParameterTypes types) {
+        var f = QWEN_FUNCTION.matcher(inner);
+        if (!f.matches()) return null;
+        String name = f.group(1).strip();
+        Map<String, Object> arguments = new LinkedHashMap<>();
+        var p = QWEN_PARAMETER.matcher(f.group(2));
+        int at = 0;
+        while (p.find()) {
+            if (!f.group(2).substring(at, p.start()).isBlank()) return null; // stray text between parameters
+            String key = p.group(1).strip();
+            arguments.put(key, typedValue(p.group(2), types.typeOf(name, key)));
+            at = p.end();
+        }
+        if (!f.group(2).substring(at).isBlank()) return null;
+        return new Call(name, JsonValues.write(arguments));
+    }
+
+    /** {@code NAME} then {@code <arg_key>KEY</arg_key><arg_value>VALUE</arg_value>} pairs. */
+    private static Call glmCall(String inner, ParameterTypes types) {
+        int first = inner.indexOf("<arg_key>");
+        String name = (first < 0 ? inner : inner.substring(0, first)).strip();
+        if (name.isEmpty() || name.contains("<") || name.contains("\n")) return null;
+        Map<String, Object> arguments = new LinkedHashMap<>();
+        String rest = first < 0 ? "" : inner.substring(first);
+        var a = GLM_ARGUMENT.matcher(rest);
+        int at = 0;
+        while (a.find()) {
+            if (!rest.substring(at, a.start()).isBlank()) return null;
+            String key = a.group(1).strip();
+            arguments.put(key, typedValue(a.group(2), types.typeOf(name, key)));
+            at = a.end();
+        }
+        if (!rest.substring(at).isBlank()) return null;
+        return new Call(name, JsonValues.write(arguments));
+    }
+
+    /** A bare argument value: text for a string parameter, else JSON (or a Python literal) when it reads as one. */
+    private static Object typedValue(String raw, String type) {
+        if ("string".equals(type)) return raw;
+        String t = raw.strip();
+        switch (t) {
+            case "True" -> { return Boolean.TRUE; }
+            case "False" -> { return Boolean.FALSE; }
+            case "None" -> { return JsonValues.NULL; }
+            default -> { }
+        }
+        try {
+            return JsonValues.parse(t);
+        } catch (IllegalArgumentException e) {
+            return raw;
+        }
     }
 
     private static String strip(String text, String marker) {
