@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.jllm.sampling.Gbnf;
 import dev.jllm.sampling.Grammar;
 import dev.jllm.sampling.GrammarConstraint;
 import dev.jllm.sampling.JsonConstraint;
@@ -30,6 +31,7 @@ public final class GenerationParams {
     private final boolean ignoreEndOfGeneration;
     private final boolean jsonObject;
     private final String jsonSchema;
+    private final String gbnf;
     private final Grammar grammar;
 
     private GenerationParams(Builder b) {
@@ -43,6 +45,7 @@ public final class GenerationParams {
         this.ignoreEndOfGeneration = b.ignoreEndOfGeneration;
         this.jsonObject = b.jsonObject;
         this.jsonSchema = b.jsonSchema;
+        this.gbnf = b.gbnf;
         this.grammar = b.grammar;
     }
 
@@ -110,6 +113,13 @@ public final class GenerationParams {
      * parameters are built, never silently ignored.
      */
     public String jsonSchema() { return jsonSchema; }
+    /**
+     * The GBNF grammar (llama.cpp's notation, start rule {@code root}) the reply must follow, or
+     * null: only tokens that keep the text a beginning of a sentence of the grammar are sampled,
+     * end-of-generation tokens only where the text is a whole sentence, and generation stops
+     * when nothing may follow.
+     */
+    public String grammar() { return gbnf; }
 
     /** The constraint on the reply's tokens for one generation, or null when the reply is free. */
     TokenConstraint newConstraint(JsonConstraint.TokenTable tokens) {
@@ -120,13 +130,13 @@ public final class GenerationParams {
 
     /** These parameters with the reply constrained to a grammar (a forced tool call) instead of a schema. */
     GenerationParams withGrammar(Grammar forced) {
-        if (constrained()) throw new IllegalArgumentException("a required tool call and a JSON response format exclude each other");
+        if (constrained()) throw new IllegalArgumentException("a required tool call and a JSON response format or grammar exclude each other");
         Builder b = toBuilder();
         b.grammar = forced;
         return b.build();
     }
 
-    /** Whether the reply is constrained (JSON mode or a schema). */
+    /** Whether the reply is constrained (JSON mode, a schema or a grammar). */
     boolean constrained() { return jsonObject || grammar != null; }
 
     SamplerConfig samplerConfig() { return sampler; }
@@ -152,6 +162,7 @@ public final class GenerationParams {
         b.ignoreEndOfGeneration = ignoreEndOfGeneration;
         b.jsonObject = jsonObject;
         b.jsonSchema = jsonSchema;
+        b.gbnf = gbnf;
         b.grammar = grammar;
         return b;
     }
@@ -176,6 +187,7 @@ public final class GenerationParams {
         private boolean ignoreEndOfGeneration = false;
         private boolean jsonObject = false;
         private String jsonSchema;
+        private String gbnf;
         private Grammar grammar;
 
         private Builder() {}
@@ -222,8 +234,22 @@ public final class GenerationParams {
          *                                  that is not supported (the message names it)
          */
         public Builder jsonSchema(String schema) {
-            this.grammar = schema == null ? null : JsonSchemaGrammar.compile(schema);
+            if (schema != null && gbnf != null) throw new IllegalArgumentException("a JSON schema and a grammar exclude each other");
+            this.grammar = schema == null ? (gbnf == null ? null : grammar) : JsonSchemaGrammar.compile(schema);
             this.jsonSchema = schema;
+            return this;
+        }
+
+        /**
+         * Constrain the reply to a GBNF grammar (llama.cpp's notation), or null for none; see
+         * {@link GenerationParams#grammar()}.
+         *
+         * @throws IllegalArgumentException naming the line and column of what is wrong in the grammar
+         */
+        public Builder grammar(String gbnf) {
+            if (gbnf != null && jsonSchema != null) throw new IllegalArgumentException("a JSON schema and a grammar exclude each other");
+            this.grammar = gbnf == null ? (jsonSchema == null ? null : grammar) : Gbnf.parse(gbnf);
+            this.gbnf = gbnf;
             return this;
         }
 
@@ -232,7 +258,8 @@ public final class GenerationParams {
             if (maxTokens < -1) throw new IllegalArgumentException("max tokens must be ≥ 0 (or -1 for no limit), got " + maxTokens);
             if (promptTopLogits < 0) throw new IllegalArgumentException("prompt top logits must be ≥ 0, got " + promptTopLogits);
             for (String s : stopStrings) if (s == null || s.isEmpty()) throw new IllegalArgumentException("stop strings must not be empty");
-            if (jsonObject && grammar != null) throw new IllegalArgumentException("JSON mode and a JSON schema exclude each other: the schema already asks for JSON");
+            if (jsonObject && jsonSchema != null) throw new IllegalArgumentException("JSON mode and a JSON schema exclude each other: the schema already asks for JSON");
+            if (jsonObject && gbnf != null) throw new IllegalArgumentException("JSON mode and a grammar exclude each other");
             return new GenerationParams(this);
         }
     }

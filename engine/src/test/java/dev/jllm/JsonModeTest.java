@@ -118,4 +118,20 @@ class JsonModeTest {
         assertTrue(e.getMessage().contains("exclude each other"), e.getMessage());
         assertEquals("{}", GenerationParams.builder().jsonSchema("{}").build().toBuilder().build().jsonSchema());
     }
+
+    /** A GBNF grammar shapes the reply the same way: greedy and sampled replies are whole sentences of it. */
+    @Test
+    void aGrammarShapesTheReply() {
+        String gbnf = "root ::= \", \" (\"Lily\" | \"Tom\") \" \" [a-z]+ (\" \" [a-z]+){2,8} \".\"";
+        java.util.regex.Pattern sentence = java.util.regex.Pattern.compile(", (Lily|Tom) [a-z]+( [a-z]+){2,8}\\.");
+        for (long seed = 0; seed < 4; seed++) {
+            GenerationParams p = GenerationParams.builder().temperature(seed == 0 ? 0 : 1).seed(seed).maxTokens(100).grammar(gbnf).build();
+            Completion c = model.newSession().generate("Once upon a time", p);
+            assertEquals(FinishReason.STOP, c.finishReason(), c.text());
+            assertTrue(sentence.matcher(c.text()).matches(), c.text());
+        }
+        var both = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> GenerationParams.builder().jsonSchema("{}").grammar(gbnf));
+        assertTrue(both.getMessage().contains("exclude each other"), both.getMessage());
+    }
 }

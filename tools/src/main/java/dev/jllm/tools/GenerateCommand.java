@@ -46,6 +46,10 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Constrain the output to JSON valid against this JSON schema: a file, or the schema itself when it begins with '{' (as the server's response_format json_schema).")
     String jsonSchema;
 
+    @Option(names = "--grammar", paramLabel = "GBNF",
+            description = "Constrain the output to a GBNF grammar (llama.cpp's notation, start rule 'root'): a file, or the grammar itself when it contains '::='.")
+    String grammar;
+
     @Option(names = "--json", description = "Print one JSON object (prompt_ids, ids, text, finish_reason, timings) instead of streaming text.")
     boolean json;
 
@@ -72,6 +76,26 @@ final class GenerateCommand implements Callable<Integer> {
         return text;
     }
 
+    /** The grammar given inline or in a file, read here so that a bad one is one line saying what is wrong. */
+    static String grammarText(String arg) {
+        String text = arg;
+        if (!arg.contains("::=")) {
+            try {
+                text = java.nio.file.Files.readString(java.nio.file.Path.of(arg));
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new CliException("--grammar: there is no file " + arg + "; give a file or the grammar itself (it contains '::=')");
+            } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
+                throw new CliException("--grammar: cannot read " + arg + " (" + e.getMessage() + ")");
+            }
+        }
+        try {
+            GenerationParams.builder().grammar(text);
+        } catch (IllegalArgumentException e) {
+            throw new CliException("--grammar: " + e.getMessage());
+        }
+        return text;
+    }
+
     @Override
     public Integer call() throws Exception {
         if ((prompt == null) == (promptIds == null)) throw new CliException("give exactly one of --prompt or --prompt-ids");
@@ -84,10 +108,11 @@ final class GenerateCommand implements Callable<Integer> {
                 .promptTopLogits(logitsTop)
                 .jsonObject(jsonObject)
                 .build();
-        if (jsonSchema != null) {
-            if (jsonObject) throw new CliException("give one of --json-object or --json-schema: the schema already asks for JSON");
-            params = params.toBuilder().jsonSchema(schemaText(jsonSchema)).build();
+        if ((jsonObject ? 1 : 0) + (jsonSchema != null ? 1 : 0) + (grammar != null ? 1 : 0) > 1) {
+            throw new CliException("give one of --json-object, --json-schema or --grammar");
         }
+        if (jsonSchema != null) params = params.toBuilder().jsonSchema(schemaText(jsonSchema)).build();
+        if (grammar != null) params = params.toBuilder().grammar(grammarText(grammar)).build();
         try (Model model = modelArgs.load()) {
             Session session = model.newSession();
             Completion c;

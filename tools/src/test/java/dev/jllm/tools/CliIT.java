@@ -82,6 +82,13 @@ class CliIT {
         } finally {
             java.nio.file.Files.delete(schema);
         }
+        JarRunner.Result grammar = JarRunner.run(null, "generate", "-m", stories(), "-p", "Once upon a time", "--temperature", "0", "-n", "60",
+                "--grammar", "root ::= \", \" (\"Lily\" | \"Tom\") \" \" [a-z]+ (\" \" [a-z]+){2,8} \".\"", "--json");
+        assertEquals(0, grammar.status(), grammar.err());
+        assertTrue(JSON.readTree(grammar.out()).get("text").asText().matches(", (Lily|Tom) [a-z]+( [a-z]+){2,8}\\."), grammar.out());
+        JarRunner.Result badGrammar = JarRunner.run(null, "generate", "-m", stories(), "-p", "x", "--grammar", "root ::= \"a\" | b");
+        assertEquals(2, badGrammar.status(), badGrammar.err());
+        assertTrue(badGrammar.err().contains("--grammar: grammar line 1, column 16: rule 'b' is used but not defined"), badGrammar.err());
         JarRunner.Result bad = JarRunner.run(null, "generate", "-m", stories(), "-p", "x", "--json-schema", "{\"type\": \"string\", \"format\": \"email\"}");
         assertEquals(2, bad.status(), bad.err());
         assertTrue(bad.err().contains("keyword 'format' (at #) is not supported"), bad.err());

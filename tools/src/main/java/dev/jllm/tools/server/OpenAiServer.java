@@ -270,8 +270,8 @@ public final class OpenAiServer implements AutoCloseable {
     private void chat(HttpExchange ex, Outcome outcome) throws IOException, InterruptedException {
         ChatRequest req = parser.chat(parser.parseBody(readBody(ex)));
         ChatPrompt prompt;
-        if (req.toolChoice().forced() && (req.options().format().jsonObject() || req.options().format().schema() != null)) {
-            throw ApiException.invalidValue("tool_choice", "A required tool call and a JSON response_format exclude each other.");
+        if (req.toolChoice().forced() && req.options().format().constrained()) {
+            throw ApiException.invalidValue("tool_choice", "A required tool call and a JSON response_format or grammar exclude each other.");
         }
         try {
             // chat_template_kwargs win over the model's defaults (--chat-template-kwargs)

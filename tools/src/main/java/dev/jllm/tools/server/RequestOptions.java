@@ -39,6 +39,7 @@ record RequestOptions(String model, boolean stream, boolean includeUsage, Intege
         b.logitBias(logitBias);
         b.jsonObject(format.jsonObject());
         b.jsonSchema(format.schema());
+        b.grammar(format.grammar());
         return b.build();
     }
 
@@ -47,8 +48,13 @@ record RequestOptions(String model, boolean stream, boolean includeUsage, Intege
      *
      * @param jsonObject {@code json_object}: one JSON object
      * @param schema     {@code json_schema}: JSON valid against this schema (JSON text), or null
+     * @param grammar    llama.cpp's {@code grammar}: text in this GBNF grammar, or null
      */
-    record ResponseFormat(boolean jsonObject, String schema) {
-        static final ResponseFormat TEXT = new ResponseFormat(false, null);
+    record ResponseFormat(boolean jsonObject, String schema, String grammar) {
+        static final ResponseFormat TEXT = new ResponseFormat(false, null, null);
+
+        boolean constrained() {
+            return jsonObject || schema != null || grammar != null;
+        }
     }
 }

@@ -357,10 +357,24 @@ final class RequestParser {
     /**
      * {@code response_format}: {@code text} (the default), {@code json_object}, or
      * {@code json_schema} with the schema in {@code json_schema.schema} (OpenAI's form; llama.cpp's
-     * {@code json_object} with a {@code schema} member is accepted too). A schema the engine
-     * cannot enforce is a 400 naming the keyword, not a silently looser reply.
+     * {@code json_object} with a {@code schema} member is accepted too); or llama.cpp's
+     * {@code grammar} (GBNF). A schema the engine cannot enforce is a 400 naming the keyword, not
+     * a silently looser reply; a grammar with a mistake is a 400 naming its line and column.
      */
     private static RequestOptions.ResponseFormat responseFormat(JsonNode body) {
+        RequestOptions.ResponseFormat f = responseFormatOnly(body);
+        String grammar = string(body, "grammar", "grammar");
+        if (grammar == null || grammar.isEmpty()) return f;
+        if (f.constrained()) throw ApiException.invalidValue("grammar", "A grammar and a JSON response_format exclude each other.");
+        try {
+            GenerationParams.builder().grammar(grammar);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalidValue("grammar", "The grammar cannot be read: " + e.getMessage() + ".");
+        }
+        return new RequestOptions.ResponseFormat(false, null, grammar);
+    }
+
+    private static RequestOptions.ResponseFormat responseFormatOnly(JsonNode body) {
         JsonNode format = body.get("response_format");
         if (format == null || format.isNull()) return RequestOptions.ResponseFormat.TEXT;
         if (!format.isObject()) throw ApiException.invalidType("response_format", "an object", kind(format));
@@ -372,7 +386,7 @@ final class RequestParser {
             case "json_object" -> {
                 schema = format.get("schema");
                 param = "response_format.schema";
-                if (schema == null || schema.isNull()) return new RequestOptions.ResponseFormat(true, null);
+                if (schema == null || schema.isNull()) return new RequestOptions.ResponseFormat(true, null, null);
             }
             case "json_schema" -> {
                 JsonNode spec = format.get("json_schema");
@@ -392,7 +406,7 @@ final class RequestParser {
         } catch (IllegalArgumentException e) {
             throw ApiException.invalidValue(param, "The JSON schema cannot be enforced: " + e.getMessage() + ".");
         }
-        return new RequestOptions.ResponseFormat(false, text);
+        return new RequestOptions.ResponseFormat(false, text, null);
     }
 
     private static List<String> stop(JsonNode body) {

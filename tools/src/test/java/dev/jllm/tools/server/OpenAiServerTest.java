@@ -246,6 +246,17 @@ class OpenAiServerTest {
         assertEquals(expectedChat(messages, GenerationParams.greedy(40)).text(), plain.json().get("choices").get(0).get("message").get("content").asText());
     }
 
+    /** llama.cpp's grammar field: the reply is the library's for the same GBNF grammar. */
+    @Test
+    void grammarField() throws Exception {
+        String gbnf = "root ::= \", \" (\"Lily\" | \"Tom\") \" \" [a-z]+ (\" \" [a-z]+){2,8} \".\"";
+        Completion expected = model.newSession().generate("Once upon a time", GenerationParams.greedy(60).toBuilder().grammar(gbnf).build());
+        Reply r = post("/v1/completions", JSON.writeValueAsString(Map.of("prompt", "Once upon a time", "temperature", 0, "max_tokens", 60, "grammar", gbnf)));
+        assertEquals(200, r.status(), r.raw());
+        assertEquals(expected.text(), r.json().get("choices").get(0).get("text").asText());
+        assertEquals("stop", r.json().get("choices").get(0).get("finish_reason").asText());
+    }
+
     /** response_format json_schema: the reply is the library's for the same schema, finished, and valid against it. */
     @Test
     void jsonSchemaResponseFormat() throws Exception {
@@ -287,6 +298,8 @@ class OpenAiServerTest {
             "json_schema missing   | /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"response_format\":{\"type\":\"json_schema\"}} | response_format.json_schema",
             "schema missing        | /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\"}}} | response_format.json_schema.schema",
             "schema not enforceable| /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"schema\":{\"type\":\"string\",\"pattern\":\"a\"}}}} | response_format.json_schema.schema",
+            "grammar with a mistake| /v1/completions      | {\"prompt\":\"hi\",\"grammar\":\"root ::= x\"} | grammar",
+            "grammar and JSON mode | /v1/completions      | {\"prompt\":\"hi\",\"grammar\":\"root ::= [a-z]+\",\"response_format\":{\"type\":\"json_object\"}} | grammar",
             "response_format xml   | /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"response_format\":{\"type\":\"xml\"}} | response_format",
             "response_format string| /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"response_format\":\"json\"} | response_format",
             "stop of wrong type    | /v1/completions      | {\"prompt\":\"hi\",\"stop\":5}                      | stop",
