@@ -56,42 +56,30 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--logits-top", paramLabel = "K", defaultValue = "0", description = "With --json: the K highest logits at every prompt position.")
     int logitsTop;
 
-    /** The schema given inline or in a file, compiled here so that a bad one is one line saying what is wrong. */
-    static String schemaText(String arg) {
+    /**
+     * A constraint's text, given inline or in a file, checked here so that a bad one is one line
+     * saying what is wrong.
+     *
+     * @param flag   the option, for messages
+     * @param inline whether the argument is the text itself rather than a file name
+     * @param what   what the inline form looks like, for messages
+     * @param check  builds the constraint (throws IllegalArgumentException naming the mistake)
+     */
+    static String constraintText(String flag, String arg, boolean inline, String what, java.util.function.Consumer<String> check) {
         String text = arg;
-        if (!arg.stripLeading().startsWith("{")) {
+        if (!inline) {
             try {
                 text = java.nio.file.Files.readString(java.nio.file.Path.of(arg));
             } catch (java.nio.file.NoSuchFileException e) {
-                throw new CliException("--json-schema: there is no file " + arg + "; give a file or the schema itself, beginning with '{'");
+                throw new CliException(flag + ": there is no file " + arg + "; give a file or " + what);
             } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
-                throw new CliException("--json-schema: cannot read the schema file " + arg + " (" + e.getMessage() + "); give a file or the schema itself, beginning with '{'");
+                throw new CliException(flag + ": cannot read " + arg + " (" + e.getMessage() + "); give a file or " + what);
             }
         }
         try {
-            GenerationParams.builder().jsonSchema(text);
+            check.accept(text);
         } catch (IllegalArgumentException e) {
-            throw new CliException("--json-schema: " + e.getMessage());
-        }
-        return text;
-    }
-
-    /** The grammar given inline or in a file, read here so that a bad one is one line saying what is wrong. */
-    static String grammarText(String arg) {
-        String text = arg;
-        if (!arg.contains("::=")) {
-            try {
-                text = java.nio.file.Files.readString(java.nio.file.Path.of(arg));
-            } catch (java.nio.file.NoSuchFileException e) {
-                throw new CliException("--grammar: there is no file " + arg + "; give a file or the grammar itself (it contains '::=')");
-            } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
-                throw new CliException("--grammar: cannot read " + arg + " (" + e.getMessage() + ")");
-            }
-        }
-        try {
-            GenerationParams.builder().grammar(text);
-        } catch (IllegalArgumentException e) {
-            throw new CliException("--grammar: " + e.getMessage());
+            throw new CliException(flag + ": " + e.getMessage());
         }
         return text;
     }
@@ -111,8 +99,14 @@ final class GenerateCommand implements Callable<Integer> {
         if ((jsonObject ? 1 : 0) + (jsonSchema != null ? 1 : 0) + (grammar != null ? 1 : 0) > 1) {
             throw new CliException("give one of --json-object, --json-schema or --grammar");
         }
-        if (jsonSchema != null) params = params.toBuilder().jsonSchema(schemaText(jsonSchema)).build();
-        if (grammar != null) params = params.toBuilder().grammar(grammarText(grammar)).build();
+        if (jsonSchema != null) {
+            params = params.toBuilder().jsonSchema(constraintText("--json-schema", jsonSchema, jsonSchema.stripLeading().startsWith("{"),
+                    "the schema itself, beginning with '{'", t -> GenerationParams.builder().jsonSchema(t))).build();
+        }
+        if (grammar != null) {
+            params = params.toBuilder().grammar(constraintText("--grammar", grammar, grammar.contains("::="),
+                    "the grammar itself (it contains '::=')", t -> GenerationParams.builder().grammar(t))).build();
+        }
         try (Model model = modelArgs.load()) {
             Session session = model.newSession();
             Completion c;
