@@ -12,15 +12,28 @@ import java.util.List;
  * @param timings         prompt and generation speed
  * @param promptTopLogits when requested ({@link GenerationParams.Builder#promptTopLogits}), the highest
  *                        logits after every prompt position, best first; otherwise empty
+ * @param logprobs        when requested ({@link GenerationParams#logprobs()}), one entry per generated
+ *                        token, in order; otherwise empty
+ * @param promptLogprobs  when requested ({@link GenerationParams#promptLogprobs()}), one entry per
+ *                        prompt token after the first (which has nothing before it); otherwise empty
  */
 public record Completion(String text, int[] tokenIds, int[] promptTokenIds, FinishReason finishReason,
-                         Timings timings, List<List<TokenLogit>> promptTopLogits) {
+                         Timings timings, List<List<TokenLogit>> promptTopLogits,
+                         List<TokenLogprobs> logprobs, List<TokenLogprobs> promptLogprobs) {
 
     /** Copies the arrays and lists given. */
     public Completion {
         tokenIds = tokenIds.clone();
         promptTokenIds = promptTokenIds.clone();
         promptTopLogits = List.copyOf(promptTopLogits);
+        logprobs = List.copyOf(logprobs);
+        promptLogprobs = List.copyOf(promptLogprobs);
+    }
+
+    /** A completion without log-probabilities. */
+    public Completion(String text, int[] tokenIds, int[] promptTokenIds, FinishReason finishReason,
+                      Timings timings, List<List<TokenLogit>> promptTopLogits) {
+        this(text, tokenIds, promptTokenIds, finishReason, timings, promptTopLogits, List.of(), List.of());
     }
 
     /** @return a copy of the generated token ids */

@@ -33,6 +33,8 @@ public final class GenerationParams {
     private final String jsonSchema;
     private final String gbnf;
     private final Grammar grammar;
+    private final int logprobs;
+    private final boolean promptLogprobs;
 
     private GenerationParams(Builder b) {
         this.maxTokens = b.maxTokens;
@@ -47,6 +49,8 @@ public final class GenerationParams {
         this.jsonSchema = b.jsonSchema;
         this.gbnf = b.gbnf;
         this.grammar = b.grammar;
+        this.logprobs = b.logprobs;
+        this.promptLogprobs = b.promptLogprobs;
     }
 
     /** @return a builder with the defaults */
@@ -120,6 +124,22 @@ public final class GenerationParams {
      * when nothing may follow.
      */
     public String grammar() { return gbnf; }
+    /**
+     * Log-probabilities of the generated tokens: -1 = none (the default); 0 = each token's own;
+     * 1–{@value #MAX_LOGPROBS} = also that many most likely tokens at each position
+     * ({@link Completion#logprobs()}). From the raw logits, over the whole vocabulary.
+     */
+    public int logprobs() { return logprobs; }
+    /**
+     * Whether the completion also has the log-probabilities of the prompt's tokens (with
+     * {@link #logprobs()} alternatives each; {@link Completion#promptLogprobs()}), as evaluation
+     * harnesses ask for to score a text. The whole prompt is evaluated again (no cached prefix):
+     * the cache keeps no logits.
+     */
+    public boolean promptLogprobs() { return promptLogprobs; }
+
+    /** Most alternatives {@link #logprobs()} reports per position (OpenAI's limit). */
+    public static final int MAX_LOGPROBS = 20;
 
     /** The constraint on the reply's tokens for one generation, or null when the reply is free. */
     TokenConstraint newConstraint(JsonConstraint.TokenTable tokens) {
@@ -164,6 +184,8 @@ public final class GenerationParams {
         b.jsonSchema = jsonSchema;
         b.gbnf = gbnf;
         b.grammar = grammar;
+        b.logprobs = logprobs;
+        b.promptLogprobs = promptLogprobs;
         return b;
     }
 
@@ -189,6 +211,8 @@ public final class GenerationParams {
         private String jsonSchema;
         private String gbnf;
         private Grammar grammar;
+        private int logprobs = -1;
+        private boolean promptLogprobs;
 
         private Builder() {}
 
@@ -253,9 +277,16 @@ public final class GenerationParams {
             return this;
         }
 
+        /** Log-probabilities of the generated tokens with this many alternatives (-1 = none, default); see {@link GenerationParams#logprobs()}. */
+        public Builder logprobs(int top) { this.logprobs = top; return this; }
+        /** Log-probabilities of the prompt's tokens too; see {@link GenerationParams#promptLogprobs()}. */
+        public Builder promptLogprobs(boolean prompt) { this.promptLogprobs = prompt; return this; }
+
         /** @throws IllegalArgumentException naming the first invalid value */
         public GenerationParams build() {
             if (maxTokens < -1) throw new IllegalArgumentException("max tokens must be ≥ 0 (or -1 for no limit), got " + maxTokens);
+            if (logprobs < -1 || logprobs > MAX_LOGPROBS) throw new IllegalArgumentException("logprobs must be -1 (none) to " + MAX_LOGPROBS + ", got " + logprobs);
+            if (promptLogprobs && logprobs < 0) throw new IllegalArgumentException("prompt logprobs need logprobs ≥ 0 (the number of alternatives)");
             if (promptTopLogits < 0) throw new IllegalArgumentException("prompt top logits must be ≥ 0, got " + promptTopLogits);
             for (String s : stopStrings) if (s == null || s.isEmpty()) throw new IllegalArgumentException("stop strings must not be empty");
             if (jsonObject && jsonSchema != null) throw new IllegalArgumentException("JSON mode and a JSON schema exclude each other: the schema already asks for JSON");

@@ -197,6 +197,18 @@ public final class Model implements AutoCloseable {
         return chatFormat().prompt(messages, tools, choice, templateArguments);
     }
 
+    /**
+     * The bytes token {@code id} stands for in text (UTF-8, possibly part of a character; empty
+     * for control tokens), e.g. to show the tokens of {@link Completion#logprobs()}.
+     *
+     * @throws IllegalArgumentException if the id is outside the vocabulary
+     */
+    public byte[] tokenBytes(int id) {
+        var table = jsonTokens();
+        if (id < 0 || id >= table.size()) throw new IllegalArgumentException("token id " + id + " is outside the vocabulary (0.." + (table.size() - 1) + ")");
+        return table.bytes(id).clone();
+    }
+
     /** The model's chat format, built on first use. */
     ChatFormat chatFormat() {
         ChatFormat f = chatFormat;

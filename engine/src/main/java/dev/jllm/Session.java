@@ -51,6 +51,7 @@ public final class Session {
     private int[] context = new int[16];
     private volatile boolean cancelRequested;
     /** The end-of-generation token that ended the last generation, or -1. */
+    private float[] rawLogits; // generation with logprobs: the step's logits as the model gave them
     private int lastEndToken = -1;
 
     Session(Model model, int contextLength) {
@@ -167,12 +168,16 @@ public final class Session {
         List<List<TokenLogit>> promptTop = List.of();
         float[] logits;
         int evaluated;
-        if (params.promptTopLogits() > 0) {
+        List<TokenLogprobs> promptLogprobs = new ArrayList<>();
+        if (params.promptTopLogits() > 0 || params.promptLogprobs()) {
+            // Every position's logits are needed, and the cache keeps none: evaluate the whole prompt.
             inference.truncate(0);
-            float[][] all = inference.feedAll(promptIds);
-            promptTop = new ArrayList<>(all.length);
-            for (float[] row : all) promptTop.add(topLogits(row, params.promptTopLogits()));
-            logits = all[all.length - 1];
+            List<List<TokenLogit>> top = new ArrayList<>(promptIds.length);
+            logits = inference.feedEach(promptIds, (row, i) -> {
+                if (params.promptTopLogits() > 0) top.add(topLogits(row, params.promptTopLogits()));
+                if (params.promptLogprobs() && i + 1 < promptIds.length) promptLogprobs.add(logprobs(row, promptIds[i + 1], params.logprobs()));
+            });
+            if (params.promptTopLogits() > 0) promptTop = top;
             evaluated = promptIds.length;
         } else {
             int reuse = Math.min(commonPrefix(promptIds), promptIds.length - 1);
@@ -199,6 +204,7 @@ public final class Session {
         int historyLength = promptIds.length;
         TokenConstraint constraint = params.constrained() ? params.newConstraint(model.jsonTokens()) : null;
         List<Integer> generated = new ArrayList<>();
+        List<TokenLogprobs> generatedLogprobs = new ArrayList<>();
         FinishReason finish;
         while (true) {
             if (params.maxTokens() >= 0 && generated.size() >= params.maxTokens()) {
@@ -208,6 +214,13 @@ public final class Session {
             if (cancelRequested) {
                 finish = FinishReason.CANCELLED;
                 break;
+            }
+            float[] raw = null;
+            if (params.logprobs() >= 0) {
+                // The model's own distribution: before end tokens are banned, constraints mask or the sampler changes anything.
+                if (rawLogits == null || rawLogits.length != logits.length) rawLogits = new float[logits.length];
+                System.arraycopy(logits, 0, rawLogits, 0, logits.length);
+                raw = rawLogits;
             }
             if (params.ignoreEndOfGeneration()) {
                 for (int id : tokenizer.vocabulary().endOfGenerationIds()) logits[id] = Float.NEGATIVE_INFINITY;
@@ -224,6 +237,7 @@ public final class Session {
             }
             if (constraint != null) constraint.accept(next);
             generated.add(next);
+            if (raw != null) generatedLogprobs.add(logprobs(raw, next, params.logprobs()));
             if (historyLength == history.length) history = java.util.Arrays.copyOf(history, history.length * 2);
             history[historyLength++] = next;
             String piece = text.push(decoder.push(next));
@@ -253,7 +267,7 @@ public final class Session {
 
         int[] out = generated.stream().mapToInt(Integer::intValue).toArray();
         return new Completion(text.text(), out, promptIds, finish,
-                new Timings(evaluated, t1 - t0, out.length, t2 - t1), promptTop);
+                new Timings(evaluated, t1 - t0, out.length, t2 - t1), promptTop, generatedLogprobs, promptLogprobs);
     }
 
     /** The end-of-generation token that ended the last generation, or -1 if it ended otherwise. */
@@ -277,6 +291,14 @@ public final class Session {
         int pos = inference.position() - 1;
         if (context.length <= pos) context = java.util.Arrays.copyOf(context, Math.max(pos + 1, context.length * 2));
         context[pos] = id;
+    }
+
+    /** The log-probability of {@code id} under {@code logits} (over the whole vocabulary), with the {@code top} most likely tokens. */
+    static TokenLogprobs logprobs(float[] logits, int id, int top) {
+        double logZ = dev.jllm.sampling.LogSoftmax.logSumExp(logits, logits.length);
+        List<Logprob> best = new ArrayList<>(top);
+        if (top > 0) for (TokenLogit t : topLogits(logits, top)) best.add(new Logprob(t.id(), (float) (t.logit() - logZ)));
+        return new TokenLogprobs(id, (float) (logits[id] - logZ), best);
     }
 
     static List<TokenLogit> topLogits(float[] logits, int k) {

@@ -69,6 +69,29 @@ public final class InferenceSession {
     }
 
     /** Appends tokens and returns the logits after every one of them: {@code [tokens.length][vocab]}. */
+    /**
+     * Appends tokens, handing the logits after every one of them to {@code each} in order (the
+     * row array is reused: copy what must outlive the call), with memory for one batch of rows
+     * only; returns the last token's logits.
+     */
+    public float[] feedEach(int[] tokens, java.util.function.ObjIntConsumer<float[]> each) {
+        requireRoom(tokens);
+        int vocab = model.vocabSize();
+        float[] chunkLogits = new float[buffers.batch * vocab];
+        float[] row = new float[vocab];
+        for (int off = 0; off < tokens.length; off += buffers.batch) {
+            int n = Math.min(buffers.batch, tokens.length - off);
+            model.forward(tokens, off, n, position, cache, buffers, chunkLogits, true);
+            position += n;
+            for (int t = 0; t < n; t++) {
+                System.arraycopy(chunkLogits, t * vocab, row, 0, vocab);
+                each.accept(row, off + t);
+            }
+        }
+        System.arraycopy(row, 0, lastLogits, 0, vocab);
+        return lastLogits;
+    }
+
     public float[][] feedAll(int[] tokens) {
         int vocab = model.vocabSize();
         float[] flat = new float[tokens.length * vocab];

@@ -10,7 +10,9 @@ import dev.jllm.AssistantReply;
 import dev.jllm.Completion;
 import dev.jllm.Embedding;
 import dev.jllm.FinishReason;
+import dev.jllm.Logprob;
 import dev.jllm.ToolCall;
+import dev.jllm.TokenLogprobs;
 
 /** The JSON shapes of OpenAI's API that the server writes. */
 final class OpenAiJson {
@@ -113,6 +115,96 @@ final class OpenAiJson {
         choice.put("finish_reason", reply.toolCalls().isEmpty() ? finishReason(c.finishReason()) : "tool_calls");
         o.set("usage", usage(c));
         return o;
+    }
+
+    /**
+     * The legacy completions {@code logprobs} object: parallel lists of token texts, their
+     * log-probabilities, their alternatives (text → log-probability) and character offsets in the
+     * returned text. With {@code echo} the prompt's tokens come first; the very first has no
+     * log-probability (nothing precedes it): null there.
+     */
+    ObjectNode completionLogprobs(Completion c, boolean echo, java.util.function.IntFunction<byte[]> bytes) {
+        ObjectNode o = json.createObjectNode();
+        ArrayNode tokens = o.putArray("tokens"), logprobs = o.putArray("token_logprobs"), top = o.putArray("top_logprobs"),
+                offsets = o.putArray("text_offset");
+        Utf8Offsets offset = new Utf8Offsets();
+        List<TokenLogprobs> entries = new java.util.ArrayList<>();
+        if (echo) {
+            int first = c.promptTokenIds()[0];
+            tokens.add(text(bytes.apply(first)));
+            logprobs.addNull();
+            top.addNull();
+            offsets.add(offset.advance(bytes.apply(first)));
+            entries.addAll(c.promptLogprobs());
+        }
+        entries.addAll(c.logprobs());
+        for (TokenLogprobs t : entries) {
+            byte[] b = bytes.apply(t.tokenId());
+            tokens.add(text(b));
+            logprobs.add(t.logprob());
+            ObjectNode alternatives = top.addObject();
+            for (Logprob l : t.top()) {
+                String s = text(bytes.apply(l.tokenId()));
+                if (!alternatives.has(s)) alternatives.put(s, l.logprob()); // two tokens of the same text: the likelier one
+            }
+            offsets.add(offset.advance(b));
+        }
+        return o;
+    }
+
+    /** Chat's {@code logprobs} object: {@code content}, one entry per generated token with its bytes and alternatives. */
+    ObjectNode chatLogprobs(Completion c, java.util.function.IntFunction<byte[]> bytes) {
+        ObjectNode o = json.createObjectNode();
+        ArrayNode content = o.putArray("content");
+        for (TokenLogprobs t : c.logprobs()) {
+            ObjectNode e = tokenEntry(t.tokenId(), t.logprob(), bytes);
+            ArrayNode alternatives = e.putArray("top_logprobs");
+            for (Logprob l : t.top()) alternatives.add(tokenEntry(l.tokenId(), l.logprob(), bytes));
+            content.add(e);
+        }
+        o.putNull("refusal");
+        return o;
+    }
+
+    private ObjectNode tokenEntry(int id, float logprob, java.util.function.IntFunction<byte[]> bytes) {
+        byte[] b = bytes.apply(id);
+        ObjectNode e = json.createObjectNode();
+        e.put("token", text(b));
+        e.put("logprob", logprob);
+        ArrayNode raw = e.putArray("bytes");
+        for (byte x : b) raw.add(x & 0xFF);
+        return e;
+    }
+
+    /** A token's text: its bytes as UTF-8 (a token holding part of a character shows a replacement character). */
+    private static String text(byte[] b) {
+        return new String(b, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Character offsets of tokens in decoded text: counts the characters the bytes so far complete. */
+    private static final class Utf8Offsets {
+        private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
+        private int chars;
+
+        /** The offset where a token starts, then takes in its bytes. */
+        int advance(byte[] token) {
+            int start = chars;
+            pending.writeBytes(token);
+            byte[] all = pending.toByteArray();
+            int complete = all.length;
+            // Leave an incomplete trailing character for the next token.
+            for (int back = 1; back <= Math.min(3, all.length); back++) {
+                int lead = all[all.length - back] & 0xFF;
+                if ((lead & 0xC0) == 0x80) continue; // continuation byte
+                int need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+                if (need > back) complete = all.length - back;
+                break;
+            }
+            chars += new String(all, 0, complete, java.nio.charset.StandardCharsets.UTF_8).length();
+            pending.reset();
+            pending.write(all, complete, all.length - complete);
+            return start;
+        }
     }
 
     /** A streamed chunk of thinking: {@code reasoning_content} in the delta (llama.cpp's and DeepSeek's field). */

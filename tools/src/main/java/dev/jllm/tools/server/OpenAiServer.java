@@ -506,6 +506,10 @@ public final class OpenAiServer implements AutoCloseable {
         ObjectNode body = !chat ? shapes.textCompletion(id, created, text, c)
                 : reading.parses() ? shapes.chatCompletion(id, created, reading.read(text), c)
                 : shapes.chatCompletion(id, created, text, c);
+        if (params.logprobs() >= 0) {
+            ObjectNode choice = (ObjectNode) body.get("choices").get(0);
+            choice.set("logprobs", chat ? shapes.chatLogprobs(c, model::tokenBytes) : shapes.completionLogprobs(c, echo != null, model::tokenBytes));
+        }
         try {
             if (outcome.headersSent) {
                 OutputStream out = ex.getResponseBody();

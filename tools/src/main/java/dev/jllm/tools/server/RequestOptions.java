@@ -12,10 +12,13 @@ import dev.jllm.GenerationParams;
  * @param maxTokens    {@code max_tokens} or {@code max_completion_tokens}
  * @param includeUsage {@code stream_options.include_usage}
  * @param format       {@code response_format}: free text, one JSON object, or JSON valid against a schema
+ * @param logprobs     alternatives per token when log-probabilities are asked for, else null
+ * @param promptLogprobs whether the prompt's tokens are scored too (completions with {@code echo})
  */
 record RequestOptions(String model, boolean stream, boolean includeUsage, Integer maxTokens, Double temperature,
                       Double topP, Integer topK, Double minP, Double repeatPenalty, Long seed, List<String> stop,
-                      Double presencePenalty, Double frequencyPenalty, Map<Integer, Float> logitBias, ResponseFormat format) {
+                      Double presencePenalty, Double frequencyPenalty, Map<Integer, Float> logitBias, ResponseFormat format,
+                      Integer logprobs, boolean promptLogprobs) {
 
     /**
      * The engine's parameters: the server's defaults, overridden by what the request gives.
@@ -40,6 +43,8 @@ record RequestOptions(String model, boolean stream, boolean includeUsage, Intege
         b.jsonObject(format.jsonObject());
         b.jsonSchema(format.schema());
         b.grammar(format.grammar());
+        b.logprobs(logprobs == null ? -1 : logprobs);
+        b.promptLogprobs(promptLogprobs);
         return b.build();
     }
 

@@ -63,15 +63,17 @@ final class RequestParser {
         }
         List<Tool> tools = tools(body);
         ToolChoice choice = toolChoice(body, tools);
-        if (bool(body, "logprobs", "logprobs", false)) throw ApiException.unsupported("logprobs", "'logprobs' is not supported by this server.");
-        Integer top = integer(body, "top_logprobs", 0, 20);
-        if (top != null && top > 0) throw ApiException.unsupported("top_logprobs", "'top_logprobs' is not supported by this server.");
+        // Chat: logprobs true, with top_logprobs alternatives (0-20) per token.
+        boolean logprobs = bool(body, "logprobs", "logprobs", false);
+        Integer top = integer(body, "top_logprobs", 0, GenerationParams.MAX_LOGPROBS);
+        if (top != null && !logprobs) throw ApiException.invalidValue("top_logprobs", "'top_logprobs' needs 'logprobs': true.");
         Integer maxCompletion = integer(body, "max_completion_tokens", 0, Integer.MAX_VALUE);
         String reasoning = string(body, "reasoning_format", "reasoning_format");
         if (reasoning != null && !List.of("none", "auto", "deepseek").contains(reasoning)) {
             throw ApiException.invalidValue("reasoning_format", "'" + reasoning + "' is not one of 'none', 'auto' or 'deepseek'.");
         }
-        return new ChatRequest(List.copyOf(messages), tools, choice, !"none".equals(reasoning), templateArguments(body), options(body, maxCompletion));
+        return new ChatRequest(List.copyOf(messages), tools, choice, !"none".equals(reasoning), templateArguments(body),
+                options(body, maxCompletion, logprobs ? (top == null ? 0 : top) : null, false));
     }
 
     CompletionRequest completion(JsonNode body) {
@@ -99,12 +101,10 @@ final class RequestParser {
         if (suffix != null && !suffix.isEmpty()) throw ApiException.unsupported("suffix", "'suffix' (insertion) is not supported by this server.");
         Integer bestOf = integer(body, "best_of", 1, 20);
         if (bestOf != null && bestOf != 1) throw ApiException.unsupported("best_of", "Only best_of=1 is supported.");
-        JsonNode lp = body.get("logprobs");
-        if (lp != null && !lp.isNull()) {
-            if (!lp.isIntegralNumber()) throw ApiException.invalidType("logprobs", "an integer", kind(lp));
-            if (lp.asInt() > 0) throw ApiException.unsupported("logprobs", "'logprobs' is not supported by this server.");
-        }
-        return new CompletionRequest(text, ids, echo, options(body, null));
+        // Completions: logprobs N = each token's log-probability and its N most likely alternatives;
+        // with echo, the prompt's tokens too (how evaluation harnesses score a text).
+        Integer logprobs = integer(body, "logprobs", 0, GenerationParams.MAX_LOGPROBS);
+        return new CompletionRequest(text, ids, echo, options(body, null, logprobs, echo && logprobs != null));
     }
 
     static final int MAX_EMBEDDING_INPUTS = 2048;
@@ -324,9 +324,10 @@ final class RequestParser {
         return choice;
     }
 
-    private RequestOptions options(JsonNode body, Integer maxCompletionTokens) {
+    private RequestOptions options(JsonNode body, Integer maxCompletionTokens, Integer logprobs, boolean promptLogprobs) {
         String model = string(body, "model", "model");
         boolean stream = bool(body, "stream", "stream", false);
+        if (stream && logprobs != null) throw ApiException.unsupported("logprobs", "'logprobs' is not supported with 'stream' by this server; ask without streaming.");
         boolean includeUsage = false;
         JsonNode so = body.get("stream_options");
         if (so != null && !so.isNull()) {
@@ -351,7 +352,7 @@ final class RequestParser {
             seed = s.asLong();
         }
         return new RequestOptions(model, stream, includeUsage, maxTokens, temperature, topP, topK, minP, repeatPenalty, seed,
-                stop(body), presence, frequency, logitBias(body), responseFormat(body));
+                stop(body), presence, frequency, logitBias(body), responseFormat(body), logprobs, promptLogprobs);
     }
 
     /**

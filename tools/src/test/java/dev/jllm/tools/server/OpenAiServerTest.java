@@ -40,6 +40,7 @@ import dev.jllm.Model;
 import dev.jllm.Pooling;
 import dev.jllm.ModelOptions;
 import dev.jllm.TokenListener;
+import dev.jllm.TokenLogprobs;
 import dev.jllm.testing.TestData;
 
 /** The server in-process, over HTTP: shapes, parameters, errors, the queue and disconnects. */
@@ -246,6 +247,43 @@ class OpenAiServerTest {
         assertEquals(expectedChat(messages, GenerationParams.greedy(40)).text(), plain.json().get("choices").get(0).get("message").get("content").asText());
     }
 
+    /** logprobs: the library's values, in OpenAI's two shapes; with echo the prompt is scored too (as evaluation harnesses ask). */
+    @Test
+    void logprobs() throws Exception {
+        Completion lib = model.newSession().generate("Once upon a time",
+                GenerationParams.greedy(8).toBuilder().logprobs(2).promptLogprobs(true).build());
+        Reply r = post("/v1/completions", """
+                {"prompt":"Once upon a time","temperature":0,"max_tokens":8,"logprobs":2,"echo":true}""");
+        assertEquals(200, r.status(), r.raw());
+        JsonNode lp = r.json().get("choices").get(0).get("logprobs");
+        int prompt = lib.promptTokens(), total = prompt + lib.generatedTokens();
+        assertEquals(total, lp.get("tokens").size());
+        assertTrue(lp.get("token_logprobs").get(0).isNull() && lp.get("top_logprobs").get(0).isNull(), "nothing precedes the first token");
+        for (int i = 1; i < total; i++) {
+            TokenLogprobs e = i < prompt ? lib.promptLogprobs().get(i - 1) : lib.logprobs().get(i - prompt);
+            assertEquals(e.logprob(), lp.get("token_logprobs").get(i).floatValue(), 1e-4, "token " + i); // the server's sessions reuse cached prefixes evaluated in other chunks: last digits differ
+            assertTrue(lp.get("top_logprobs").get(i).size() >= 1 && lp.get("top_logprobs").get(i).size() <= 2);
+            assertTrue(lp.get("text_offset").get(i).asInt() >= lp.get("text_offset").get(i - 1).asInt());
+        }
+        StringBuilder generated = new StringBuilder();
+        for (int i = prompt; i < total; i++) generated.append(lp.get("tokens").get(i).asText());
+        assertEquals(lib.text(), generated.toString(), "the generated tokens spell the text");
+
+        Completion chatLib = expectedChat(List.of(ChatMessage.user("Tell me a story")), GenerationParams.greedy(6).toBuilder().logprobs(3).build());
+        Reply chat = post("/v1/chat/completions", """
+                {"messages":[{"role":"user","content":"Tell me a story"}],"temperature":0,"max_tokens":6,"logprobs":true,"top_logprobs":3}""");
+        JsonNode content = chat.json().get("choices").get(0).get("logprobs").get("content");
+        assertEquals(chatLib.generatedTokens(), content.size(), chat.raw());
+        for (int i = 0; i < content.size(); i++) {
+            assertEquals(chatLib.logprobs().get(i).logprob(), content.get(i).get("logprob").floatValue(), 1e-4);
+            assertEquals(3, content.get(i).get("top_logprobs").size());
+            byte[] bytes = model.tokenBytes(chatLib.tokenIds()[i]);
+            assertEquals(bytes.length, content.get(i).get("bytes").size());
+        }
+        assertTrue(post("/v1/chat/completions", """
+                {"messages":[{"role":"user","content":"Tell me a story"}],"max_tokens":3}""").json().get("choices").get(0).get("logprobs").isNull());
+    }
+
     /** llama.cpp's grammar field: the reply is the library's for the same GBNF grammar. */
     @Test
     void grammarField() throws Exception {
@@ -298,6 +336,9 @@ class OpenAiServerTest {
             "json_schema missing   | /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"response_format\":{\"type\":\"json_schema\"}} | response_format.json_schema",
             "schema missing        | /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\"}}} | response_format.json_schema.schema",
             "schema not enforceable| /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"schema\":{\"type\":\"string\",\"pattern\":\"a\"}}}} | response_format.json_schema.schema",
+            "logprobs and stream   | /v1/completions      | {\"prompt\":\"hi\",\"logprobs\":1,\"stream\":true} | logprobs",
+            "logprobs too many     | /v1/completions      | {\"prompt\":\"hi\",\"logprobs\":21} | logprobs",
+            "top_logprobs alone    | /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"top_logprobs\":2} | top_logprobs",
             "grammar with a mistake| /v1/completions      | {\"prompt\":\"hi\",\"grammar\":\"root ::= x\"} | grammar",
             "grammar and JSON mode | /v1/completions      | {\"prompt\":\"hi\",\"grammar\":\"root ::= [a-z]+\",\"response_format\":{\"type\":\"json_object\"}} | grammar",
             "response_format xml   | /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"response_format\":{\"type\":\"xml\"}} | response_format",
