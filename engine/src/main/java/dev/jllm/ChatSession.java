@@ -136,6 +136,17 @@ public final class ChatSession {
         context = null; // the history may render differently now
     }
 
+    /**
+     * Whether the reply to {@code userMessage} would start inside a thinking block the template's
+     * prompt opened (QwQ and DeepSeek R1 templates end the prompt with {@code <think>}): for
+     * showing a streamed reply's thinking apart ({@link dev.jllm.chat.ReasoningStream}).
+     */
+    public boolean replyStartsThinking(String userMessage) {
+        List<ChatMessage> next = new ArrayList<>(history);
+        next.add(ChatMessage.user(userMessage));
+        return dev.jllm.chat.ReasoningStream.opensThinking(render(next, true));
+    }
+
     /** The last reply split into reasoning, content and tool calls (see {@link ChatPrompt#parseReply}), or null before the first. */
     public AssistantReply lastReply() {
         return lastReply;

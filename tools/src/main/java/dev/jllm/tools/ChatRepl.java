@@ -12,6 +12,7 @@ import dev.jllm.FinishReason;
 import dev.jllm.GenerationParams;
 import dev.jllm.Model;
 import dev.jllm.TokenListener;
+import dev.jllm.chat.ReasoningStream;
 
 /**
  * The conversation loop of {@code jllm chat}, independent of how lines are read: each line is a
@@ -101,8 +102,9 @@ final class ChatRepl {
 
     private void send(String text) {
         cancelRequested = false;
-        ReplyPrinter printer = new ReplyPrinter(out);
         ChatSession c = chat;
+        ThinkingPrinter printer = new ThinkingPrinter(new ReplyPrinter(out), out, interactive,
+                c.replyStartsThinking(text));
         int droppedBefore = c.droppedMessages();
         Completion reply;
         try {
@@ -149,6 +151,56 @@ final class ChatRepl {
 
     private static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s;
+    }
+
+    /**
+     * Streams a reasoning model's reply: its thinking ({@link ReasoningStream}) dimmed on a
+     * terminal and left out of piped output (which holds the answers only), then the answer.
+     */
+    static final class ThinkingPrinter {
+        private static final String DIM = "\u001b[2m", RESET = "\u001b[0m";
+        private final ReplyPrinter answer;
+        private final PrintWriter out;
+        private final boolean interactive;
+        private final ReasoningStream stream;
+        private boolean thinking;
+
+        ThinkingPrinter(ReplyPrinter answer, PrintWriter out, boolean interactive, boolean promptOpensThinking) {
+            this.answer = answer;
+            this.out = out;
+            this.interactive = interactive;
+            this.stream = new ReasoningStream(promptOpensThinking);
+        }
+
+        void print(String piece) {
+            for (ReasoningStream.Piece p : stream.push(piece)) show(p);
+        }
+
+        void end() {
+            for (ReasoningStream.Piece p : stream.flush()) show(p);
+            endThinking(false);
+            answer.end();
+        }
+
+        private void show(ReasoningStream.Piece p) {
+            if (p.reasoning()) {
+                if (!interactive) return;
+                if (!thinking) out.print(DIM);
+                thinking = true;
+                out.print(p.text());
+                out.flush();
+            } else {
+                endThinking(true);
+                answer.print(p.text());
+            }
+        }
+
+        private void endThinking(boolean answerFollows) {
+            if (!thinking) return;
+            out.print(RESET + (answerFollows ? "\n\n" : ""));
+            out.flush();
+            thinking = false;
+        }
     }
 
     /**

@@ -177,4 +177,23 @@ class ChatReplTest {
         p.end();
         assertEquals("Hello world!" + System.lineSeparator(), w.toString());
     }
+
+    /**
+     * A reasoning model's thinking (stories260K in QwQ's template, whose prompt opens a thinking
+     * block the little model never closes): dimmed on a terminal, left out of piped output.
+     */
+    @Test
+    void thinkingIsDimmedOnATerminalAndLeftOutOfPipedOutput() throws Exception {
+        String template = java.nio.file.Files.readString(TestData.require("templates/Qwen-QwQ-32B.jinja"));
+        try (Model model = Model.load(TestData.require("models/stories260K-f32.gguf"),
+                ModelOptions.builder().contextLength(512).chatTemplate(template).build())) {
+            String thought = say(repl(model, GenerationParams.greedy(20), false, true), "Once upon a time");
+            assertTrue(thought.startsWith("\u001b[2m") && thought.contains("\u001b[0m"), thought);
+            String text = thought.replace("\u001b[2m", "").replace("\u001b[0m", "").strip();
+            assertTrue(text.length() > 10, thought);
+            ChatRepl piped = repl(model, GenerationParams.greedy(20), false, false);
+            assertEquals("\n", say(piped, "Once upon a time"), "piped output holds the answer only, and there is none");
+            assertEquals(text, piped.chat().lastReply().reasoning());
+        }
+    }
 }
