@@ -237,7 +237,11 @@ public final class Session {
             }
             if (constraint != null) constraint.accept(next);
             generated.add(next);
-            if (raw != null) generatedLogprobs.add(logprobs(raw, next, params.logprobs()));
+            if (raw != null) {
+                TokenLogprobs lp = logprobs(raw, next, params.logprobs());
+                generatedLogprobs.add(lp);
+                listener.onLogprobs(lp);
+            }
             if (historyLength == history.length) history = java.util.Arrays.copyOf(history, history.length * 2);
             history[historyLength++] = next;
             String piece = text.push(decoder.push(next));

@@ -25,6 +25,13 @@ public interface TokenListener {
      */
     Action onToken(String piece, int tokenId);
 
+    /**
+     * When log-probabilities are asked for ({@link GenerationParams#logprobs()}), called with each
+     * generated token's, just before {@link #onToken} for that token. Does nothing by default.
+     */
+    default void onLogprobs(TokenLogprobs logprobs) {
+    }
+
     /** A listener that ignores everything. */
     TokenListener NONE = (piece, id) -> Action.CONTINUE;
 }

@@ -1,6 +1,8 @@
 package dev.jllm.tools.server;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -123,21 +125,29 @@ final class OpenAiJson {
      * returned text. With {@code echo} the prompt's tokens come first; the very first has no
      * log-probability (nothing precedes it): null there.
      */
-    ObjectNode completionLogprobs(Completion c, boolean echo, java.util.function.IntFunction<byte[]> bytes) {
+    ObjectNode completionLogprobs(Completion c, boolean echo, IntFunction<byte[]> bytes) {
+        List<TokenLogprobs> entries = new ArrayList<>();
+        if (echo) entries.addAll(c.promptLogprobs());
+        entries.addAll(c.logprobs());
+        return completionLogprobs(entries, echo ? c.promptTokenIds()[0] : null, new Utf8Offsets(), bytes);
+    }
+
+    /**
+     * The completions {@code logprobs} object for these tokens (a streamed chunk's, or a whole
+     * reply's), their offsets continuing from {@code offsets}; {@code unscoredFirst}, if not null,
+     * is a first token without a log-probability.
+     */
+    ObjectNode completionLogprobs(List<TokenLogprobs> entries, Integer unscoredFirst, Utf8Offsets offsets, IntFunction<byte[]> bytes) {
         ObjectNode o = json.createObjectNode();
         ArrayNode tokens = o.putArray("tokens"), logprobs = o.putArray("token_logprobs"), top = o.putArray("top_logprobs"),
-                offsets = o.putArray("text_offset");
-        Utf8Offsets offset = new Utf8Offsets();
-        List<TokenLogprobs> entries = new java.util.ArrayList<>();
-        if (echo) {
-            int first = c.promptTokenIds()[0];
-            tokens.add(text(bytes.apply(first)));
+                offset = o.putArray("text_offset");
+        if (unscoredFirst != null) {
+            byte[] b = bytes.apply(unscoredFirst);
+            tokens.add(text(b));
             logprobs.addNull();
             top.addNull();
-            offsets.add(offset.advance(bytes.apply(first)));
-            entries.addAll(c.promptLogprobs());
+            offset.add(offsets.advance(b));
         }
-        entries.addAll(c.logprobs());
         for (TokenLogprobs t : entries) {
             byte[] b = bytes.apply(t.tokenId());
             tokens.add(text(b));
@@ -147,16 +157,16 @@ final class OpenAiJson {
                 String s = text(bytes.apply(l.tokenId()));
                 if (!alternatives.has(s)) alternatives.put(s, l.logprob()); // two tokens of the same text: the likelier one
             }
-            offsets.add(offset.advance(b));
+            offset.add(offsets.advance(b));
         }
         return o;
     }
 
-    /** Chat's {@code logprobs} object: {@code content}, one entry per generated token with its bytes and alternatives. */
-    ObjectNode chatLogprobs(Completion c, java.util.function.IntFunction<byte[]> bytes) {
+    /** Chat's {@code logprobs} object: {@code content}, one entry per token with its bytes and alternatives. */
+    ObjectNode chatLogprobs(List<TokenLogprobs> entries, IntFunction<byte[]> bytes) {
         ObjectNode o = json.createObjectNode();
         ArrayNode content = o.putArray("content");
-        for (TokenLogprobs t : c.logprobs()) {
+        for (TokenLogprobs t : entries) {
             ObjectNode e = tokenEntry(t.tokenId(), t.logprob(), bytes);
             ArrayNode alternatives = e.putArray("top_logprobs");
             for (Logprob l : t.top()) alternatives.add(tokenEntry(l.tokenId(), l.logprob(), bytes));
@@ -166,7 +176,7 @@ final class OpenAiJson {
         return o;
     }
 
-    private ObjectNode tokenEntry(int id, float logprob, java.util.function.IntFunction<byte[]> bytes) {
+    private ObjectNode tokenEntry(int id, float logprob, IntFunction<byte[]> bytes) {
         byte[] b = bytes.apply(id);
         ObjectNode e = json.createObjectNode();
         e.put("token", text(b));
@@ -182,7 +192,7 @@ final class OpenAiJson {
     }
 
     /** Character offsets of tokens in decoded text: counts the characters the bytes so far complete. */
-    private static final class Utf8Offsets {
+    static final class Utf8Offsets {
         private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
         private int chars;
 

@@ -34,6 +34,7 @@ import dev.jllm.Model;
 import dev.jllm.Pooling;
 import dev.jllm.Session;
 import dev.jllm.TokenListener;
+import dev.jllm.TokenLogprobs;
 import dev.jllm.ToolChoice;
 import dev.jllm.ToolsNotSupportedException;
 import dev.jllm.chat.ReasoningStream;
@@ -429,26 +430,34 @@ public final class OpenAiServer implements AutoCloseable {
         ReasoningStream thinking = chat && reading.separateReasoning() && !holdBack
                 ? new ReasoningStream(ReasoningStream.opensThinking(chatPrompt.text())) : null;
         long[] lastKeepAlive = {System.nanoTime()};
+        // Log-probabilities ride on the next chunk that goes out (a token may add no text yet).
+        StreamedLogprobs logprobs = params.logprobs() >= 0 ? new StreamedLogprobs(chat) : null;
         Completion c;
         try {
-            c = run(session, chat, chatPrompt, ids, params, (piece, tokenId) -> {
-                if (hook != null) hook.onToken(piece, tokenId);
-                if (gone[0]) return TokenListener.Action.STOP;
-                try {
-                    if (holdBack) {
-                        if (System.nanoTime() - lastKeepAlive[0] > 500_000_000L) {
-                            sse.keepAlive();
-                            lastKeepAlive[0] = System.nanoTime();
+            c = run(session, chat, chatPrompt, ids, params, new TokenListener() {
+                @Override public void onLogprobs(TokenLogprobs lp) {
+                    logprobs.pending.add(lp);
+                }
+
+                @Override public Action onToken(String piece, int tokenId) {
+                    if (hook != null) hook.onToken(piece, tokenId);
+                    if (gone[0]) return Action.STOP;
+                    try {
+                        if (holdBack) {
+                            if (System.nanoTime() - lastKeepAlive[0] > 500_000_000L) {
+                                sse.keepAlive();
+                                lastKeepAlive[0] = System.nanoTime();
+                            }
+                        } else if (thinking != null) {
+                            sendPieces(sse, thinking.push(piece), id, created, logprobs);
+                        } else if (!piece.isEmpty()) {
+                            sse.event(withLogprobs(chat ? shapes.chatChunk(id, created, null, piece, null) : shapes.textChunk(id, created, piece, null), logprobs));
                         }
-                    } else if (thinking != null) {
-                        sendPieces(sse, thinking.push(piece), id, created);
-                    } else if (!piece.isEmpty()) {
-                        sse.event(chat ? shapes.chatChunk(id, created, null, piece, null) : shapes.textChunk(id, created, piece, null));
+                        return Action.CONTINUE;
+                    } catch (IOException e) {
+                        gone[0] = true;
+                        return Action.STOP;
                     }
-                    return TokenListener.Action.CONTINUE;
-                } catch (IOException e) {
-                    gone[0] = true;
-                    return TokenListener.Action.STOP;
                 }
             });
         } catch (RuntimeException e) { // the 200 status is sent: the error becomes the last event
@@ -466,17 +475,17 @@ public final class OpenAiServer implements AutoCloseable {
         }
         String finish = OpenAiJson.finishReason(c.finishReason());
         try {
-            if (thinking != null) sendPieces(sse, thinking.flush(), id, created);
+            if (thinking != null) sendPieces(sse, thinking.flush(), id, created, logprobs);
             if (holdBack) {
                 AssistantReply reply = reading.read(c.text());
-                if (!reply.reasoning().isEmpty()) sse.event(shapes.chatReasoningChunk(id, created, reply.reasoning()));
-                if (!reply.content().isEmpty()) sse.event(shapes.chatChunk(id, created, null, reply.content(), null));
+                if (!reply.reasoning().isEmpty()) sse.event(withLogprobs(shapes.chatReasoningChunk(id, created, reply.reasoning()), logprobs));
+                if (!reply.content().isEmpty()) sse.event(withLogprobs(shapes.chatChunk(id, created, null, reply.content(), null), logprobs));
                 if (!reply.toolCalls().isEmpty()) {
                     sse.event(shapes.chatToolCallsChunk(id, created, reply.toolCalls()));
                     finish = "tool_calls";
                 }
             }
-            sse.event(chat ? shapes.chatChunk(id, created, null, null, finish) : shapes.textChunk(id, created, "", finish));
+            sse.event(withLogprobs(chat ? shapes.chatChunk(id, created, null, null, finish) : shapes.textChunk(id, created, "", finish), logprobs));
             if (o.includeUsage()) sse.event(shapes.usageChunk(id, chat ? "chat.completion.chunk" : "text_completion", created, c));
             sse.done();
         } catch (IOException e) {
@@ -508,7 +517,7 @@ public final class OpenAiServer implements AutoCloseable {
                 : shapes.chatCompletion(id, created, text, c);
         if (params.logprobs() >= 0) {
             ObjectNode choice = (ObjectNode) body.get("choices").get(0);
-            choice.set("logprobs", chat ? shapes.chatLogprobs(c, model::tokenBytes) : shapes.completionLogprobs(c, echo != null, model::tokenBytes));
+            choice.set("logprobs", chat ? shapes.chatLogprobs(c.logprobs(), model::tokenBytes) : shapes.completionLogprobs(c, echo != null, model::tokenBytes));
         }
         try {
             if (outcome.headersSent) {
@@ -531,10 +540,31 @@ public final class OpenAiServer implements AutoCloseable {
         outcome.note = "client gone, generation cancelled" + (c == null ? " before it started" : " after " + c.generatedTokens() + " tokens");
     }
 
-    private void sendPieces(SseWriter sse, List<ReasoningStream.Piece> pieces, String id, long created) throws IOException {
+    private void sendPieces(SseWriter sse, List<ReasoningStream.Piece> pieces, String id, long created, StreamedLogprobs logprobs) throws IOException {
         for (ReasoningStream.Piece p : pieces) {
-            sse.event(p.reasoning() ? shapes.chatReasoningChunk(id, created, p.text()) : shapes.chatChunk(id, created, null, p.text(), null));
+            sse.event(withLogprobs(p.reasoning() ? shapes.chatReasoningChunk(id, created, p.text()) : shapes.chatChunk(id, created, null, p.text(), null), logprobs));
         }
+    }
+
+    /** The log-probabilities of streamed tokens not yet sent, and the text offsets so far (completions). */
+    private static final class StreamedLogprobs {
+        final boolean chat;
+        final List<TokenLogprobs> pending = new ArrayList<>();
+        final OpenAiJson.Utf8Offsets offsets = new OpenAiJson.Utf8Offsets();
+
+        StreamedLogprobs(boolean chat) {
+            this.chat = chat;
+        }
+    }
+
+    /** A chunk carrying the log-probabilities of the tokens since the last chunk (none without logprobs). */
+    private ObjectNode withLogprobs(ObjectNode chunk, StreamedLogprobs logprobs) {
+        if (logprobs == null || logprobs.pending.isEmpty()) return chunk;
+        ObjectNode choice = (ObjectNode) chunk.get("choices").get(0);
+        choice.set("logprobs", logprobs.chat ? shapes.chatLogprobs(logprobs.pending, model::tokenBytes)
+                : shapes.completionLogprobs(logprobs.pending, null, logprobs.offsets, model::tokenBytes));
+        logprobs.pending.clear();
+        return chunk;
     }
 
     /** Whether the reply to this prompt is read for tool calls (tools given, and tool_choice not none). */

@@ -327,7 +327,9 @@ final class RequestParser {
     private RequestOptions options(JsonNode body, Integer maxCompletionTokens, Integer logprobs, boolean promptLogprobs) {
         String model = string(body, "model", "model");
         boolean stream = bool(body, "stream", "stream", false);
-        if (stream && logprobs != null) throw ApiException.unsupported("logprobs", "'logprobs' is not supported with 'stream' by this server; ask without streaming.");
+        if (stream && promptLogprobs) {
+            throw ApiException.unsupported("logprobs", "'logprobs' with 'echo' (the prompt's scores) is not supported with 'stream'; ask without streaming.");
+        }
         boolean includeUsage = false;
         JsonNode so = body.get("stream_options");
         if (so != null && !so.isNull()) {

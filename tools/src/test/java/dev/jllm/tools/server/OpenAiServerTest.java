@@ -247,6 +247,12 @@ class OpenAiServerTest {
         assertEquals(expectedChat(messages, GenerationParams.greedy(40)).text(), plain.json().get("choices").get(0).get("message").get("content").asText());
     }
 
+    /**
+     * The server's sessions reuse cached prefixes that earlier requests evaluated in other chunks
+     * (batched prompt vs one-token steps sum in other orders): logits differ in the last digits.
+     */
+    static final float LOGPROB_TOLERANCE = 1e-3f;
+
     /** logprobs: the library's values, in OpenAI's two shapes; with echo the prompt is scored too (as evaluation harnesses ask). */
     @Test
     void logprobs() throws Exception {
@@ -261,7 +267,7 @@ class OpenAiServerTest {
         assertTrue(lp.get("token_logprobs").get(0).isNull() && lp.get("top_logprobs").get(0).isNull(), "nothing precedes the first token");
         for (int i = 1; i < total; i++) {
             TokenLogprobs e = i < prompt ? lib.promptLogprobs().get(i - 1) : lib.logprobs().get(i - prompt);
-            assertEquals(e.logprob(), lp.get("token_logprobs").get(i).floatValue(), 1e-4, "token " + i); // the server's sessions reuse cached prefixes evaluated in other chunks: last digits differ
+            assertEquals(e.logprob(), lp.get("token_logprobs").get(i).floatValue(), LOGPROB_TOLERANCE, "token " + i);
             assertTrue(lp.get("top_logprobs").get(i).size() >= 1 && lp.get("top_logprobs").get(i).size() <= 2);
             assertTrue(lp.get("text_offset").get(i).asInt() >= lp.get("text_offset").get(i - 1).asInt());
         }
@@ -275,13 +281,54 @@ class OpenAiServerTest {
         JsonNode content = chat.json().get("choices").get(0).get("logprobs").get("content");
         assertEquals(chatLib.generatedTokens(), content.size(), chat.raw());
         for (int i = 0; i < content.size(); i++) {
-            assertEquals(chatLib.logprobs().get(i).logprob(), content.get(i).get("logprob").floatValue(), 1e-4);
+            assertEquals(chatLib.logprobs().get(i).logprob(), content.get(i).get("logprob").floatValue(), LOGPROB_TOLERANCE);
             assertEquals(3, content.get(i).get("top_logprobs").size());
             byte[] bytes = model.tokenBytes(chatLib.tokenIds()[i]);
             assertEquals(bytes.length, content.get(i).get("bytes").size());
         }
         assertTrue(post("/v1/chat/completions", """
                 {"messages":[{"role":"user","content":"Tell me a story"}],"max_tokens":3}""").json().get("choices").get(0).get("logprobs").isNull());
+    }
+
+    /** Streamed, each token's log-probability rides on a chunk (the next one when a token adds no text yet): all of them arrive, in order. */
+    @Test
+    void streamedLogprobs() throws Exception {
+        Completion chatLib = expectedChat(List.of(ChatMessage.user("Tell me a story")), GenerationParams.greedy(12).toBuilder().logprobs(2).build());
+        Reply chat = post("/v1/chat/completions", """
+                {"messages":[{"role":"user","content":"Tell me a story"}],"temperature":0,"max_tokens":12,"logprobs":true,"top_logprobs":2,"stream":true}""");
+        List<JsonNode> entries = new ArrayList<>();
+        StringBuilder text = new StringBuilder();
+        for (JsonNode e : events(chat.raw())) {
+            JsonNode choice = e.get("choices").get(0);
+            if (choice.get("delta").has("content")) text.append(choice.get("delta").get("content").asText());
+            if (choice.has("logprobs") && !choice.get("logprobs").isNull()) choice.get("logprobs").get("content").forEach(entries::add);
+        }
+        assertEquals(chatLib.text(), text.toString());
+        assertEquals(chatLib.generatedTokens(), entries.size(), chat.raw());
+        for (int i = 0; i < entries.size(); i++) {
+            assertEquals(chatLib.logprobs().get(i).logprob(), entries.get(i).get("logprob").floatValue(), LOGPROB_TOLERANCE);
+            assertEquals(2, entries.get(i).get("top_logprobs").size());
+        }
+
+        Completion lib = model.newSession().generate("Once upon a time", GenerationParams.greedy(12).toBuilder().logprobs(1).build());
+        Reply r = post("/v1/completions", """
+                {"prompt":"Once upon a time","temperature":0,"max_tokens":12,"logprobs":1,"stream":true}""");
+        List<Float> values = new ArrayList<>();
+        StringBuilder tokens = new StringBuilder();
+        int lastOffset = -1;
+        for (JsonNode e : events(r.raw())) {
+            JsonNode lp = e.get("choices").get(0).get("logprobs");
+            if (lp == null || lp.isNull()) continue;
+            for (int i = 0; i < lp.get("tokens").size(); i++) {
+                tokens.append(lp.get("tokens").get(i).asText());
+                values.add(lp.get("token_logprobs").get(i).floatValue());
+                assertTrue(lp.get("text_offset").get(i).asInt() > lastOffset, "offsets continue across chunks");
+                lastOffset = lp.get("text_offset").get(i).asInt();
+            }
+        }
+        assertEquals(lib.text(), tokens.toString());
+        assertEquals(lib.generatedTokens(), values.size());
+        for (int i = 0; i < values.size(); i++) assertEquals(lib.logprobs().get(i).logprob(), values.get(i), LOGPROB_TOLERANCE);
     }
 
     /** llama.cpp's grammar field: the reply is the library's for the same GBNF grammar. */
@@ -336,7 +383,7 @@ class OpenAiServerTest {
             "json_schema missing   | /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"response_format\":{\"type\":\"json_schema\"}} | response_format.json_schema",
             "schema missing        | /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\"}}} | response_format.json_schema.schema",
             "schema not enforceable| /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"schema\":{\"type\":\"string\",\"pattern\":\"a\"}}}} | response_format.json_schema.schema",
-            "logprobs and stream   | /v1/completions      | {\"prompt\":\"hi\",\"logprobs\":1,\"stream\":true} | logprobs",
+            "logprobs, echo, stream| /v1/completions      | {\"prompt\":\"hi\",\"logprobs\":1,\"echo\":true,\"stream\":true} | logprobs",
             "logprobs too many     | /v1/completions      | {\"prompt\":\"hi\",\"logprobs\":21} | logprobs",
             "top_logprobs alone    | /v1/chat/completions | {\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"top_logprobs\":2} | top_logprobs",
             "grammar with a mistake| /v1/completions      | {\"prompt\":\"hi\",\"grammar\":\"root ::= x\"} | grammar",
