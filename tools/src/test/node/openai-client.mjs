@@ -48,6 +48,11 @@ const structured = await client.chat.completions.create({
 });
 out.chatSchema = { text: structured.choices[0].message.content, finish: structured.choices[0].finish_reason };
 
+const withLogprobs = await client.chat.completions.create({
+  model, messages, temperature: 0, max_tokens: maxTokens, logprobs: true, top_logprobs: 2,
+});
+out.chatLogprobs = withLogprobs.choices[0].logprobs.content.map((e) => ({ token: e.token, logprob: e.logprob, top: e.top_logprobs.length }));
+
 // no encoding_format: the client asks for base64 and decodes it into numbers
 const emb = await client.embeddings.create({ model, input: [prompt, 'Once upon a time'] });
 out.embeddings = { vectors: emb.data.map((d) => d.embedding), indexes: emb.data.map((d) => d.index), usage: emb.usage };

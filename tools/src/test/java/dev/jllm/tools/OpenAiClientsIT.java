@@ -196,6 +196,14 @@ class OpenAiClientsIT {
         assertEquals(expectedJson.text(), j.get("chatJson").get("text").asText());
         assertEquals(finish(expectedJson), j.get("chatJson").get("finish").asText());
         assertEquals(expectedSchema.text(), j.get("chatSchema").get("text").asText());
+        JsonNode logprobs = j.get("chatLogprobs");
+        assertEquals(expectedChat.generatedTokens(), logprobs.size(), logprobs.toString());
+        StringBuilder spelled = new StringBuilder();
+        for (JsonNode e : logprobs) {
+            assertTrue(e.get("logprob").asDouble() <= 0 && e.get("top").asInt() == 2, e.toString());
+            spelled.append(e.get("token").asText());
+        }
+        assertEquals(expectedChat.text(), spelled.toString().strip(), "the tokens spell the reply");
         assertEquals(finish(expectedSchema), j.get("chatSchema").get("finish").asText());
         assertArrayEquals(expectedEmbedding, floats(j.get("embeddings").get("vectors").get(0)));
         assertArrayEquals(expectedEmbedding2, floats(j.get("embeddings").get("vectors").get(1)));
