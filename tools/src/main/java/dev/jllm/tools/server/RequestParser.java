@@ -15,7 +15,6 @@ import dev.jllm.GenerationParams;
 import dev.jllm.Tool;
 import dev.jllm.ToolCall;
 import dev.jllm.ToolChoice;
-import dev.jllm.sampling.JsonValues;
 
 /**
  * Reads request bodies into validated records. Every problem is an {@link ApiException} (HTTP
@@ -61,8 +60,8 @@ final class RequestParser {
         if (functions != null && !functions.isNull() && !(functions.isArray() && functions.isEmpty())) {
             throw ApiException.unsupported("functions", "'functions' (the deprecated form of function calling) is not supported; use 'tools'.");
         }
-        List<Tool> tools = tools(body);
-        ToolChoice choice = toolChoice(body, tools);
+        List<Tool> tools = ToolsRequest.tools(body);
+        ToolChoice choice = ToolsRequest.toolChoice(body, tools);
         // Chat: logprobs true, with top_logprobs alternatives (0-20) per token.
         boolean logprobs = bool(body, "logprobs", "logprobs", false);
         Integer top = integer(body, "top_logprobs", 0, GenerationParams.MAX_LOGPROBS);
@@ -184,7 +183,7 @@ final class RequestParser {
                     "'" + role + "' is not supported; use 'system', 'developer', 'user', 'assistant' or 'tool'.");
         }
         JsonNode content = m.get("content");
-        List<ToolCall> calls = role.equals("assistant") ? toolCalls(m.get("tool_calls"), param + ".tool_calls") : List.of();
+        List<ToolCall> calls = role.equals("assistant") ? ToolsRequest.toolCalls(m.get("tool_calls"), param + ".tool_calls") : List.of();
         String text;
         if (content == null || content.isNull()) {
             if (calls.isEmpty()) throw ApiException.missing(param + ".content");
@@ -217,37 +216,6 @@ final class RequestParser {
         return new ChatMessage(role, text, calls, null);
     }
 
-    /** An assistant message's {@code tool_calls}: {@code [{id, type: "function", function: {name, arguments: "<JSON text>"}}]}. */
-    private static List<ToolCall> toolCalls(JsonNode calls, String param) {
-        if (calls == null || calls.isNull()) return List.of();
-        if (!calls.isArray()) throw ApiException.invalidType(param, "an array", kind(calls));
-        List<ToolCall> out = new ArrayList<>();
-        for (int i = 0; i < calls.size(); i++) {
-            JsonNode c = calls.get(i);
-            String where = param + "[" + i + "]";
-            if (!c.isObject()) throw ApiException.invalidType(where, "an object", kind(c));
-            String id = string(c, "id", where + ".id");
-            if (id == null) throw ApiException.missing(where + ".id");
-            JsonNode f = c.get("function");
-            if (f == null || !f.isObject()) throw ApiException.missing(where + ".function");
-            String name = string(f, "name", where + ".function.name");
-            if (name == null) throw ApiException.missing(where + ".function.name");
-            JsonNode args = f.get("arguments");
-            String arguments;
-            if (args == null || args.isNull()) arguments = "{}";
-            else if (args.isTextual()) arguments = args.asText();
-            else if (args.isObject()) arguments = args.toString();
-            else throw ApiException.invalidType(where + ".function.arguments", "a string of JSON", kind(args));
-            try {
-                if (!(JsonValues.parse(arguments) instanceof Map)) throw new IllegalArgumentException("not a JSON object");
-            } catch (IllegalArgumentException e) {
-                throw ApiException.invalidValue(where + ".function.arguments", "The arguments must be a JSON object in a string: " + e.getMessage() + ".");
-            }
-            out.add(new ToolCall(id, name, arguments));
-        }
-        return out;
-    }
-
     /** Chat-template variables jllm sets itself, which {@code chat_template_kwargs} may not replace. */
     static final java.util.Set<String> RESERVED_TEMPLATE_VARIABLES = java.util.Set.of("messages", "tools", "add_generation_prompt", "bos_token", "eos_token");
 
@@ -265,63 +233,6 @@ final class RequestParser {
             out.put(e.getKey(), json.convertValue(e.getValue(), Object.class));
         }
         return out;
-    }
-
-    /** {@code tools}: {@code [{type: "function", function: {name, description?, parameters?}}]}. */
-    private static List<Tool> tools(JsonNode body) {
-        JsonNode t = body.get("tools");
-        if (t == null || t.isNull()) return List.of();
-        if (!t.isArray()) throw ApiException.invalidType("tools", "an array", kind(t));
-        List<Tool> out = new ArrayList<>();
-        java.util.Set<String> names = new java.util.HashSet<>();
-        for (int i = 0; i < t.size(); i++) {
-            JsonNode tool = t.get(i);
-            String where = "tools[" + i + "]";
-            if (!tool.isObject()) throw ApiException.invalidType(where, "an object", kind(tool));
-            String type = string(tool, "type", where + ".type");
-            if (!"function".equals(type)) throw ApiException.unsupported(where + ".type", "Tools of type '" + type + "' are not supported; only 'function'.");
-            JsonNode f = tool.get("function");
-            if (f == null || !f.isObject()) throw ApiException.missing(where + ".function");
-            String name = string(f, "name", where + ".function.name");
-            if (name == null) throw ApiException.missing(where + ".function.name");
-            if (!names.add(name)) throw ApiException.invalidValue(where + ".function.name", "Two tools are named '" + name + "'.");
-            JsonNode params = f.get("parameters");
-            if (params != null && !params.isNull() && !params.isObject()) throw ApiException.invalidType(where + ".function.parameters", "an object", kind(params));
-            try {
-                out.add(new Tool(name, string(f, "description", where + ".function.description"),
-                        params == null || params.isNull() ? null : params.toString()));
-            } catch (IllegalArgumentException e) {
-                throw ApiException.invalidValue(where + ".function", e.getMessage() + ".");
-            }
-        }
-        return List.copyOf(out);
-    }
-
-    /** {@code tool_choice}: "none", "auto" (the default), "required", or {@code {type: "function", function: {name}}}. */
-    private static ToolChoice toolChoice(JsonNode body, List<Tool> tools) {
-        JsonNode c = body.get("tool_choice");
-        if (c == null || c.isNull()) return ToolChoice.auto();
-        ToolChoice choice;
-        if (c.isTextual()) {
-            choice = switch (c.asText()) {
-                case "auto" -> ToolChoice.auto();
-                case "none" -> ToolChoice.none();
-                case "required" -> ToolChoice.required();
-                default -> throw ApiException.invalidValue("tool_choice", "'" + c.asText() + "' is not one of 'none', 'auto', 'required' or a named function.");
-            };
-        } else if (c.isObject()) {
-            JsonNode f = c.get("function");
-            String name = f != null && f.isObject() ? string(f, "name", "tool_choice.function.name") : null;
-            if (name == null) throw ApiException.missing("tool_choice.function.name");
-            choice = ToolChoice.function(name);
-        } else {
-            throw ApiException.invalidType("tool_choice", "a string or an object", kind(c));
-        }
-        if (choice.forced() && tools.isEmpty()) throw ApiException.invalidValue("tool_choice", "tool_choice '" + choice.mode().name().toLowerCase() + "' needs tools.");
-        if (choice.mode() == ToolChoice.Mode.FUNCTION && tools.stream().noneMatch(t -> t.name().equals(choice.function()))) {
-            throw ApiException.invalidValue("tool_choice", "tool_choice names function '" + choice.function() + "', which is not among the tools.");
-        }
-        return choice;
     }
 
     private RequestOptions options(JsonNode body, Integer maxCompletionTokens, Integer logprobs, boolean promptLogprobs) {
@@ -354,62 +265,7 @@ final class RequestParser {
             seed = s.asLong();
         }
         return new RequestOptions(model, stream, includeUsage, maxTokens, temperature, topP, topK, minP, repeatPenalty, seed,
-                stop(body), presence, frequency, logitBias(body), responseFormat(body), logprobs, promptLogprobs);
-    }
-
-    /**
-     * {@code response_format}: {@code text} (the default), {@code json_object}, or
-     * {@code json_schema} with the schema in {@code json_schema.schema} (OpenAI's form; llama.cpp's
-     * {@code json_object} with a {@code schema} member is accepted too); or llama.cpp's
-     * {@code grammar} (GBNF). A schema the engine cannot enforce is a 400 naming the keyword, not
-     * a silently looser reply; a grammar with a mistake is a 400 naming its line and column.
-     */
-    private static RequestOptions.ResponseFormat responseFormat(JsonNode body) {
-        RequestOptions.ResponseFormat f = responseFormatOnly(body);
-        String grammar = string(body, "grammar", "grammar");
-        if (grammar == null || grammar.isEmpty()) return f;
-        if (f.constrained()) throw ApiException.invalidValue("grammar", "A grammar and a JSON response_format exclude each other.");
-        try {
-            GenerationParams.builder().grammar(grammar);
-        } catch (IllegalArgumentException e) {
-            throw ApiException.invalidValue("grammar", "The grammar cannot be read: " + e.getMessage() + ".");
-        }
-        return new RequestOptions.ResponseFormat(false, null, grammar);
-    }
-
-    private static RequestOptions.ResponseFormat responseFormatOnly(JsonNode body) {
-        JsonNode format = body.get("response_format");
-        if (format == null || format.isNull()) return RequestOptions.ResponseFormat.TEXT;
-        if (!format.isObject()) throw ApiException.invalidType("response_format", "an object", kind(format));
-        String type = string(format, "type", "response_format.type");
-        if (type == null || type.equals("text")) return RequestOptions.ResponseFormat.TEXT;
-        JsonNode schema;
-        String param;
-        switch (type) {
-            case "json_object" -> {
-                schema = format.get("schema");
-                param = "response_format.schema";
-                if (schema == null || schema.isNull()) return new RequestOptions.ResponseFormat(true, null, null);
-            }
-            case "json_schema" -> {
-                JsonNode spec = format.get("json_schema");
-                if (spec == null || spec.isNull()) throw ApiException.missing("response_format.json_schema");
-                if (!spec.isObject()) throw ApiException.invalidType("response_format.json_schema", "an object", kind(spec));
-                schema = spec.get("schema");
-                param = "response_format.json_schema.schema";
-                if (schema == null || schema.isNull()) throw ApiException.missing(param);
-            }
-            default -> throw ApiException.unsupported("response_format",
-                    "response_format type '" + type + "' is not supported; use 'text', 'json_object' or 'json_schema'.");
-        }
-        if (!schema.isObject() && !schema.isBoolean()) throw ApiException.invalidType(param, "an object", kind(schema));
-        String text = schema.toString();
-        try {
-            GenerationParams.builder().jsonSchema(text); // compiles it: refused now rather than when generation starts
-        } catch (IllegalArgumentException e) {
-            throw ApiException.invalidValue(param, "The JSON schema cannot be enforced: " + e.getMessage() + ".");
-        }
-        return new RequestOptions.ResponseFormat(false, text, null);
+                stop(body), presence, frequency, logitBias(body), ResponseFormatRequest.responseFormat(body), logprobs, promptLogprobs);
     }
 
     private static List<String> stop(JsonNode body) {
@@ -458,7 +314,7 @@ final class RequestParser {
 
     // ---- typed field readers: absent or null → null (the default applies) ----
 
-    private static Double number(JsonNode body, String name, double min, double max) {
+    static Double number(JsonNode body, String name, double min, double max) {
         JsonNode v = body.get(name);
         if (v == null || v.isNull()) return null;
         if (!v.isNumber()) throw ApiException.invalidType(name, "a number", kind(v));
@@ -467,7 +323,7 @@ final class RequestParser {
         return d;
     }
 
-    private static Integer integer(JsonNode body, String name, int min, int max) {
+    static Integer integer(JsonNode body, String name, int min, int max) {
         JsonNode v = body.get(name);
         if (v == null || v.isNull()) return null;
         if (!v.isIntegralNumber()) {
@@ -482,14 +338,14 @@ final class RequestParser {
         return (int) d;
     }
 
-    private static boolean bool(JsonNode body, String name, String param, boolean dflt) {
+    static boolean bool(JsonNode body, String name, String param, boolean dflt) {
         JsonNode v = body.get(name);
         if (v == null || v.isNull()) return dflt;
         if (!v.isBoolean()) throw ApiException.invalidType(param, "a boolean", kind(v));
         return v.asBoolean();
     }
 
-    private static String string(JsonNode body, String name, String param) {
+    static String string(JsonNode body, String name, String param) {
         JsonNode v = body.get(name);
         if (v == null || v.isNull()) return null;
         if (!v.isTextual()) throw ApiException.invalidType(param, "a string", kind(v));
