@@ -50,6 +50,8 @@ import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 class OpenAiClientsIT {
     /** The openai npm version .ci/run installs (no engines restriction: runs on Node 20). */
     static final String OPENAI_NPM = "openai@6.30.1";
+    /** The official ollama npm client (ollama-js) .ci/run installs beside it. */
+    static final String OLLAMA_NPM = "ollama@0.6.4";
     static final String PROMPT = "Tell me a story about a cat.";
     static final int MAX_TOKENS = 40;
     /** The schema of the structured-output checks, as LangChain4j writes it for the request built in {@link #langchain4jStructuredOutput}. */
@@ -173,16 +175,7 @@ class OpenAiClientsIT {
     /** The official openai npm client under Node: chat and completions, plain and streaming, and a 400. */
     @Test
     void nodeOpenAiClient() throws Exception {
-        Path dir = nodeOpenAiDir();
-        Path script = dir.resolve("openai-client.mjs");
-        Files.copy(TestData.projectRoot().resolve("tools/src/test/node/openai-client.mjs"), script, StandardCopyOption.REPLACE_EXISTING);
-        Process p = new ProcessBuilder("node", script.toString(), server.baseUrl(), "stories260K-f32", PROMPT, Integer.toString(MAX_TOKENS), CAT_SCHEMA)
-                .redirectError(ProcessBuilder.Redirect.PIPE).start();
-        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
-        String out = read(p.getInputStream());
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "node finished");
-        assertEquals(0, p.exitValue(), "node failed:\n" + err.join() + "\n" + out);
-        JsonNode j = JSON.readTree(out);
+        JsonNode j = runNode("openai-client.mjs", server.baseUrl(), "stories260K-f32", PROMPT, Integer.toString(MAX_TOKENS), CAT_SCHEMA);
         assertEquals("stories260K-f32", j.get("models").get(0).asText());
         assertEquals(expectedChat.text(), j.get("chat").get("text").asText());
         assertEquals(finish(expectedChat), j.get("chat").get("finish").asText());
@@ -214,6 +207,36 @@ class OpenAiClientsIT {
         assertEquals("BadRequestError", j.get("badRequest").get("name").asText());
     }
 
+    /** The official ollama npm client (ollama-js) against the same server's Ollama routes: chat plain and streamed, generate, embed, list. */
+    @Test
+    void nodeOllamaClient() throws Exception {
+        JsonNode j = runNode("ollama-client.mjs", server.baseUrl(), PROMPT, Integer.toString(MAX_TOKENS));
+        assertEquals("stories260K-f32", j.get("models").get(0).asText());
+        assertEquals(expectedChat.text(), j.get("chat").get("content").asText());
+        assertEquals(expectedChat.generatedTokens(), j.get("chat").get("evalCount").asInt());
+        assertEquals(expectedChat.text(), j.get("chatStream").get("content").asText());
+        assertTrue(j.get("chatStream").get("parts").asInt() > 5, "streamed in parts");
+        assertTrue(j.get("chatStream").get("done").asBoolean());
+        assertEquals(expectedCompletion.text(), j.get("generateRaw").asText());
+        assertArrayEquals(expectedEmbedding, floats(j.get("embedding")));
+        assertEquals(501, j.get("pull").get("status").asInt(), j.get("pull").toString());
+    }
+
+    /** Runs one of tools/src/test/node's scripts with the npm clients installed, and reads the JSON object it prints. */
+    static JsonNode runNode(String name, String... args) throws Exception {
+        Path dir = nodeOpenAiDir();
+        Path script = dir.resolve(name);
+        Files.copy(TestData.projectRoot().resolve("tools/src/test/node/" + name), script, StandardCopyOption.REPLACE_EXISTING);
+        List<String> cmd = new ArrayList<>(List.of("node", script.toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.PIPE).start();
+        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+        String out = read(p.getInputStream());
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "node finished");
+        assertEquals(0, p.exitValue(), "node failed:\n" + err.join() + "\n" + out);
+        return JSON.readTree(out);
+    }
+
     static float[] floats(JsonNode array) {
         float[] f = new float[array.size()];
         for (int i = 0; i < f.length; i++) f[i] = (float) array.get(i).asDouble();
@@ -230,17 +253,19 @@ class OpenAiClientsIT {
         String env = System.getenv("JLLM_NODE_OPENAI_DIR");
         if (env != null && !env.isBlank()) {
             Path dir = Path.of(env);
-            if (!Files.isDirectory(dir.resolve("node_modules/openai"))) throw new AssertionError("JLLM_NODE_OPENAI_DIR=" + env + " has no node_modules/openai");
+            for (String pkg : new String[]{"openai", "ollama"}) {
+                if (!Files.isDirectory(dir.resolve("node_modules/" + pkg))) throw new AssertionError("JLLM_NODE_OPENAI_DIR=" + env + " has no node_modules/" + pkg);
+            }
             return dir;
         }
         Path dir = TestData.projectRoot().resolve("tools/target/node-openai");
-        if (Files.isDirectory(dir.resolve("node_modules/openai"))) return dir;
+        if (Files.isDirectory(dir.resolve("node_modules/openai")) && Files.isDirectory(dir.resolve("node_modules/ollama"))) return dir;
         if (!commandWorks("npm", "--version")) return missing("npm is not installed");
         Files.createDirectories(dir);
-        Process p = new ProcessBuilder("npm", "install", "--no-audit", "--no-fund", "--silent", "--prefix", dir.toString(), OPENAI_NPM)
+        Process p = new ProcessBuilder("npm", "install", "--no-audit", "--no-fund", "--silent", "--prefix", dir.toString(), OPENAI_NPM, OLLAMA_NPM)
                 .redirectErrorStream(true).start();
         String out = read(p.getInputStream());
-        if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) throw new AssertionError("npm install " + OPENAI_NPM + " failed:\n" + out);
+        if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) throw new AssertionError("npm install " + OPENAI_NPM + " " + OLLAMA_NPM + " failed:\n" + out);
         return dir;
     }
 

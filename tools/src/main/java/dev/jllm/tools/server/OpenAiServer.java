@@ -81,10 +81,11 @@ public final class OpenAiServer implements AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
     private final OpenAiJson shapes;
     private final RequestParser parser;
+    private final OllamaApi ollama;
     private final SlotPool slots;
     private final HttpServer http;
     private final ExecutorService executor;
-    private final long startedAt = System.currentTimeMillis() / 1000;
+    final long startedAt = System.currentTimeMillis() / 1000;
     private final Consumer<String> log;
 
     final AtomicLong served = new AtomicLong(), cancelled = new AtomicLong(), rejected = new AtomicLong(), failed = new AtomicLong();
@@ -100,6 +101,7 @@ public final class OpenAiServer implements AutoCloseable {
         this.shapes = new OpenAiJson(json, config.modelId());
         this.parser = new RequestParser(json, model.info().vocabularySize());
         this.slots = new SlotPool(model, config.parallel(), config.queue());
+        this.ollama = new OllamaApi(this, model, config, json);
         this.http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 128);
         this.executor = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().name("jllm-http-", 0).factory());
         http.setExecutor(executor);
@@ -163,10 +165,11 @@ public final class OpenAiServer implements AutoCloseable {
                 } else {
                     failed.incrementAndGet();
                 }
+                JsonNode body = path.startsWith("/api/") ? OllamaApi.error(json, e) : shapes.error(e);
                 if (!outcome.headersSent) {
-                    sendJson(ex, e.status, shapes.error(e), outcome);
+                    sendJson(ex, e.status, body, outcome);
                 } else if (!outcome.streaming) { // after a heartbeat committed 200: the error is the body
-                    ex.getResponseBody().write(json.writeValueAsBytes(shapes.error(e)));
+                    ex.getResponseBody().write(json.writeValueAsBytes(body));
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -195,7 +198,7 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     /** What happened to a request, for the log line. */
-    private static final class Outcome {
+    static final class Outcome {
         int status;
         boolean headersSent, streaming;
         String note;
@@ -203,6 +206,10 @@ public final class OpenAiServer implements AutoCloseable {
 
     private void route(HttpExchange ex, String method, String path, Outcome outcome) throws IOException, InterruptedException {
         if (path.length() > 1 && path.endsWith("/")) path = path.substring(0, path.length() - 1);
+        if (path.startsWith("/api/")) {
+            ollama.route(ex, method, path, outcome);
+            return;
+        }
         switch (path) {
             case "/health" -> {
                 requireMethod(method, "GET", path);
@@ -236,12 +243,13 @@ public final class OpenAiServer implements AutoCloseable {
                     return;
                 }
                 throw new ApiException(404, "Invalid URL (" + method + " " + path + "): this server has POST /v1/chat/completions, "
-                        + "POST /v1/completions, POST /v1/embeddings, GET /v1/models and GET /health.", "invalid_request_error", null, "not_found");
+                        + "POST /v1/completions, POST /v1/embeddings, GET /v1/models, GET /health, and Ollama's /api/chat, /api/generate, "
+                        + "/api/embed, /api/tags, /api/show.", "invalid_request_error", null, "not_found");
             }
         }
     }
 
-    private static void requireMethod(String method, String allowed, String path) {
+    static void requireMethod(String method, String allowed, String path) {
         if (!method.equals(allowed)) {
             throw new ApiException(405, "Method " + method + " is not allowed for " + path + "; use " + allowed + ".",
                     "invalid_request_error", null, "method_not_allowed");
@@ -349,7 +357,7 @@ public final class OpenAiServer implements AutoCloseable {
         outcome.note = String.format(Locale.ROOT, "embeddings %d, tokens %d, pooling %s", out.size(), tokens, pooling.name().toLowerCase(Locale.ROOT));
     }
 
-    private SlotPool.Ticket admit() {
+    SlotPool.Ticket admit() {
         SlotPool.Ticket ticket = slots.tryAdmit();
         if (ticket == null) {
             throw new ApiException(429, "The server is busy: " + slots.parallel() + " request(s) running and " + slots.queue()
@@ -366,7 +374,7 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
-    private void checkContext(int tokens, String param) {
+    void checkContext(int tokens, String param) {
         int ctx = model.info().contextLength();
         if (tokens > ctx) {
             throw ApiException.invalid("This model's maximum context length is " + ctx + " tokens. However, your " + param
@@ -535,7 +543,7 @@ public final class OpenAiServer implements AutoCloseable {
         outcome.note = describe(c, false);
     }
 
-    private void clientGone(Outcome outcome, Completion c) {
+    void clientGone(Outcome outcome, Completion c) {
         cancelled.incrementAndGet();
         outcome.note = "client gone, generation cancelled" + (c == null ? " before it started" : " after " + c.generatedTokens() + " tokens");
     }
@@ -572,7 +580,7 @@ public final class OpenAiServer implements AutoCloseable {
         return prompt.toolCalling() != null && prompt.toolCalling().choice().mode() != ToolChoice.Mode.NONE;
     }
 
-    private static String describe(Completion c, boolean stream) {
+    static String describe(Completion c, boolean stream) {
         return String.format(Locale.ROOT, "%sprompt %d (cached %d), completion %d, finish %s, %.0f tok/s",
                 stream ? "stream, " : "", c.promptTokens(), c.promptTokens() - c.timings().promptTokens(), c.generatedTokens(),
                 c.finishReason().jsonName(), c.timings().generationTokensPerSecond());
@@ -622,7 +630,7 @@ public final class OpenAiServer implements AutoCloseable {
 
     // ---- I/O helpers ----
 
-    private static byte[] readBody(HttpExchange ex) throws IOException {
+    static byte[] readBody(HttpExchange ex) throws IOException {
         try (InputStream in = ex.getRequestBody()) {
             ByteArrayOutputStream buf = new ByteArrayOutputStream();
             byte[] chunk = new byte[16384];
@@ -636,7 +644,7 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
-    private void sendJson(HttpExchange ex, int status, JsonNode body, Outcome outcome) throws IOException {
+    void sendJson(HttpExchange ex, int status, JsonNode body, Outcome outcome) throws IOException {
         byte[] bytes = json.writeValueAsBytes(body);
         ex.getResponseHeaders().set("Content-Type", "application/json");
         ex.sendResponseHeaders(status, bytes.length);

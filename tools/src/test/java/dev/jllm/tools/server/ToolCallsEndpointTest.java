@@ -138,6 +138,25 @@ class ToolCallsEndpointTest {
         assertFalse(c.get("message").has("tool_calls"), r.raw());
     }
 
+    /** Ollama's /api/chat: tools shown, an assistant call (arguments as an object) and its result (no call id) go through the template. */
+    @Test
+    void ollamaChatWithToolsAndResults() throws Exception {
+        var r = OpenAiServerTest.post(server, "/api/chat", """
+                {"model":"stories","stream":false,"tools":%s,"options":{"temperature":0,"num_predict":20},
+                 "messages":[{"role":"user","content":"Is it raining in Oslo?"},
+                  {"role":"assistant","content":"","tool_calls":[{"function":{"name":"get_weather","arguments":{"location":"Oslo","unit":"celsius"}}}]},
+                  {"role":"tool","content":"{\\"rain\\": true}"}]}""".formatted(TOOLS));
+        assertEquals(200, r.status(), r.raw());
+        List<ChatMessage> history = List.of(ChatMessage.user("Is it raining in Oslo?"),
+                ChatMessage.assistant("", List.of(new dev.jllm.ToolCall("call00001", "get_weather", "{\"location\":\"Oslo\",\"unit\":\"celsius\"}"))),
+                ChatMessage.tool("call00001", "{\"rain\": true}"));
+        ChatPrompt p = model.chatPrompt(history, List.of(new Tool("get_weather", "Get the current weather for a location.", WEATHER_SCHEMA),
+                new Tool("get_time", "The time now.", null)), ToolChoice.auto());
+        assertEquals(p.tokenCount(), r.json().get("prompt_eval_count").asInt(), "the same prompt as the library renders");
+        String text = p.parseReply(model.newSession().generate(p, GenerationParams.greedy(20), TokenListener.NONE).text()).content();
+        assertEquals(text, r.json().get("message").get("content").asText());
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "unknown function       | {\"messages\":" + "[{\"role\":\"user\",\"content\":\"hi\"}]" + ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}],\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"g\"}}} | tool_choice",
