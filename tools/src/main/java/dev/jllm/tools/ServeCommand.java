@@ -67,7 +67,7 @@ final class ServeCommand implements Callable<Integer> {
                 stopped.countDown();
             }, "jllm-serve-shutdown"));
             Console.OUT.println("jllm serve: " + id + " (context " + model.info().contextLength() + ", " + parallel
-                    + " parallel, queue " + queue + ") listening on " + server.baseUrl() + " (OpenAI's API under /v1, Ollama's under /api)");
+                    + " parallel, queue " + queue + ") listening on " + server.baseUrl() + " (OpenAI's API under /v1, Anthropic's at /v1/messages, Ollama's under /api)");
             Console.OUT.flush();
             BackgroundWarmUp.start(model, quiet ? null : line -> Console.ERR.println("jllm serve: " + line));
             stopped.await();

@@ -271,12 +271,7 @@ final class OllamaApi {
                 outcome.note = "ollama, " + OpenAiServer.describe(c, false);
                 return;
             }
-            ex.getResponseHeaders().set("Content-Type", "application/x-ndjson");
-            ex.sendResponseHeaders(200, 0);
-            outcome.headersSent = true;
-            outcome.streaming = true;
-            outcome.status = 200;
-            OutputStream out = ex.getResponseBody();
+            OutputStream out = OpenAiServer.startStream(ex, outcome, "application/x-ndjson");
             ReasoningStream thinking = prompt != null && !readsCalls ? new ReasoningStream(ReasoningStream.opensThinking(prompt.text())) : null;
             boolean[] gone = {false};
             Completion c;

@@ -82,6 +82,7 @@ public final class OpenAiServer implements AutoCloseable {
     private final OpenAiJson shapes;
     private final RequestParser parser;
     private final OllamaApi ollama;
+    private final AnthropicApi anthropic;
     private final SlotPool slots;
     private final HttpServer http;
     private final ExecutorService executor;
@@ -102,6 +103,7 @@ public final class OpenAiServer implements AutoCloseable {
         this.parser = new RequestParser(json, model.info().vocabularySize());
         this.slots = new SlotPool(model, config.parallel(), config.queue());
         this.ollama = new OllamaApi(this, model, config, json);
+        this.anthropic = new AnthropicApi(this, model, config, json);
         this.http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 128);
         this.executor = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().name("jllm-http-", 0).factory());
         http.setExecutor(executor);
@@ -165,7 +167,8 @@ public final class OpenAiServer implements AutoCloseable {
                 } else {
                     failed.incrementAndGet();
                 }
-                JsonNode body = path.startsWith("/api/") ? OllamaApi.error(json, e) : shapes.error(e);
+                JsonNode body = path.startsWith("/api/") ? OllamaApi.error(json, e)
+                        : path.startsWith("/v1/messages") ? AnthropicApi.error(json, e) : shapes.error(e);
                 if (!outcome.headersSent) {
                     sendJson(ex, e.status, body, outcome);
                 } else if (!outcome.streaming) { // after a heartbeat committed 200: the error is the body
@@ -210,6 +213,10 @@ public final class OpenAiServer implements AutoCloseable {
             ollama.route(ex, method, path, outcome);
             return;
         }
+        if (path.equals("/v1/messages") || path.equals("/v1/messages/count_tokens")) {
+            anthropic.route(ex, method, path, outcome);
+            return;
+        }
         switch (path) {
             case "/health" -> {
                 requireMethod(method, "GET", path);
@@ -243,8 +250,8 @@ public final class OpenAiServer implements AutoCloseable {
                     return;
                 }
                 throw new ApiException(404, "Invalid URL (" + method + " " + path + "): this server has POST /v1/chat/completions, "
-                        + "POST /v1/completions, POST /v1/embeddings, GET /v1/models, GET /health, and Ollama's /api/chat, /api/generate, "
-                        + "/api/embed, /api/tags, /api/show.", "invalid_request_error", null, "not_found");
+                        + "POST /v1/completions, POST /v1/embeddings, GET /v1/models, GET /health, Anthropic's POST /v1/messages, and Ollama's "
+                        + "/api/chat, /api/generate, /api/embed, /api/tags, /api/show.", "invalid_request_error", null, "not_found");
             }
         }
     }
@@ -413,14 +420,7 @@ public final class OpenAiServer implements AutoCloseable {
                         String echo, RequestOptions o, GenerationParams params, String id, long created) throws IOException, InterruptedException {
         boolean chat = reading != null;
         ChatPrompt chatPrompt = chat ? reading.prompt() : null;
-        ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
-        ex.getResponseHeaders().set("Cache-Control", "no-cache");
-        ex.getResponseHeaders().set("X-Accel-Buffering", "no");
-        ex.sendResponseHeaders(200, 0);
-        outcome.headersSent = true;
-        outcome.streaming = true;
-        outcome.status = 200;
-        SseWriter sse = new SseWriter(ex.getResponseBody(), json);
+        SseWriter sse = new SseWriter(startStream(ex, outcome, "text/event-stream; charset=utf-8"), json);
         Session session = ticket.session(chat ? chatPrompt.tokenIds() : ids);
         boolean[] gone = {false};
         try {
@@ -642,6 +642,18 @@ public final class OpenAiServer implements AutoCloseable {
             }
             return buf.toByteArray();
         }
+    }
+
+    /** Commits a 200 response whose body streams (server-sent events, NDJSON) and returns the body. */
+    static OutputStream startStream(HttpExchange ex, Outcome outcome, String contentType) throws IOException {
+        ex.getResponseHeaders().set("Content-Type", contentType);
+        ex.getResponseHeaders().set("Cache-Control", "no-cache");
+        ex.getResponseHeaders().set("X-Accel-Buffering", "no"); // proxies: pass events on as they come
+        ex.sendResponseHeaders(200, 0);
+        outcome.headersSent = true;
+        outcome.streaming = true;
+        outcome.status = 200;
+        return ex.getResponseBody();
     }
 
     void sendJson(HttpExchange ex, int status, JsonNode body, Outcome outcome) throws IOException {

@@ -26,6 +26,12 @@ final class SseWriter {
         this.json = json;
     }
 
+    /** A named event ({@code event: NAME} before its data), as Anthropic's API streams. */
+    void event(String name, JsonNode data) throws IOException {
+        out.write(("event: " + name + "\n").getBytes(StandardCharsets.US_ASCII));
+        event(data);
+    }
+
     void event(JsonNode data) throws IOException {
         out.write(DATA);
         out.write(json.writeValueAsBytes(data)); // one line: Jackson escapes newlines in strings
