@@ -97,6 +97,34 @@ class OllamaApiTest {
         assertEquals(lib.generatedTokens(), lines.getLast().get("eval_count").asInt());
     }
 
+    /** LangChain4j's Ollama module, the JVM developers' client for this API: chat plain and streamed, and embeddings. */
+    @Test
+    void langchain4jOllamaClient() throws Exception {
+        Completion lib = expectedChat("Tell me a story", 20);
+        var chat = dev.langchain4j.model.ollama.OllamaChatModel.builder().baseUrl(server.baseUrl()).modelName("stories")
+                .temperature(0.0).numPredict(20).timeout(Duration.ofSeconds(60)).build();
+        var r = chat.chat(dev.langchain4j.data.message.UserMessage.from("Tell me a story"));
+        assertEquals(lib.text(), r.aiMessage().text());
+        assertEquals(lib.generatedTokens(), r.tokenUsage().outputTokenCount());
+
+        var streaming = dev.langchain4j.model.ollama.OllamaStreamingChatModel.builder().baseUrl(server.baseUrl()).modelName("stories")
+                .temperature(0.0).numPredict(20).timeout(Duration.ofSeconds(60)).build();
+        var done = new java.util.concurrent.CompletableFuture<dev.langchain4j.model.chat.response.ChatResponse>();
+        List<String> parts = new java.util.concurrent.CopyOnWriteArrayList<>();
+        streaming.chat("Tell me a story", new dev.langchain4j.model.chat.response.StreamingChatResponseHandler() {
+            @Override public void onPartialResponse(String piece) { parts.add(piece); }
+            @Override public void onCompleteResponse(dev.langchain4j.model.chat.response.ChatResponse response) { done.complete(response); }
+            @Override public void onError(Throwable error) { done.completeExceptionally(error); }
+        });
+        var streamed = done.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(lib.text(), String.join("", parts));
+        assertEquals(lib.text(), streamed.aiMessage().text());
+
+        var embeddings = dev.langchain4j.model.ollama.OllamaEmbeddingModel.builder().baseUrl(server.baseUrl()).modelName("stories")
+                .timeout(Duration.ofSeconds(60)).build();
+        assertArrayEquals(model.embed("The little dog", Pooling.MEAN, true).vector(), embeddings.embed("The little dog").content().vector());
+    }
+
     @Test
     void generateAppliesTheTemplateUnlessRaw() throws Exception {
         Completion chatLib = expectedChat("Once upon a time", 15);
