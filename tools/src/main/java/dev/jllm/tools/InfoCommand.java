@@ -40,6 +40,7 @@ final class InfoCommand implements Callable<Integer> {
             out.printf("parameters:   %,d%n", params);
             out.println();
             describeArchitecture(md);
+            describeChat(md);
             out.println();
             out.println("metadata:");
             for (String key : md.keys()) {
@@ -91,6 +92,19 @@ final class InfoCommand implements Callable<Integer> {
         } catch (JllmException e) {
             out.printf("architecture: %s — jllm cannot run this file: %s%n", arch, e.getMessage());
         }
+    }
+
+    /** What the chat template does besides rendering: its tool-call syntax and thinking, as chat and serve will use them. */
+    private static void describeChat(GGUFMetadata md) {
+        String template = md.getString("tokenizer.chat_template", null);
+        if (template == null) {
+            Console.OUT.println("chat template: none in the file (a built-in one is chosen by the vocabulary's special tokens; no tools)");
+            return;
+        }
+        var tools = dev.jllm.chat.ToolCallFormat.detect(template);
+        Console.OUT.printf("chat template: %,d characters; tool calls: %s; thinking: %s%n", template.length(),
+                tools == null ? "none jllm reads" : tools.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '),
+                template.contains("<think>") ? "<think> blocks" : "no");
     }
 
     static String render(Object v) {

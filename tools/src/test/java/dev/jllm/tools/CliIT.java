@@ -173,6 +173,9 @@ class CliIT {
         assertTrue(r.out().contains("architecture: gemma2"), r.out());
         assertTrue(r.out().contains("attention soft-cap 4.0"), r.out());
         assertTrue(r.out().contains("blk.0.post_attention_norm.weight"), r.out());
+        assertTrue(r.out().contains("chat template: none in the file"), r.out());
+        JarRunner.Result llama3 = JarRunner.run(null, "info", "-m", TestData.require("models/llama3-vocab-tiny.gguf").toString(), "--no-tensors");
+        assertTrue(llama3.out().contains("chat template: 389 characters; tool calls: none jllm reads; thinking: no"), llama3.out());
     }
 
     @Test
