@@ -50,6 +50,16 @@ public record ChatPrompt(String text, int[] tokenIds, List<String> stopStrings, 
         return parse(reply, ReasoningStream.opensThinking(text), toolCalling);
     }
 
+    /**
+     * A stream that splits the reply to this prompt into thinking, text and tool calls while it
+     * is generated ({@link ReplyStream}), as {@link #parseReply} does for a whole reply.
+     *
+     * @param separateReasoning whether thinking is told apart from the answer
+     */
+    public ReplyStream replyStream(boolean separateReasoning) {
+        return new ReplyStream(this, separateReasoning);
+    }
+
     /** A reply split into reasoning, content and calls (see {@link #parseReply}). */
     static AssistantReply parse(String reply, boolean promptOpenedThinking, ToolCalling toolCalling) {
         String reasoning = "";

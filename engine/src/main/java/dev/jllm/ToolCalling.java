@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.jllm.chat.ToolCallFormat;
+import dev.jllm.chat.ToolCallStream;
 import dev.jllm.sampling.Grammar;
 import dev.jllm.sampling.JsonSchemaGrammar;
 import dev.jllm.sampling.JsonValues;
@@ -58,13 +59,30 @@ public final class ToolCalling {
      */
     public AssistantReply parse(String reply) {
         if (choice.mode() == ToolChoice.Mode.NONE) return new AssistantReply(reply, List.of());
-        ToolCallFormat.Parsed parsed = format.parse(reply, (function, parameter) -> {
-            Map<String, String> types = parameterTypes.get(function);
-            return types == null ? null : types.get(parameter);
-        });
+        ToolCallFormat.Parsed parsed = format.parse(reply, this::typeOf);
+        return new AssistantReply(parsed.content(), withIds(parsed.calls()));
+    }
+
+    /** Whether replies are read for calls (not with {@link ToolChoice#none()}). */
+    boolean readsCalls() {
+        return choice.mode() != ToolChoice.Mode.NONE;
+    }
+
+    /** A stream that sends a reply's text as it comes and holds back from where a call may begin. */
+    ToolCallStream newStream() {
+        return new ToolCallStream(format, this::typeOf);
+    }
+
+    /** Calls as the model wrote them, each with a new id. */
+    List<ToolCall> withIds(List<ToolCallFormat.Call> written) {
         List<ToolCall> calls = new ArrayList<>();
-        for (ToolCallFormat.Call c : parsed.calls()) calls.add(new ToolCall(newId(), c.name(), c.arguments()));
-        return new AssistantReply(parsed.content(), calls);
+        for (ToolCallFormat.Call c : written) calls.add(new ToolCall(newId(), c.name(), c.arguments()));
+        return calls;
+    }
+
+    private String typeOf(String function, String parameter) {
+        Map<String, String> types = parameterTypes.get(function);
+        return types == null ? null : types.get(parameter);
     }
 
     /** The grammar a forced reply follows, or null when the model chooses freely. */

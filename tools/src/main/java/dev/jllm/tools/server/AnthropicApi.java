@@ -22,12 +22,12 @@ import dev.jllm.FinishReason;
 import dev.jllm.GenerationParams;
 import dev.jllm.JllmException;
 import dev.jllm.Model;
+import dev.jllm.ReplyStream;
 import dev.jllm.TokenListener;
 import dev.jllm.Tool;
 import dev.jllm.ToolCall;
 import dev.jllm.ToolChoice;
 import dev.jllm.ToolsNotSupportedException;
-import dev.jllm.chat.ReasoningStream;
 
 /**
  * Anthropic's Messages API beside OpenAI's, for clients built on it (Anthropic's SDKs, and tools
@@ -276,8 +276,8 @@ final class AnthropicApi {
     /**
      * Anthropic's event stream: message_start; per content block (thinking, text, each tool use)
      * content_block_start, its deltas, content_block_stop; message_delta with the stop reason and
-     * the output tokens; message_stop. Tool uses are known only at the end: a reply that may hold
-     * calls is sent when it ends.
+     * the output tokens; message_stop. Text streams except where a tool use may begin; tool uses
+     * are known only at the end.
      */
     private void stream(HttpExchange ex, Request req, OpenAiServer.Outcome outcome) throws IOException, InterruptedException {
         try (SlotPool.Ticket ticket = server.admit()) {
@@ -291,17 +291,17 @@ final class AnthropicApi {
             message.set("usage", usage(req.prompt.tokenCount(), 0));
             start.set("message", message);
             Blocks blocks = new Blocks(sse);
-            boolean holdBack = req.prompt.toolCalling() != null;
-            ReasoningStream thinking = holdBack ? null : new ReasoningStream(ReasoningStream.opensThinking(req.prompt.text()));
+            // Thinking and text go out as they come; text that may begin a tool call waits for the end.
+            ReplyStream parts = req.prompt.replyStream(true);
             boolean[] gone = {false};
             Completion c;
             try {
                 sse.event("message_start", start);
                 c = generate(session, req, (piece, id) -> {
                     if (gone[0]) return TokenListener.Action.STOP;
-                    if (holdBack || piece.isEmpty()) return TokenListener.Action.CONTINUE;
+                    if (piece.isEmpty()) return TokenListener.Action.CONTINUE;
                     try {
-                        for (ReasoningStream.Piece p : thinking.push(piece)) blocks.text(p.reasoning(), p.text());
+                        for (ReplyStream.Part p : parts.push(piece)) blocks.text(p.kind() == ReplyStream.Kind.REASONING, p.text());
                         return TokenListener.Action.CONTINUE;
                     } catch (IOException e) {
                         gone[0] = true;
@@ -312,16 +312,10 @@ final class AnthropicApi {
                     server.clientGone(outcome, c);
                     return;
                 }
-                AssistantReply reply;
-                if (holdBack) {
-                    reply = req.prompt.parseReply(c.text());
-                    if (!reply.reasoning().isEmpty()) blocks.text(true, reply.reasoning());
-                    if (!reply.content().isEmpty()) blocks.text(false, reply.content());
-                    for (ToolCall call : reply.toolCalls()) blocks.toolUse(call);
-                } else {
-                    for (ReasoningStream.Piece p : thinking.flush()) blocks.text(p.reasoning(), p.text());
-                    reply = new AssistantReply("", List.of());
-                }
+                ReplyStream.End end = parts.finish();
+                for (ReplyStream.Part p : end.parts()) blocks.text(p.kind() == ReplyStream.Kind.REASONING, p.text());
+                for (ToolCall call : end.toolCalls()) blocks.toolUse(call);
+                AssistantReply reply = new AssistantReply("", end.toolCalls());
                 blocks.close();
                 String stopSequence = stopSequence(req, c);
                 ObjectNode delta = json.createObjectNode().put("type", "message_delta");

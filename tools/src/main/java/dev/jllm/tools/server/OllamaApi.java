@@ -26,12 +26,12 @@ import dev.jllm.GenerationParams;
 import dev.jllm.JllmException;
 import dev.jllm.Model;
 import dev.jllm.Pooling;
+import dev.jllm.ReplyStream;
 import dev.jllm.TokenListener;
 import dev.jllm.Tool;
 import dev.jllm.ToolCall;
 import dev.jllm.ToolChoice;
 import dev.jllm.ToolsNotSupportedException;
-import dev.jllm.chat.ReasoningStream;
 import dev.jllm.sampling.JsonValues;
 
 /**
@@ -245,15 +245,14 @@ final class OllamaApi {
     /**
      * Generates and answers, streamed as NDJSON lines unless {@code stream} is false. Chat lines
      * carry {@code message}, generate lines {@code response}; thinking goes to
-     * {@code message.thinking} / {@code thinking}; tool calls (known only at the end) come in the
-     * last line before {@code done}.
+     * {@code message.thinking} / {@code thinking}; text streams except where a tool call may
+     * begin, and tool calls (known only at the end) come in the last line before {@code done}.
      */
     private void run(HttpExchange ex, OpenAiServer.Outcome outcome, JsonNode body, ChatPrompt prompt, int[] ids, boolean chat)
             throws IOException, InterruptedException {
         long t0 = System.nanoTime();
         GenerationParams params = params(body);
         boolean stream = RequestParser.bool(body, "stream", "stream", true);
-        boolean readsCalls = prompt != null && prompt.toolCalling() != null;
         String modelName = body.hasNonNull("model") ? body.get("model").asText() : config.modelId();
         try (SlotPool.Ticket ticket = server.admit()) {
             var session = ticket.session(ids);
@@ -272,16 +271,17 @@ final class OllamaApi {
                 return;
             }
             OutputStream out = OpenAiServer.startStream(ex, outcome, "application/x-ndjson");
-            ReasoningStream thinking = prompt != null && !readsCalls ? new ReasoningStream(ReasoningStream.opensThinking(prompt.text())) : null;
+            // Thinking and text go out as they come; text that may begin a tool call waits for the end.
+            ReplyStream parts = prompt != null ? prompt.replyStream(true) : null;
             boolean[] gone = {false};
             Completion c;
             try {
                 c = generate(session, prompt, ids, params, (piece, id) -> {
                     if (gone[0]) return TokenListener.Action.STOP;
-                    if (readsCalls || piece.isEmpty()) return TokenListener.Action.CONTINUE;
+                    if (piece.isEmpty()) return TokenListener.Action.CONTINUE;
                     try {
-                        if (thinking == null) write(out, piece(modelName, chat, piece, false));
-                        else for (ReasoningStream.Piece p : thinking.push(piece)) write(out, piece(modelName, chat, p.text(), p.reasoning()));
+                        if (parts == null) write(out, piece(modelName, chat, piece, false));
+                        else for (ReplyStream.Part p : parts.push(piece)) write(out, piece(modelName, chat, p.text(), p.kind() == ReplyStream.Kind.REASONING));
                         return TokenListener.Action.CONTINUE;
                     } catch (IOException e) {
                         gone[0] = true;
@@ -298,13 +298,15 @@ final class OllamaApi {
                 return;
             }
             try {
-                if (thinking != null) for (ReasoningStream.Piece p : thinking.flush()) write(out, piece(modelName, chat, p.text(), p.reasoning()));
-                if (readsCalls) {
-                    AssistantReply reply = prompt.parseReply(c.text());
-                    ObjectNode o = line(modelName);
-                    o.set("message", message(reply.content(), reply.reasoning(), reply.toolCalls()));
-                    o.put("done", false);
-                    write(out, o);
+                if (parts != null) {
+                    ReplyStream.End end = parts.finish();
+                    for (ReplyStream.Part p : end.parts()) write(out, piece(modelName, chat, p.text(), p.kind() == ReplyStream.Kind.REASONING));
+                    if (!end.toolCalls().isEmpty()) {
+                        ObjectNode o = line(modelName);
+                        o.set("message", message("", "", end.toolCalls()));
+                        o.put("done", false);
+                        write(out, o);
+                    }
                 }
                 ObjectNode last = line(modelName);
                 if (chat) last.set("message", message("", "", List.of()));

@@ -21,12 +21,12 @@ import dev.jllm.GenerationParams;
 import dev.jllm.JllmException;
 import dev.jllm.Model;
 import dev.jllm.Pooling;
+import dev.jllm.ReplyStream;
 import dev.jllm.Session;
 import dev.jllm.TokenListener;
 import dev.jllm.TokenLogprobs;
 import dev.jllm.ToolChoice;
 import dev.jllm.ToolsNotSupportedException;
-import dev.jllm.chat.ReasoningStream;
 
 /**
  * OpenAI's API on the server: {@code POST /v1/chat/completions} and {@code /v1/completions}
@@ -86,11 +86,6 @@ final class OpenAiApi {
         /** Whether the reply needs reading at all (else it is sent as generated). */
         boolean parses() {
             return separateReasoning || readsToolCalls(prompt);
-        }
-
-        /** Whether the reply must be held back until it ends (tool calls are known only then). */
-        boolean holdsBack() {
-            return readsToolCalls(prompt);
         }
 
         AssistantReply read(String text) {
@@ -188,13 +183,11 @@ final class OpenAiApi {
             return;
         }
         TokenListener hook = server.tokenHook;
-        // A reply read for tool calls is sent when it is complete (a call is only known once it
-        // is); meanwhile SSE comments, throttled, notice a client that has gone.
-        boolean holdBack = chat && reading.holdsBack();
-        // Otherwise thinking streams as reasoning_content deltas, the rest as content.
-        ReasoningStream thinking = chat && reading.separateReasoning() && !holdBack
-                ? new ReasoningStream(ReasoningStream.opensThinking(chatPrompt.text())) : null;
-        long[] lastKeepAlive = {System.nanoTime()};
+        // Chat replies go out part by part (thinking as reasoning_content, text as content) while
+        // text that may begin a tool call waits; SSE comments, throttled, notice a client that has
+        // gone while nothing else is sent.
+        ReplyStream parts = chat ? chatPrompt.replyStream(reading.separateReasoning()) : null;
+        long[] lastWrite = {System.nanoTime()};
         // Log-probabilities ride on the next chunk that goes out (a token may add no text yet).
         StreamedLogprobs logprobs = params.logprobs() >= 0 ? new StreamedLogprobs(chat) : null;
         Completion c;
@@ -208,15 +201,17 @@ final class OpenAiApi {
                     if (hook != null) hook.onToken(piece, tokenId);
                     if (gone[0]) return Action.STOP;
                     try {
-                        if (holdBack) {
-                            if (System.nanoTime() - lastKeepAlive[0] > 500_000_000L) {
+                        if (parts != null) {
+                            List<ReplyStream.Part> out = parts.push(piece);
+                            if (!out.isEmpty()) {
+                                sendParts(sse, out, id, created, logprobs);
+                                lastWrite[0] = System.nanoTime();
+                            } else if (System.nanoTime() - lastWrite[0] > 500_000_000L) {
                                 sse.keepAlive();
-                                lastKeepAlive[0] = System.nanoTime();
+                                lastWrite[0] = System.nanoTime();
                             }
-                        } else if (thinking != null) {
-                            sendPieces(sse, thinking.push(piece), id, created, logprobs);
                         } else if (!piece.isEmpty()) {
-                            sse.event(withLogprobs(chat ? shapes.chatChunk(id, created, null, piece, null) : shapes.textChunk(id, created, piece, null), logprobs));
+                            sse.event(withLogprobs(shapes.textChunk(id, created, piece, null), logprobs));
                         }
                         return Action.CONTINUE;
                     } catch (IOException e) {
@@ -240,13 +235,11 @@ final class OpenAiApi {
         }
         String finish = OpenAiJson.finishReason(c.finishReason());
         try {
-            if (thinking != null) sendPieces(sse, thinking.flush(), id, created, logprobs);
-            if (holdBack) {
-                AssistantReply reply = reading.read(c.text());
-                if (!reply.reasoning().isEmpty()) sse.event(withLogprobs(shapes.chatReasoningChunk(id, created, reply.reasoning()), logprobs));
-                if (!reply.content().isEmpty()) sse.event(withLogprobs(shapes.chatChunk(id, created, null, reply.content(), null), logprobs));
-                if (!reply.toolCalls().isEmpty()) {
-                    sse.event(shapes.chatToolCallsChunk(id, created, reply.toolCalls()));
+            if (parts != null) {
+                ReplyStream.End end = parts.finish();
+                sendParts(sse, end.parts(), id, created, logprobs);
+                if (!end.toolCalls().isEmpty()) {
+                    sse.event(shapes.chatToolCallsChunk(id, created, end.toolCalls()));
                     finish = "tool_calls";
                 }
             }
@@ -300,9 +293,10 @@ final class OpenAiApi {
         outcome.note = OpenAiServer.describe(c, false);
     }
 
-    private void sendPieces(SseWriter sse, List<ReasoningStream.Piece> pieces, String id, long created, StreamedLogprobs logprobs) throws IOException {
-        for (ReasoningStream.Piece p : pieces) {
-            sse.event(withLogprobs(p.reasoning() ? shapes.chatReasoningChunk(id, created, p.text()) : shapes.chatChunk(id, created, null, p.text(), null), logprobs));
+    private void sendParts(SseWriter sse, List<ReplyStream.Part> parts, String id, long created, StreamedLogprobs logprobs) throws IOException {
+        for (ReplyStream.Part p : parts) {
+            sse.event(withLogprobs(p.kind() == ReplyStream.Kind.REASONING ? shapes.chatReasoningChunk(id, created, p.text())
+                    : shapes.chatChunk(id, created, null, p.text(), null), logprobs));
         }
     }
 

@@ -118,6 +118,28 @@ class ToolCallsEndpointTest {
         assertEquals(lib.toolCalls().get(0).arguments(), calls.get(0).get("function").get("arguments").asText());
     }
 
+    /** With tools offered but answered in words, the reply streams piece by piece (only text that may begin a call waits). */
+    @Test
+    void aReplyInWordsStreamsEvenWithTools() throws Exception {
+        var r = post("""
+                {"messages":%s,"tools":%s,"temperature":0,"max_tokens":40,"stream":true}""".formatted(USER, TOOLS));
+        assertEquals(200, r.status(), r.raw());
+        StringBuilder text = new StringBuilder();
+        int chunks = 0;
+        for (String block : r.raw().split("\n\n")) {
+            if (!block.startsWith("data: {")) continue;
+            JsonNode delta = OpenAiServerTest.JSON.readTree(block.substring(6)).get("choices").get(0).get("delta");
+            if (delta.has("content") && !delta.get("content").asText().isEmpty()) {
+                text.append(delta.get("content").asText());
+                chunks++;
+            }
+            assertFalse(delta.has("tool_calls"), "a story model calls nothing");
+        }
+        AssistantReply lib = expected(ToolChoice.auto(), 40);
+        assertEquals(lib.content().strip(), text.toString().strip());
+        assertTrue(chunks > 5, "streamed in pieces, not held back: " + chunks);
+    }
+
     @Test
     void aCallAndItsResultContinueTheConversation() throws Exception {
         var r = post("""
