@@ -42,11 +42,6 @@ public final class Grammar {
         return (classes[element][b >>> 6] & (1L << (b & 63))) != 0;
     }
 
-    /** Number of rules. */
-    public int ruleCount() {
-        return alternatives.length;
-    }
-
     /** Builds a grammar rule by rule; rule 0, made by the first {@link #rule()} call, is the start. */
     public static final class Builder {
         private final List<List<int[]>> rules = new ArrayList<>();

@@ -101,11 +101,6 @@ public final class GrammarMatcher {
         return s.length == 1 && s[0] == 0;
     }
 
-    /** Number of states built so far (for tests and diagnostics). */
-    public int stateCount() {
-        return states;
-    }
-
     private int advance(int state, int b) {
         IntSet out = new IntSet();
         for (int node : stateStacks[state]) {

@@ -87,14 +87,7 @@ final class AnthropicApi {
     }
 
     private JsonNode body(HttpExchange ex) throws IOException {
-        byte[] raw = OpenAiServer.readBody(ex);
-        try {
-            JsonNode node = raw.length == 0 ? null : json.readTree(raw);
-            if (node == null || !node.isObject()) throw ApiException.invalid("The request body must be a JSON object.", null, null);
-            return node;
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw ApiException.invalid("The request body is not JSON: " + e.getOriginalMessage(), null, "invalid_json");
-        }
+        return RequestParser.parseBody(json, OpenAiServer.readBody(ex));
     }
 
     /** A validated request: the rendered prompt, the generation parameters, the model name to echo and the stop sequences. */

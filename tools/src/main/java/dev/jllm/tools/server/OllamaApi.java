@@ -123,15 +123,7 @@ final class OllamaApi {
     }
 
     private JsonNode body(HttpExchange ex) throws IOException {
-        byte[] raw = OpenAiServer.readBody(ex);
-        if (raw.length == 0) throw ApiException.invalid("The request body is empty; send a JSON object.", null, null);
-        try {
-            JsonNode node = json.readTree(raw);
-            if (node == null || !node.isObject()) throw ApiException.invalid("The request body must be a JSON object.", null, null);
-            return node;
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw ApiException.invalid("The request body is not JSON: " + e.getOriginalMessage(), null, "invalid_json");
-        }
+        return RequestParser.parseBody(json, OpenAiServer.readBody(ex));
     }
 
     // ---- model information ----

@@ -35,6 +35,11 @@ final class RequestParser {
     }
 
     JsonNode parseBody(byte[] body) {
+        return parseBody(json, body);
+    }
+
+    /** A request body as a JSON object (every protocol's endpoints read theirs with it). */
+    static JsonNode parseBody(ObjectMapper json, byte[] body) {
         if (body.length == 0) throw ApiException.invalid("The request body is empty; send a JSON object.", null, null);
         try {
             JsonNode node = json.readTree(body);
