@@ -27,11 +27,12 @@ import java.util.Set;
  *     {@code properties} together with permitted additional members is refused. Where member
  *     names are free, a name may repeat (RFC 8259 allows it; a grammar cannot rule it out).
  * <li>arrays: {@code items}, {@code prefixItems}, {@code minItems}, {@code maxItems};
- *     strings: {@code minLength}, {@code maxLength} (counted in characters or escapes).
+ *     strings: {@code minLength}, {@code maxLength} (counted in characters or escapes), and the
+ *     formats {@code date}, {@code time}, {@code date-time}, {@code uuid}.
  * </ul>
  *
  * Annotations ({@code title}, {@code description}, {@code default}, {@code examples}, …) are
- * ignored; any other keyword ({@code pattern}, {@code format}, {@code minimum}, …) is refused
+ * ignored; any other keyword ({@code pattern}, {@code minimum}, …) or format is refused
  * with an {@link IllegalArgumentException} naming it, rather than silently not enforced.
  *
  * <p>Whitespace between tokens is what llama.cpp's JSON grammar allows and {@link JsonPrefix}
@@ -43,7 +44,7 @@ public final class JsonSchemaGrammar {
     private static final Set<String> ANNOTATIONS = Set.of("title", "description", "default", "examples", "$schema",
             "$id", "$comment", "deprecated", "readOnly", "writeOnly", "$defs", "definitions", "strict");
     private static final Set<String> KEYWORDS = Set.of("type", "enum", "const", "anyOf", "oneOf", "$ref", "properties",
-            "required", "additionalProperties", "items", "prefixItems", "minItems", "maxItems", "minLength", "maxLength");
+            "required", "additionalProperties", "items", "prefixItems", "minItems", "maxItems", "minLength", "maxLength", "format");
 
     /** Largest minItems / maxItems / minLength / maxLength (each unit of a bound is a grammar rule). */
     static final int MAX_COUNT = 10_000;
@@ -128,7 +129,8 @@ public final class JsonSchemaGrammar {
 
     private int typed(String type, Map<String, Object> s, String where) {
         return switch (type) {
-            case "string" -> s.containsKey("minLength") || s.containsKey("maxLength")
+            case "string" -> s.containsKey("format") ? format(string(s.get("format"), where + "/format"), s, where)
+                    : s.containsKey("minLength") || s.containsKey("maxLength")
                     ? stringRule(count(s, "minLength", 0, where), count(s, "maxLength", -1, where)) : string;
             case "number" -> number;
             case "integer" -> integer;
@@ -279,6 +281,36 @@ public final class JsonSchemaGrammar {
                 seq(g.bytes("\\"), g.set("\"\\/bfnrt")),
                 seq(g.bytes("\\u"), hex, hex, hex, hex));
         return g.rule(seq(g.bytes("\""), g.ref(g.repeat(new int[]{g.ref(character)}, min, max)), g.bytes("\"")));
+    }
+
+    /**
+     * The string formats llama.cpp's grammars know, as RFC 3339 and RFC 4122 write them:
+     * {@code date} (2024-07-26), {@code time} (13:45:00, fractions and a zone optional),
+     * {@code date-time} (both, joined by T), {@code uuid} (8-4-4-4-12 hex digits). Others
+     * (email, uri, ...) are refused: the grammar could not hold the text to them.
+     */
+    private int format(String format, Map<String, Object> s, String where) {
+        if (s.containsKey("minLength") || s.containsKey("maxLength")) {
+            throw new IllegalArgumentException(where + ": format together with minLength/maxLength is not supported");
+        }
+        int digit = g.range('0', '9');
+        int[] date = seq(digit, digit, digit, digit, g.bytes("-"), g.range('0', '1'), digit, g.bytes("-"), g.range('0', '3'), digit);
+        int fraction = g.rule(new int[0], seq(g.bytes("."), g.ref(g.repeat(new int[]{digit}, 1, 9))));
+        int zone = g.rule(new int[0], g.bytes("Z"), seq(g.set("+-"), g.range('0', '2'), digit, g.bytes(":"), g.range('0', '5'), digit));
+        int[] time = seq(g.range('0', '2'), digit, g.bytes(":"), g.range('0', '5'), digit, g.bytes(":"), g.range('0', '6'), digit,
+                g.ref(fraction), g.ref(zone));
+        int hex = g.set("0123456789abcdefABCDEF");
+        int[] body = switch (format) {
+            case "date" -> date;
+            case "time" -> time;
+            case "date-time" -> seq(date, g.bytes("T"), time);
+            case "uuid" -> seq(g.ref(g.repeat(new int[]{hex}, 8, 8)), g.bytes("-"), g.ref(g.repeat(new int[]{hex}, 4, 4)), g.bytes("-"),
+                    g.ref(g.repeat(new int[]{hex}, 4, 4)), g.bytes("-"), g.ref(g.repeat(new int[]{hex}, 4, 4)), g.bytes("-"),
+                    g.ref(g.repeat(new int[]{hex}, 12, 12)));
+            default -> throw new IllegalArgumentException("JSON schema format '" + format + "' (at " + where + ") is not supported; "
+                    + "only date, time, date-time and uuid");
+        };
+        return g.rule(seq(g.bytes("\""), body, g.bytes("\"")));
     }
 
     /** llama.cpp's numbers: {@code "-"? ("0" | [1-9] [0-9]{0,15})}, then for non-integers an optional fraction and exponent. */

@@ -50,7 +50,8 @@ class JsonSchemaGrammarTest {
             "{\"type\": \"object\", \"additionalProperties\": {\"type\": \"integer\"}}",
             "{\"type\": \"array\", \"prefixItems\": [{\"type\": \"string\"}, {\"type\": \"number\"}]}",
             "{\"properties\": {\"a\": {\"type\": \"null\"}, \"b\": {\"type\": \"null\"}, \"c\": {\"type\": \"null\"}}}",
-            "{\"type\": \"array\", \"items\": {\"type\": \"array\", \"items\": {\"type\": \"integer\"}, \"maxItems\": 0}, \"minItems\": 2}"};
+            "{\"type\": \"array\", \"items\": {\"type\": \"array\", \"items\": {\"type\": \"integer\"}, \"maxItems\": 0}, \"minItems\": 2}",
+            "{\"type\": \"object\", \"properties\": {\"when\": {\"type\": \"string\", \"format\": \"date-time\"}, \"id\": {\"type\": \"string\", \"format\": \"uuid\"}, \"day\": {\"type\": \"string\", \"format\": \"date\"}}, \"required\": [\"when\", \"id\", \"day\"]}"};
 
     static boolean accepts(String schema, String text) {
         GrammarMatcher m = new GrammarMatcher(JsonSchemaGrammar.compile(schema));
@@ -96,6 +97,14 @@ class JsonSchemaGrammarTest {
                 {"{\"type\": \"string\"}", "\"\\x\"", false},
                 {"{\"type\": \"string\"}", "\"tab\there\"", false},                 // raw control character
                 {"{\"type\": \"string\"}", "\"\u00ff\"", true},
+                {"{\"type\": \"string\", \"format\": \"date\"}", "\"2024-07-26\"", true},
+                {"{\"type\": \"string\", \"format\": \"date\"}", "\"2024-7-26\"", false},
+                {"{\"type\": \"string\", \"format\": \"date-time\"}", "\"2024-07-26T13:45:00.123+02:00\"", true},
+                {"{\"type\": \"string\", \"format\": \"date-time\"}", "\"2024-07-26T13:45:00Z\"", true},
+                {"{\"type\": \"string\", \"format\": \"date-time\"}", "\"2024-07-26 13:45:00\"", false},
+                {"{\"type\": \"string\", \"format\": \"time\"}", "\"23:59:60\"", true},
+                {"{\"type\": \"string\", \"format\": \"uuid\"}", "\"123e4567-e89b-12d3-a456-426614174000\"", true},
+                {"{\"type\": \"string\", \"format\": \"uuid\"}", "\"123e4567-e89b-12d3-a456-42661417400\"", false},
         };
         for (Object[] c : cases) {
             String schema = (String) c[0], text = (String) c[1];
@@ -157,7 +166,7 @@ class JsonSchemaGrammarTest {
     void whatIsNotSupportedIsRefusedByName() {
         String[][] cases = {
                 {"{\"type\": \"string\", \"pattern\": \"^a\"}", "keyword 'pattern'"},
-                {"{\"type\": \"string\", \"format\": \"date\"}", "keyword 'format'"},
+                {"{\"type\": \"string\", \"format\": \"email\"}", "format 'email'"},
                 {"{\"$ref\": \"#/$defs/missing\"}", "names no definition"},
                 {"{\"$ref\": \"other.json#/x\"}", "not supported"},
                 {"{\"$defs\": {\"a\": {\"$ref\": \"#/$defs/a\"}}, \"$ref\": \"#/$defs/a\"}", "refers to itself"},

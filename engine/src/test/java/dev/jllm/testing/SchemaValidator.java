@@ -47,13 +47,26 @@ public final class SchemaValidator {
 
     static boolean typed(JsonNode v, String type, JsonNode s, JsonNode root) {
         return switch (type) {
-            case "string" -> v.isTextual() && length(v.textValue(), s);
+            case "string" -> v.isTextual() && length(v.textValue(), s) && format(v.textValue(), s);
             case "number" -> v.isNumber();
             case "integer" -> v.isIntegralNumber();
             case "boolean" -> v.isBoolean();
             case "null" -> v.isNull();
             case "object" -> v.isObject() && object(v, s, root);
             case "array" -> v.isArray() && array(v, s, root);
+            default -> false;
+        };
+    }
+
+    /** The string formats the grammar knows, as regular expressions written from RFC 3339 and RFC 4122. */
+    static boolean format(String text, JsonNode s) {
+        if (!s.has("format")) return true;
+        String date = "\\d{4}-[01]\\d-[0-3]\\d", time = "[0-2]\\d:[0-5]\\d:[0-6]\\d(\\.\\d{1,9})?(Z|[+-][0-2]\\d:[0-5]\\d)?";
+        return switch (s.get("format").asText()) {
+            case "date" -> text.matches(date);
+            case "time" -> text.matches(time);
+            case "date-time" -> text.matches(date + "T" + time);
+            case "uuid" -> text.matches("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
             default -> false;
         };
     }

@@ -91,7 +91,7 @@ class CliIT {
         assertTrue(badGrammar.err().contains("--grammar: grammar line 1, column 16: rule 'b' is used but not defined"), badGrammar.err());
         JarRunner.Result bad = JarRunner.run(null, "generate", "-m", stories(), "-p", "x", "--json-schema", "{\"type\": \"string\", \"format\": \"email\"}");
         assertEquals(2, bad.status(), bad.err());
-        assertTrue(bad.err().contains("keyword 'format' (at #) is not supported"), bad.err());
+        assertTrue(bad.err().contains("format 'email' (at #) is not supported"), bad.err());
     }
 
     @Test
