@@ -28,11 +28,12 @@ import java.util.Set;
  *     names are free, a name may repeat (RFC 8259 allows it; a grammar cannot rule it out).
  * <li>arrays: {@code items}, {@code prefixItems}, {@code minItems}, {@code maxItems};
  *     strings: {@code minLength}, {@code maxLength} (counted in characters or escapes), and the
- *     formats {@code date}, {@code time}, {@code date-time}, {@code uuid}.
+ *     formats {@code date}, {@code time}, {@code date-time}, {@code uuid}; integers:
+ *     {@code minimum}, {@code maximum}, {@code exclusiveMinimum}, {@code exclusiveMaximum}.
  * </ul>
  *
  * Annotations ({@code title}, {@code description}, {@code default}, {@code examples}, …) are
- * ignored; any other keyword ({@code pattern}, {@code minimum}, …) or format is refused
+ * ignored; any other keyword ({@code pattern}, {@code multipleOf}, bounds on non-integers, …) or format is refused
  * with an {@link IllegalArgumentException} naming it, rather than silently not enforced.
  *
  * <p>Whitespace between tokens is what llama.cpp's JSON grammar allows and {@link JsonPrefix}
@@ -44,7 +45,8 @@ public final class JsonSchemaGrammar {
     private static final Set<String> ANNOTATIONS = Set.of("title", "description", "default", "examples", "$schema",
             "$id", "$comment", "deprecated", "readOnly", "writeOnly", "$defs", "definitions", "strict");
     private static final Set<String> KEYWORDS = Set.of("type", "enum", "const", "anyOf", "oneOf", "$ref", "properties",
-            "required", "additionalProperties", "items", "prefixItems", "minItems", "maxItems", "minLength", "maxLength", "format");
+            "required", "additionalProperties", "items", "prefixItems", "minItems", "maxItems", "minLength", "maxLength", "format",
+            "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum");
 
     /** Largest minItems / maxItems / minLength / maxLength (each unit of a bound is a grammar rule). */
     static final int MAX_COUNT = 10_000;
@@ -132,8 +134,14 @@ public final class JsonSchemaGrammar {
             case "string" -> s.containsKey("format") ? format(string(s.get("format"), where + "/format"), s, where)
                     : s.containsKey("minLength") || s.containsKey("maxLength")
                     ? stringRule(count(s, "minLength", 0, where), count(s, "maxLength", -1, where)) : string;
-            case "number" -> number;
-            case "integer" -> integer;
+            case "number" -> {
+                for (String k : new String[]{"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}) {
+                    if (s.containsKey(k)) throw new IllegalArgumentException(where + ": '" + k + "' is supported for integers, not numbers");
+                }
+                yield number;
+            }
+            case "integer" -> s.containsKey("minimum") || s.containsKey("maximum") || s.containsKey("exclusiveMinimum") || s.containsKey("exclusiveMaximum")
+                    ? integerRange(s, where) : integer;
             case "boolean" -> g.rule(g.bytes("true"), g.bytes("false"));
             case "null" -> g.rule(g.bytes("null"));
             case "object" -> object(s, where);
@@ -311,6 +319,69 @@ public final class JsonSchemaGrammar {
                     + "only date, time, date-time and uuid");
         };
         return g.rule(seq(g.bytes("\""), body, g.bytes("\"")));
+    }
+
+    /** Largest magnitude of a bounded integer: 16 digits, as the unbounded integer rule. */
+    private static final long MAX_INTEGER = 9_999_999_999_999_999L;
+
+    /**
+     * The integers from {@code minimum} (or above {@code exclusiveMinimum}) to {@code maximum}
+     * (or below {@code exclusiveMaximum}), written without leading zeros: as llama.cpp does, a
+     * grammar of digit ranges ({@link #digitRange}), one alternative per number of digits.
+     */
+    private int integerRange(Map<String, Object> s, String where) {
+        long lo = -MAX_INTEGER, hi = MAX_INTEGER;
+        if (s.containsKey("minimum")) lo = Math.max(lo, bound(s, "minimum", where, false));
+        if (s.containsKey("exclusiveMinimum")) lo = Math.max(lo, bound(s, "exclusiveMinimum", where, false) + 1);
+        if (s.containsKey("maximum")) hi = Math.min(hi, bound(s, "maximum", where, true));
+        if (s.containsKey("exclusiveMaximum")) hi = Math.min(hi, bound(s, "exclusiveMaximum", where, true) - 1);
+        if (lo > hi) throw new IllegalArgumentException(where + ": no integer lies within its bounds");
+        int r = g.rule();
+        if (hi >= 0) positiveRange(r, new int[0], Math.max(lo, 0), hi);
+        if (lo < 0) positiveRange(r, g.bytes("-"), Math.max(1, hi < 0 ? -hi : 1), -lo);
+        return r;
+    }
+
+    /** A bound as a whole number (rounded inwards when it has a fraction), within 16 digits. */
+    private static long bound(Map<String, Object> s, String key, String where, boolean upper) {
+        if (!(s.get(key) instanceof BigDecimal d)) throw new IllegalArgumentException(where + "/" + key + " must be a number");
+        BigDecimal whole = d.setScale(0, upper ? java.math.RoundingMode.FLOOR : java.math.RoundingMode.CEILING);
+        if (whole.abs().compareTo(BigDecimal.valueOf(MAX_INTEGER)) > 0) throw new IllegalArgumentException(where + "/" + key + " must be within 16 digits");
+        return whole.longValueExact();
+    }
+
+    /** Adds to rule {@code r} the alternatives {@code prefix} then a number from {@code lo} to {@code hi} (0 ≤ lo ≤ hi). */
+    private void positiveRange(int r, int[] prefix, long lo, long hi) {
+        for (int digits = Long.toString(lo).length(); digits <= Long.toString(hi).length(); digits++) {
+            long from = Math.max(lo, digits == 1 ? 0 : pow10(digits - 1)), to = Math.min(hi, pow10(digits) - 1);
+            if (from <= to) g.alt(r, seq(prefix, g.ref(digitRange(Long.toString(from), Long.toString(to)))));
+        }
+    }
+
+    private static long pow10(int n) {
+        long p = 1;
+        for (int i = 0; i < n; i++) p *= 10;
+        return p;
+    }
+
+    /** A rule reading the decimal numbers from {@code lo} to {@code hi}, both of the same length, digit by digit. */
+    private int digitRange(String lo, String hi) {
+        if (lo.isEmpty()) return g.rule(new int[0]);
+        int r = g.rule();
+        char a = lo.charAt(0), b = hi.charAt(0);
+        String restLo = lo.substring(1), restHi = hi.substring(1);
+        if (a == b) {
+            g.alt(r, seq(g.range(a, a), g.ref(digitRange(restLo, restHi))));
+            return r;
+        }
+        g.alt(r, seq(g.range(a, a), g.ref(digitRange(restLo, "9".repeat(restLo.length())))));
+        if (a + 1 <= b - 1) {
+            int[] any = new int[0];
+            for (int i = 0; i < restLo.length(); i++) any = seq(any, g.range('0', '9'));
+            g.alt(r, seq(g.range(a + 1, b - 1), any));
+        }
+        g.alt(r, seq(g.range(b, b), g.ref(digitRange("0".repeat(restHi.length()), restHi))));
+        return r;
     }
 
     /** llama.cpp's numbers: {@code "-"? ("0" | [1-9] [0-9]{0,15})}, then for non-integers an optional fraction and exponent. */

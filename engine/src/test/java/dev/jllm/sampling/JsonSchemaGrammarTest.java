@@ -51,6 +51,7 @@ class JsonSchemaGrammarTest {
             "{\"type\": \"array\", \"prefixItems\": [{\"type\": \"string\"}, {\"type\": \"number\"}]}",
             "{\"properties\": {\"a\": {\"type\": \"null\"}, \"b\": {\"type\": \"null\"}, \"c\": {\"type\": \"null\"}}}",
             "{\"type\": \"array\", \"items\": {\"type\": \"array\", \"items\": {\"type\": \"integer\"}, \"maxItems\": 0}, \"minItems\": 2}",
+            "{\"type\": \"array\", \"items\": {\"anyOf\": [{\"type\": \"integer\", \"minimum\": -37, \"maximum\": 1205}, {\"type\": \"integer\", \"exclusiveMinimum\": 99999, \"exclusiveMaximum\": 100003}, {\"type\": \"integer\", \"maximum\": -5}, {\"type\": \"integer\", \"minimum\": 7}]}, \"maxItems\": 6}",
             "{\"type\": \"object\", \"properties\": {\"when\": {\"type\": \"string\", \"format\": \"date-time\"}, \"id\": {\"type\": \"string\", \"format\": \"uuid\"}, \"day\": {\"type\": \"string\", \"format\": \"date\"}}, \"required\": [\"when\", \"id\", \"day\"]}"};
 
     static boolean accepts(String schema, String text) {
@@ -98,6 +99,18 @@ class JsonSchemaGrammarTest {
                 {"{\"type\": \"string\"}", "\"tab\there\"", false},                 // raw control character
                 {"{\"type\": \"string\"}", "\"\u00ff\"", true},
                 {"{\"type\": \"string\", \"format\": \"date\"}", "\"2024-07-26\"", true},
+                {"{\"type\": \"integer\", \"minimum\": 5, \"maximum\": 120}", "5", true},
+                {"{\"type\": \"integer\", \"minimum\": 5, \"maximum\": 120}", "120", true},
+                {"{\"type\": \"integer\", \"minimum\": 5, \"maximum\": 120}", "121", false},
+                {"{\"type\": \"integer\", \"minimum\": 5, \"maximum\": 120}", "4", false},
+                {"{\"type\": \"integer\", \"minimum\": 5, \"maximum\": 120}", "05", false},
+                {"{\"type\": \"integer\", \"minimum\": -20, \"exclusiveMaximum\": 0}", "-20", true},
+                {"{\"type\": \"integer\", \"minimum\": -20, \"exclusiveMaximum\": 0}", "0", false},
+                {"{\"type\": \"integer\", \"minimum\": -20, \"exclusiveMaximum\": 0}", "-0", false},
+                {"{\"type\": \"integer\", \"minimum\": 0}", "0", true},
+                {"{\"type\": \"integer\", \"minimum\": 0}", "-1", false},
+                {"{\"type\": \"integer\", \"maximum\": 1.5}", "1", true},
+                {"{\"type\": \"integer\", \"maximum\": 1.5}", "2", false},
                 {"{\"type\": \"string\", \"format\": \"date\"}", "\"2024-7-26\"", false},
                 {"{\"type\": \"string\", \"format\": \"date-time\"}", "\"2024-07-26T13:45:00.123+02:00\"", true},
                 {"{\"type\": \"string\", \"format\": \"date-time\"}", "\"2024-07-26T13:45:00Z\"", true},
@@ -111,6 +124,21 @@ class JsonSchemaGrammarTest {
             boolean expected = (Boolean) c[2];
             assertEquals(expected, accepts(schema, text), text + " against " + schema);
             if (expected) assertTrue(SchemaValidator.valid(JSON.readTree(text), JSON.readTree(schema)), "the oracle agrees: " + text);
+        }
+    }
+
+    /** Integer bounds: every integer near them, accepted exactly when within them. */
+    @Test
+    void integerBoundsAcceptExactlyTheIntegersWithin() {
+        long[][] bounds = {{-37, 1205}, {0, 9}, {10, 99}, {-1000, -999}, {99_990, 100_010}, {-5, 5}, {1, 1}};
+        for (long[] b : bounds) {
+            Grammar g = JsonSchemaGrammar.compile("{\"type\": \"integer\", \"minimum\": " + b[0] + ", \"maximum\": " + b[1] + "}");
+            for (long n = b[0] - 120; n <= b[1] + 120; n++) {
+                GrammarMatcher m = new GrammarMatcher(g);
+                int st = m.next(m.start(), Long.toString(n).getBytes(StandardCharsets.UTF_8));
+                boolean accepted = st != GrammarMatcher.DEAD && m.accepting(st);
+                assertEquals(n >= b[0] && n <= b[1], accepted, n + " within [" + b[0] + ", " + b[1] + "]");
+            }
         }
     }
 
@@ -178,6 +206,8 @@ class JsonSchemaGrammarTest {
                 {"{\"type\": ", "invalid JSON"},
                 {"{\"properties\": {\"a\": {}}, \"additionalProperties\": true}", "not supported"},
                 {"{\"type\": \"string\", \"maxLength\": 1.5}", "whole number"},
+                {"{\"type\": \"number\", \"minimum\": 0}", "for integers, not numbers"},
+                {"{\"type\": \"integer\", \"minimum\": 5, \"maximum\": 4}", "no integer lies within its bounds"},
         };
         for (String[] c : cases) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JsonSchemaGrammar.compile(c[0]), c[0]);

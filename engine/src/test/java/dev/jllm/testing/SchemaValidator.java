@@ -49,7 +49,7 @@ public final class SchemaValidator {
         return switch (type) {
             case "string" -> v.isTextual() && length(v.textValue(), s) && format(v.textValue(), s);
             case "number" -> v.isNumber();
-            case "integer" -> v.isIntegralNumber();
+            case "integer" -> v.isIntegralNumber() && bounds(v.longValue(), s);
             case "boolean" -> v.isBoolean();
             case "null" -> v.isNull();
             case "object" -> v.isObject() && object(v, s, root);
@@ -69,6 +69,12 @@ public final class SchemaValidator {
             case "uuid" -> text.matches("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
             default -> false;
         };
+    }
+
+    static boolean bounds(long n, JsonNode s) {
+        return (!s.has("minimum") || n >= s.get("minimum").asDouble()) && (!s.has("maximum") || n <= s.get("maximum").asDouble())
+                && (!s.has("exclusiveMinimum") || n > s.get("exclusiveMinimum").asDouble())
+                && (!s.has("exclusiveMaximum") || n < s.get("exclusiveMaximum").asDouble());
     }
 
     static boolean length(String text, JsonNode s) {
