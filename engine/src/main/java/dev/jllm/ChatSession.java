@@ -223,8 +223,8 @@ public final class ChatSession {
         List<String> stops = new ArrayList<>(params.stopStrings());
         stops.addAll(format.stopStrings());
         GenerationParams p = params.toBuilder().stopStrings(stops).build();
-        if (toolCalling != null && toolCalling.forcedCall() != null) p = p.withGrammar(toolCalling.forcedCall());
         boolean opensThinking = dev.jllm.chat.ReasoningStream.opensThinking(renderPrompt());
+        if (toolCalling != null && toolCalling.forcedCall(false) != null) p = p.withGrammar(toolCalling.forcedCall(opensThinking));
         Completion c = session.generate(prompt, p, listener);
         lastReply = ChatPrompt.parse(c.text(), opensThinking, toolCalling);
         history.add(lastReply.toolCalls().isEmpty() ? ChatMessage.assistant(c.text()) : lastReply.toMessage());

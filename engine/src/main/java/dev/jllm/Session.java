@@ -106,7 +106,9 @@ public final class Session {
      */
     public Completion generate(ChatPrompt prompt, GenerationParams params, TokenListener listener) {
         GenerationParams p = withStops(params, prompt.stopStrings());
-        if (prompt.toolCalling() != null && prompt.toolCalling().forcedCall() != null) p = p.withGrammar(prompt.toolCalling().forcedCall());
+        if (prompt.toolCalling() != null && prompt.toolCalling().forcedCall(false) != null) {
+            p = p.withGrammar(prompt.toolCalling().forcedCall(dev.jllm.chat.ReasoningStream.opensThinking(prompt.text())));
+        }
         return generate(prompt.tokenIds(), p, listener);
     }
 

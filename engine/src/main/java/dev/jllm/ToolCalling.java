@@ -9,7 +9,6 @@ import java.util.Map;
 import dev.jllm.chat.ToolCallFormat;
 import dev.jllm.chat.ToolCallStream;
 import dev.jllm.sampling.Grammar;
-import dev.jllm.sampling.JsonSchemaGrammar;
 import dev.jllm.sampling.JsonValues;
 
 /**
@@ -24,7 +23,7 @@ public final class ToolCalling {
     private final ToolCallFormat format;
     private final List<Tool> tools;
     private final ToolChoice choice;
-    private final Grammar forcedCall;
+    private final Grammar forcedCall, forcedCallAfterThinking;
     private final Map<String, Map<String, String>> parameterTypes = new LinkedHashMap<>();
 
     ToolCalling(ToolCallFormat format, List<Tool> tools, ToolChoice choice) {
@@ -34,11 +33,8 @@ public final class ToolCalling {
         if (choice.mode() == ToolChoice.Mode.FUNCTION && tools.stream().noneMatch(t -> t.name().equals(choice.function()))) {
             throw new IllegalArgumentException("tool_choice names function '" + choice.function() + "', which is not among the tools");
         }
-        if (choice.forced() && !format.canForce()) {
-            throw new IllegalArgumentException("a required tool call cannot be enforced in this model's tool-call syntax (" + format
-                    + "); use tool_choice auto");
-        }
-        this.forcedCall = choice.forced() ? forcedCallGrammar() : null;
+        this.forcedCall = choice.forced() ? forcedCallGrammar(false) : null;
+        this.forcedCallAfterThinking = choice.forced() ? forcedCallGrammar(true) : null;
         for (Tool t : tools) parameterTypes.put(t.name(), typesOf(t));
     }
 
@@ -85,12 +81,12 @@ public final class ToolCalling {
         return types == null ? null : types.get(parameter);
     }
 
-    /** The grammar a forced reply follows, or null when the model chooses freely. */
-    Grammar forcedCall() {
-        return forcedCall;
+    /** The grammar a forced reply follows (after a prompt that opened a thinking block, or not), or null when the model chooses freely. */
+    Grammar forcedCall(boolean afterOpenThinking) {
+        return afterOpenThinking ? forcedCallAfterThinking : forcedCall;
     }
 
-    private Grammar forcedCallGrammar() {
+    private Grammar forcedCallGrammar(boolean afterOpenThinking) {
         Map<String, Object> schemas = new LinkedHashMap<>();
         for (Tool t : tools) {
             if (choice.mode() == ToolChoice.Mode.FUNCTION && !t.name().equals(choice.function())) continue;
@@ -100,7 +96,7 @@ public final class ToolCalling {
             schemas.put(t.name(), JsonValues.parse(t.parameters()));
         }
         try {
-            return JsonSchemaGrammar.compileSchema(format.callSchema(schemas), format.callPrefix(), format.callSuffix());
+            return format.forcedCall(schemas, afterOpenThinking);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("the tools' parameters cannot be enforced: " + e.getMessage(), e);
         }

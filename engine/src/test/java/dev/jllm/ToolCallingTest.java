@@ -35,13 +35,16 @@ class ToolCallingTest {
 
     static Model load(String template) throws Exception {
         String source = Files.readString(TestData.require("templates/" + template + ".jinja"));
-        return Model.load(TestData.require("models/stories260K-f32.gguf"), ModelOptions.builder().chatTemplate(source).threads(1).contextLength(2048).build());
+        // Qwen 3.5's prompt opens a thinking block this story model would never close: thinking off.
+        return Model.load(TestData.require("models/stories260K-f32.gguf"), ModelOptions.builder().chatTemplate(source).threads(1).contextLength(2048)
+                .chatTemplateArguments(template.startsWith("Qwen3.5") ? java.util.Map.of("enable_thinking", false) : java.util.Map.of()).build());
     }
 
     @Test
     void aForcedCallIsAValidCallInEachFamilysSyntax() throws Exception {
         List<ChatMessage> messages = List.of(ChatMessage.user("Is it raining in Oslo?"));
-        for (String template : new String[]{"Qwen-Qwen2.5-7B-Instruct", "meta-llama-Llama-3.2-3B-Instruct", "mistralai-Mistral-Nemo-Instruct-2407"}) {
+        for (String template : new String[]{"Qwen-Qwen2.5-7B-Instruct", "meta-llama-Llama-3.2-3B-Instruct", "mistralai-Mistral-Nemo-Instruct-2407",
+                "Qwen3.5-4B", "GLM-4.6"}) {
             try (Model model = load(template)) {
                 for (ToolChoice choice : new ToolChoice[]{ToolChoice.required(), ToolChoice.function("get_weather")}) {
                     ChatPrompt prompt = model.chatPrompt(messages, List.of(TIME, WEATHER), choice);
@@ -152,12 +155,10 @@ class ToolCallingTest {
         }
         try (Model model = load("Qwen3.5-4B")) {
             var messages = List.of(ChatMessage.user("hi"));
-            var xml = assertThrows(IllegalArgumentException.class, () -> model.chatPrompt(messages, List.of(WEATHER), ToolChoice.required()));
-            assertTrue(xml.getMessage().contains("cannot be enforced") && xml.getMessage().contains("QWEN_XML"), xml.getMessage());
             ChatPrompt auto = model.chatPrompt(messages, List.of(WEATHER), ToolChoice.auto());
             assertTrue(auto.text().contains("<function=example_function_name>"), "the template teaches its syntax");
             // The reply's bare values are typed by the tool's schema: "unit" is a string even when it looks like a number.
-            AssistantReply reply = auto.parseReply("Let me check.\n</think>\n\n<tool_call>\n<function=get_weather>\n<parameter=location>\n"
+            AssistantReply reply = auto.parseReply("<think>\nLet me check.\n</think>\n\n<tool_call>\n<function=get_weather>\n<parameter=location>\n"
                     + "Oslo\n</parameter>\n<parameter=unit>\n1\n</parameter>\n</function>\n</tool_call>");
             assertEquals("Let me check.", reply.reasoning());
             assertEquals("", reply.content());

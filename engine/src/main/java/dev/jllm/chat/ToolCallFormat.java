@@ -27,8 +27,8 @@ import dev.jllm.sampling.JsonValues;
  *
  * In the two XML syntaxes argument values are bare text: a parameter the tool's schema types as a
  * string stays text, others are read as JSON (and Python's {@code True}/{@code False}/{@code None},
- * which Qwen's template writes), falling back to text. Only the JSON syntaxes can force a call
- * ({@link #canForce}). Other syntaxes (Mistral Small 3.2's {@code [ARGS]}, Command R,
+ * which Qwen's template writes), falling back to text. Every one of them can force a call
+ * ({@link #forcedCall}). Other syntaxes (Mistral Small 3.2's {@code [ARGS]}, Command R,
  * Functionary, gpt-oss) are not recognised: {@link #detect} returns null and tools are refused,
  * rather than shown to a model whose calls would not be read.
  */
@@ -91,17 +91,85 @@ public enum ToolCallFormat {
         };
     }
 
-    /** Whether a call can be forced in this syntax (the JSON ones, through a JSON-schema grammar). */
-    public boolean canForce() {
-        return argumentsKey != null;
+    /**
+     * The grammar of one call of one of {@code tools} (name → parameters schema, parsed) in this
+     * syntax, with arguments valid against the tool's schema. In the JSON syntaxes the call is a
+     * JSON object framed by its tags; in the XML ones each declared parameter (in the order
+     * declared; the required ones always, the others optionally) is written in its tags, a string
+     * parameter as bare text without '<' (so that the closing tag is unambiguous; minLength and
+     * maxLength held) or one of its enum values, any other as JSON valid against its schema.
+     *
+     * @param afterOpenThinking whether the prompt opened a thinking block: the model may finish it first
+     * @throws IllegalArgumentException if a schema uses what cannot be enforced (and, for the XML
+     *                                  syntaxes, if a tool's parameters are not declared properties)
+     */
+    public dev.jllm.sampling.Grammar forcedCall(Map<String, Object> tools, boolean afterOpenThinking) {
+        var e = new dev.jllm.sampling.JsonSchemaGrammar.Embedding();
+        var g = e.builder();
+        // A prompt that opened a thinking block (QwQ, Qwen 3.5, R1) lets the model think first:
+        // text without '<', then the block's end; then the call.
+        int[] thinking = afterOpenThinking ? seq(g.ref(g.star(new int[]{g.ref(g.utf8Character("<", "\n\t"))})), g.bytes("</think>"),
+                g.ref(g.repeat(g.bytes("\n"), 0, 2))) : new int[0];
+        if (argumentsKey != null) return e.build(seq(thinking, g.bytes(callPrefix), g.ref(e.value(callSchema(tools))), g.bytes(callSuffix)));
+        int calls = g.rule();
+        for (var tool : tools.entrySet()) {
+            List<int[]> parameters = new ArrayList<>();
+            List<Boolean> required = new ArrayList<>();
+            Map<?, ?> schema = tool.getValue() instanceof Map<?, ?> m ? m : Map.of();
+            Object props = schema.get("properties");
+            if (props == null && !schema.isEmpty() && !"object".equals(schema.get("type"))) {
+                throw new IllegalArgumentException("tool '" + tool.getKey() + "': the parameters must be an object schema");
+            }
+            if (!(props == null || props instanceof Map)) throw new IllegalArgumentException("tool '" + tool.getKey() + "': properties must be an object");
+            Object req = schema.get("required");
+            List<?> requiredNames = req instanceof List<?> l ? l : List.of();
+            if (props instanceof Map<?, ?> properties) {
+                for (var p : properties.entrySet()) {
+                    String key = (String) p.getKey();
+                    int value = xmlValue(e, p.getValue());
+                    parameters.add(this == QWEN_XML
+                            ? seq(g.bytes("<parameter=" + key + ">\n"), g.ref(value), g.bytes("\n</parameter>\n"))
+                            : seq(g.bytes("\n<arg_key>" + key + "</arg_key>\n<arg_value>"), g.ref(value), g.bytes("</arg_value>")));
+                    required.add(requiredNames.contains(key));
+                }
+            }
+            int[] body = new int[0];
+            for (int i = 0; i < parameters.size(); i++) {
+                body = seq(body, required.get(i) ? g.ref(g.rule(parameters.get(i))) : g.ref(g.rule(new int[0], parameters.get(i))));
+            }
+            g.alt(calls, this == QWEN_XML
+                    ? seq(g.bytes("<tool_call>\n<function=" + tool.getKey() + ">\n"), body, g.bytes("</function>\n</tool_call>"))
+                    : seq(g.bytes("<tool_call>" + tool.getKey()), body, g.bytes("\n</tool_call>")));
+        }
+        return e.build(seq(thinking, g.ref(calls)));
+    }
+
+    /** A parameter's value in the XML syntaxes: bare text for strings (or one of their enum values), JSON for the rest. */
+    private static int xmlValue(dev.jllm.sampling.JsonSchemaGrammar.Embedding e, Object schema) {
+        var g = e.builder();
+        if (schema instanceof Map<?, ?> s && "string".equals(s.get("type")) && !s.containsKey("format")) {
+            if (s.get("enum") instanceof List<?> values) {
+                int r = g.rule();
+                for (Object v : values) g.alt(r, g.bytes(String.valueOf(v)));
+                return r;
+            }
+            int min = s.get("minLength") instanceof java.math.BigDecimal d ? d.intValueExact() : 0;
+            int max = s.get("maxLength") instanceof java.math.BigDecimal d ? d.intValueExact() : -1;
+            return g.repeat(new int[]{g.ref(g.utf8Character("<", "\n\t"))}, min, max);
+        }
+        return e.value(schema);
+    }
+
+    private static int[] seq(Object... parts) {
+        return dev.jllm.sampling.Grammar.Builder.seq(parts);
     }
 
     /**
      * The JSON schema of one call of one of {@code tools} (name → parameters schema, parsed) as
-     * this format writes it, between {@link #callPrefix()} and {@link #callSuffix()}: the
+     * this format writes it, between its prefix and suffix (e.g. the tags of {@link #HERMES}): the
      * object {@code {"name": <const>, "<arguments key>": <parameters>}}.
      */
-    public Object callSchema(Map<String, Object> tools) {
+    private Object callSchema(Map<String, Object> tools) {
         List<Object> options = new ArrayList<>();
         for (var tool : tools.entrySet()) {
             Map<String, Object> properties = new LinkedHashMap<>();
@@ -115,16 +183,6 @@ public enum ToolCallFormat {
             options.add(call);
         }
         return options.size() == 1 ? options.get(0) : Map.of("anyOf", options);
-    }
-
-    /** The text before a call's JSON object when the reply must be a call. */
-    public String callPrefix() {
-        return callPrefix;
-    }
-
-    /** The text after a call's JSON object when the reply must be a call. */
-    public String callSuffix() {
-        return callSuffix;
     }
 
     private Parsed parseBlocks(String reply, ParameterTypes types) {

@@ -94,11 +94,25 @@ public final class Grammar {
             return classOf(set);
         }
 
-        /** The element that reads any printable ASCII byte (0x20–0x7F) except those of {@code excluded}. */
-        public int anyExceptAscii(String excluded) {
-            long[] set = new long[4];
-            for (int b = 0x20; b < 0x80; b++) if (excluded.indexOf(b) < 0) set[b >>> 6] |= 1L << (b & 63);
-            return classOf(set);
+        /**
+         * A new rule reading one character as well-formed UTF-8 (RFC 3629: no overlong forms,
+         * surrogates or code points past U+10FFFF): any printable ASCII byte but those of
+         * {@code excluded}, the control bytes of {@code controls}, or a multi-byte sequence.
+         */
+        public int utf8Character(String excluded, String controls) {
+            long[] ascii = new long[4];
+            for (int b = 0x20; b < 0x80; b++) if (excluded.indexOf(b) < 0) ascii[b >>> 6] |= 1L << (b & 63);
+            for (char c : controls.toCharArray()) ascii[c >>> 6] |= 1L << (c & 63);
+            int tail = range(0x80, 0xBF);
+            return rule(new int[]{classOf(ascii)},
+                    new int[]{range(0xC2, 0xDF), tail},
+                    new int[]{range(0xE0, 0xE0), range(0xA0, 0xBF), tail},
+                    new int[]{range(0xE1, 0xEC), tail, tail},
+                    new int[]{range(0xED, 0xED), range(0x80, 0x9F), tail},
+                    new int[]{range(0xEE, 0xEF), tail, tail},
+                    new int[]{range(0xF0, 0xF0), range(0x90, 0xBF), tail, tail},
+                    new int[]{range(0xF1, 0xF3), tail, tail, tail},
+                    new int[]{range(0xF4, 0xF4), range(0x80, 0x8F), tail, tail});
         }
 
         private int classOf(long[] set) {

@@ -52,19 +52,20 @@ public final class JsonSchemaGrammar {
     static final int MAX_COUNT = 10_000;
 
     private final Grammar.Builder g = new Grammar.Builder();
-    private final Object root;
-    private final Map<String, Integer> refRules = new HashMap<>();
+    /** The schema whose $defs references resolve against (the top one, or an embedded value's own). */
+    private Object root;
+    /** Rules made for references, per root (an embedded value's "#/$defs/x" is its own). */
+    private final Map<Object, Map<String, Integer>> refRules = new java.util.IdentityHashMap<>();
     private final int ws, string, number, integer, any;
 
-    private JsonSchemaGrammar(Object root, String prefix, String suffix) {
-        this.root = root;
-        int start = g.rule(); // rule 0
+    /** Rule 0 is left without alternatives for the caller to give. */
+    private JsonSchemaGrammar() {
+        g.rule(); // rule 0: the start
         ws = whitespace();
         string = stringRule(0, -1);
         number = numberRule(false);
         integer = numberRule(true);
         any = g.rule();
-        g.alt(start, seq(g.bytes(prefix), g.ref(compile(root, "#")), g.bytes(suffix)));
         defineAny();
     }
 
@@ -83,7 +84,44 @@ public final class JsonSchemaGrammar {
 
     /** As {@link #compileSchema(Object)}, the JSON text framed by fixed text before and after (a tool call's tags). */
     public static Grammar compileSchema(Object schema, String prefix, String suffix) {
-        return new JsonSchemaGrammar(schema, prefix, suffix).g.build();
+        Embedding e = new Embedding();
+        return e.build(seq(e.builder().bytes(prefix), e.builder().ref(e.value(schema)), e.builder().bytes(suffix)));
+    }
+
+    /**
+     * A grammar being built in which JSON values valid against schemas are parts of larger text
+     * (the XML tool-call syntaxes put a JSON value in each parameter's tags): {@link #builder}
+     * makes the surrounding rules, {@link #value} the rule of one schema's values (its {@code $ref}s
+     * resolve within that schema), {@link #build} closes it with the start sequence.
+     */
+    public static final class Embedding {
+        private final JsonSchemaGrammar compiler = new JsonSchemaGrammar();
+
+        /** The builder the surrounding rules are made with. */
+        public Grammar.Builder builder() {
+            return compiler.g;
+        }
+
+        /**
+         * The rule of the JSON values valid against {@code schema}.
+         *
+         * @throws IllegalArgumentException if the schema uses what is not supported
+         */
+        public int value(Object schema) {
+            Object outer = compiler.root;
+            compiler.root = schema;
+            try {
+                return compiler.compile(schema, "#");
+            } finally {
+                compiler.root = outer;
+            }
+        }
+
+        /** The grammar whose sentences are {@code start}. */
+        public Grammar build(int[] start) {
+            compiler.g.alt(0, start);
+            return compiler.g.build();
+        }
     }
 
     /** The rule for JSON texts valid against {@code schema}; {@code where} names it in messages (a JSON pointer: # is the top). */
@@ -151,7 +189,8 @@ public final class JsonSchemaGrammar {
     }
 
     private int reference(String ref) {
-        Integer known = refRules.get(ref);
+        Map<String, Integer> rules = refRules.computeIfAbsent(root, r -> new HashMap<>());
+        Integer known = rules.get(ref);
         if (known != null) return known;
         Object target;
         if (ref.equals("#")) target = root;
@@ -162,7 +201,7 @@ public final class JsonSchemaGrammar {
             if (target == null) throw new IllegalArgumentException("$ref '" + ref + "' names no definition in the schema");
         } else throw new IllegalArgumentException("$ref '" + ref + "' is not supported (only #, #/$defs/… and #/definitions/…)");
         int r = g.rule(); // made before the body so that recursive references find it
-        refRules.put(ref, r);
+        rules.put(ref, r);
         g.alt(r, g.ref(compile(target, ref)));
         return r;
     }
@@ -275,17 +314,7 @@ public final class JsonSchemaGrammar {
      */
     private int stringRule(int min, int max) {
         int hex = g.set("0123456789abcdefABCDEF");
-        int tail = g.range(0x80, 0xBF);
-        // UTF-8 as RFC 3629 defines it well formed: no overlong forms, surrogates or code points past U+10FFFF.
-        int character = g.rule(new int[]{g.anyExceptAscii("\"\\")},
-                new int[]{g.range(0xC2, 0xDF), tail},
-                new int[]{g.range(0xE0, 0xE0), g.range(0xA0, 0xBF), tail},
-                new int[]{g.range(0xE1, 0xEC), tail, tail},
-                new int[]{g.range(0xED, 0xED), g.range(0x80, 0x9F), tail},
-                new int[]{g.range(0xEE, 0xEF), tail, tail},
-                new int[]{g.range(0xF0, 0xF0), g.range(0x90, 0xBF), tail, tail},
-                new int[]{g.range(0xF1, 0xF3), tail, tail, tail},
-                new int[]{g.range(0xF4, 0xF4), g.range(0x80, 0x8F), tail, tail},
+        int character = g.rule(new int[]{g.ref(g.utf8Character("\"\\", ""))},
                 seq(g.bytes("\\"), g.set("\"\\/bfnrt")),
                 seq(g.bytes("\\u"), hex, hex, hex, hex));
         return g.rule(seq(g.bytes("\""), g.ref(g.repeat(new int[]{g.ref(character)}, min, max)), g.bytes("\"")));

@@ -104,6 +104,42 @@ class ToolCallFormatTest {
         return v;
     }
 
+    /**
+     * Forced calls in every syntax: the grammar accepts the calls the format's own parser reads
+     * (each syntax's call for the same arguments), and after a prompt that opened a thinking block,
+     * only once the block is closed.
+     */
+    @Test
+    void forcedCallGrammarsAcceptWhatTheParsersRead() {
+        Object schema = dev.jllm.sampling.JsonValues.parse("""
+                {"type":"object","properties":{"city":{"type":"string","maxLength":10},"unit":{"type":"string","enum":["c","f"]},"days":{"type":"integer"}},"required":["city"]}""");
+        Map<String, Object> tools = Map.of("get_weather", schema);
+        Map<ToolCallFormat, String> calls = Map.of(
+                ToolCallFormat.HERMES, "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Oslo\", \"days\": 3}}\n</tool_call>",
+                ToolCallFormat.LLAMA3, "{\"name\": \"get_weather\", \"parameters\": {\"city\": \"Oslo\", \"days\": 3}}",
+                ToolCallFormat.MISTRAL, "[{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Oslo\", \"days\": 3}}]",
+                ToolCallFormat.QWEN_XML, "<tool_call>\n<function=get_weather>\n<parameter=city>\nOslo\n</parameter>\n<parameter=days>\n3\n</parameter>\n</function>\n</tool_call>",
+                ToolCallFormat.GLM, "<tool_call>get_weather\n<arg_key>city</arg_key>\n<arg_value>Oslo</arg_value>\n<arg_key>days</arg_key>\n<arg_value>3</arg_value>\n</tool_call>");
+        for (var e : calls.entrySet()) {
+            ToolCallFormat f = e.getKey();
+            String call = e.getValue();
+            assertEquals(List.of(new ToolCallFormat.Call("get_weather", "{\"city\":\"Oslo\",\"days\":3}")),
+                    f.parse(call, (fn, p) -> p.equals("days") ? "integer" : "string").calls(), f + " reads it");
+            assertTrue(accepts(f.forcedCall(tools, false), call), f + " accepts " + call);
+            assertTrue(!accepts(f.forcedCall(tools, false), call.replace("Oslo", "Oslo is a long name")), f + ": maxLength holds");
+            assertTrue(accepts(f.forcedCall(tools, true), "Rain, probably.\n</think>\n\n" + call), f + " after thinking");
+            assertTrue(!accepts(f.forcedCall(tools, true), call), f + ": an open thinking block must close first");
+        }
+        assertTrue(!accepts(ToolCallFormat.QWEN_XML.forcedCall(tools, false), calls.get(ToolCallFormat.QWEN_XML).replace("<parameter=city>\nOslo\n</parameter>\n", "")),
+                "a required parameter cannot be left out");
+    }
+
+    static boolean accepts(dev.jllm.sampling.Grammar g, String text) {
+        var m = new dev.jllm.sampling.GrammarMatcher(g);
+        int s = m.next(m.start(), text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return s != dev.jllm.sampling.GrammarMatcher.DEAD && m.accepting(s);
+    }
+
     @Test
     void repliesAreSplitIntoTextAndCalls() {
         var hermes = ToolCallFormat.HERMES.parse("Let me look.\n<tool_call>\n{\"name\": \"a\", \"arguments\": {\"x\": 1}}\n</tool_call>\n"
