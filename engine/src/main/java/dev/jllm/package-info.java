@@ -10,14 +10,20 @@
  *     {@link dev.jllm.Session#stream(String, dev.jllm.GenerationParams)} returns a pull-style
  *     {@link dev.jllm.TokenStream};</li>
  * <li>{@link dev.jllm.GenerationParams} (immutable, with a builder) sets limits, sampling, stop
- *     strings and logit bias;</li>
+ *     strings, logit bias, log-probabilities, and constraints on the reply: one JSON object, JSON
+ *     valid against a schema, or a GBNF grammar;</li>
  * <li>{@link dev.jllm.ChatSession} keeps a conversation over the model's chat template, reusing
  *     the KV cache between turns; {@link dev.jllm.Model#chatPrompt} renders any message list;</li>
+ * <li>tools: {@link dev.jllm.Tool}s shown through the chat template, replies read into an
+ *     {@link dev.jllm.AssistantReply} (text, {@link dev.jllm.ToolCall}s, a reasoning model's
+ *     thinking) by {@link dev.jllm.ChatPrompt#parseReply}, or while they stream by a
+ *     {@link dev.jllm.ReplyStream}; {@link dev.jllm.ToolChoice} may force a call;</li>
  * <li>{@link dev.jllm.Model#embed(String, dev.jllm.Pooling, boolean)} gives a text's
  *     {@link dev.jllm.Embedding} (its tokens' final hidden states, pooled as {@link dev.jllm.Pooling}
  *     says), for search and retrieval;</li>
  * <li>errors are {@link dev.jllm.JllmException}s: {@link dev.jllm.ModelLoadException},
- *     {@link dev.jllm.ContextOverflowException}, each with a one-line message.</li>
+ *     {@link dev.jllm.ContextOverflowException}, {@link dev.jllm.ToolsNotSupportedException}, each
+ *     with a one-line message.</li>
  * </ul>
  *
  * <p><b>Threads:</b> a {@code Model} is shared freely; give each concurrent user its own
