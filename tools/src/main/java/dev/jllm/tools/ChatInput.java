@@ -26,6 +26,9 @@ sealed interface ChatInput {
     /** {@code /system TEXT}: new system prompt (empty = none), conversation reset. */
     record SystemPrompt(String text) implements ChatInput {}
 
+    /** {@code /think on|off}: a reasoning model thinks before answering or not (the template's {@code enable_thinking}). */
+    record Think(String setting) implements ChatInput {}
+
     /** {@code /something} that is not a command. */
     record Unknown(String command) implements ChatInput {}
 
@@ -33,6 +36,7 @@ sealed interface ChatInput {
     String HELP = """
             /reset        forget the conversation (keeps the system prompt)
             /system TEXT  set a new system prompt and start over (/system alone removes it)
+            /think on|off let a reasoning model think before answering, or not (Qwen 3, SmolLM 3)
             /exit, /quit  leave (also Ctrl-D)
             /help         this list
             //TEXT        send TEXT starting with a slash""";
@@ -50,6 +54,7 @@ sealed interface ChatInput {
             case "/exit", "/quit", "/bye" -> new Exit();
             case "/help", "/?" -> new Help();
             case "/system" -> new SystemPrompt(arg);
+            case "/think" -> new Think(arg.toLowerCase(Locale.ROOT));
             default -> new Unknown(space < 0 ? s : s.substring(0, space));
         };
     }

@@ -80,6 +80,7 @@ final class ChatRepl {
                 chat = null; // let the old KV cache go before the new one is allocated
                 chat = model.newChatSession(blankToNull(s.text()));
                 chat.dropOldestWhenFull(dropOldest);
+                if (thinking != null) chat.templateArguments(java.util.Map.of("enable_thinking", thinking));
                 acknowledge(s.text().isBlank() ? "system prompt removed, conversation reset" : "system prompt set, conversation reset");
             }
             case ChatInput.Help h -> {
@@ -88,6 +89,7 @@ final class ChatRepl {
                 if (interactive) w.println("Ctrl-C stops a reply; at the prompt it clears the line (twice on an empty line quits).");
                 w.flush();
             }
+            case ChatInput.Think t -> think(t.setting());
             case ChatInput.Unknown u -> notice("unknown command " + u.command() + " (/help lists the commands; //text sends text starting with /)");
         }
         return true;
@@ -137,6 +139,23 @@ final class ChatRepl {
                     t.generatedTokens(), t.generationTokensPerSecond(), t.promptTokens(), t.promptTokensPerSecond(),
                     reply.promptTokens() - t.promptTokens(), c.contextUsed(), c.contextLength()));
         }
+    }
+
+    /** The thinking switch set by /think (null: the template's default). */
+    private Boolean thinking;
+
+    private void think(String setting) {
+        if (!setting.equals("on") && !setting.equals("off")) {
+            notice("use /think on or /think off");
+            return;
+        }
+        if (!chat.templateSource().contains("enable_thinking")) {
+            notice("this model's chat template has no thinking switch (enable_thinking)");
+            return;
+        }
+        thinking = setting.equals("on");
+        chat.templateArguments(java.util.Map.of("enable_thinking", thinking));
+        acknowledge("thinking " + setting + " from the next reply");
     }
 
     private void acknowledge(String what) {

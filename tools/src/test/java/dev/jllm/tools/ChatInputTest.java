@@ -28,6 +28,8 @@ class ChatInputTest {
         assertEquals(new ChatInput.SystemPrompt("You are a pirate.  Arr."), ChatInput.parse("/system   You are a pirate.  Arr.  "));
         assertEquals(new ChatInput.SystemPrompt(""), ChatInput.parse("/system"));
         assertEquals(new ChatInput.SystemPrompt("x"), ChatInput.parse("/system\tx"));
+        assertEquals(new ChatInput.Think("off"), ChatInput.parse("/think OFF"));
+        assertEquals(new ChatInput.Think(""), ChatInput.parse("/think"));
     }
 
     @Test

@@ -196,4 +196,31 @@ class ChatReplTest {
             assertEquals(text, piped.chat().lastReply().reasoning());
         }
     }
+
+    /** /think off and on switch a reasoning model's thinking through the template (Qwen 3's enable_thinking), and /system keeps the switch. */
+    @Test
+    void thinkSwitchesTheTemplatesThinking() throws Exception {
+        String template = java.nio.file.Files.readString(TestData.require("templates/Qwen-Qwen3-0.6B.jinja"));
+        try (Model model = Model.load(TestData.require("models/stories260K-f32.gguf"),
+                ModelOptions.builder().contextLength(1024).chatTemplate(template).build())) {
+            ChatRepl repl = repl(model, GenerationParams.greedy(5), false, true);
+            String noThinking = "<|im_start|>assistant\n<think>\n\n</think>\n\n";
+            assertTrue(repl.handle("/think off"));
+            say(repl, "Once upon a time");
+            assertTrue(repl.chat().renderPrompt().endsWith(noThinking), repl.chat().renderPrompt());
+            assertTrue(repl.handle("/system Be brief."));
+            say(repl, "Once upon a time");
+            assertTrue(repl.chat().renderPrompt().endsWith(noThinking), "the switch outlives /system: " + repl.chat().renderPrompt());
+            assertTrue(repl.handle("/think on"));
+            say(repl, "Tell me more");
+            assertFalse(repl.chat().renderPrompt().endsWith(noThinking), repl.chat().renderPrompt());
+            assertTrue(repl.handle("/think maybe"));
+            assertTrue(notices.toString().contains("use /think on or /think off"), notices.toString());
+        }
+        try (Model plain = stories(256)) {
+            ChatRepl repl = repl(plain, GenerationParams.greedy(5), false, true);
+            assertTrue(repl.handle("/think off"));
+            assertTrue(notices.toString().contains("no thinking switch"), notices.toString());
+        }
+    }
 }
