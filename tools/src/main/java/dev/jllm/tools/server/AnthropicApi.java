@@ -43,17 +43,9 @@ import dev.jllm.ToolsNotSupportedException;
  * Images, documents and server tools are refused. Errors are Anthropic's
  * {@code {"type": "error", "error": {"type", "message"}}}.
  */
-final class AnthropicApi {
-    private final OpenAiServer server;
-    private final Model model;
-    private final OpenAiServer.Config config;
-    private final ObjectMapper json;
-
+final class AnthropicApi extends ProtocolApi {
     AnthropicApi(OpenAiServer server, Model model, OpenAiServer.Config config, ObjectMapper json) {
-        this.server = server;
-        this.model = model;
-        this.config = config;
-        this.json = json;
+        super(server, model, config, json);
     }
 
     /** Anthropic's error body; the error type follows the status as Anthropic's does. */

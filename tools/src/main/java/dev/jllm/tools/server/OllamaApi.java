@@ -32,7 +32,6 @@ import dev.jllm.Tool;
 import dev.jllm.ToolCall;
 import dev.jllm.ToolChoice;
 import dev.jllm.ToolsNotSupportedException;
-import dev.jllm.sampling.JsonValues;
 
 /**
  * Ollama's HTTP API beside OpenAI's, for the many tools and libraries that speak it (Open WebUI,
@@ -52,20 +51,12 @@ import dev.jllm.sampling.JsonValues;
  * {@code message.tool_calls} with arguments as objects), {@code think} (false sets the template's
  * {@code enable_thinking}; thinking comes back as {@code message.thinking}).
  */
-final class OllamaApi {
+final class OllamaApi extends ProtocolApi {
     /** The Ollama API level these routes follow, reported by {@code /api/version} (clients check it for features). */
     static final String API_VERSION = "0.12.0";
 
-    private final OpenAiServer server;
-    private final Model model;
-    private final OpenAiServer.Config config;
-    private final ObjectMapper json;
-
     OllamaApi(OpenAiServer server, Model model, OpenAiServer.Config config, ObjectMapper json) {
-        this.server = server;
-        this.model = model;
-        this.config = config;
-        this.json = json;
+        super(server, model, config, json);
     }
 
     /** Ollama's error body. */
@@ -417,9 +408,7 @@ final class OllamaApi {
                             if (f == null || !f.isObject() || !f.hasNonNull("name")) throw ApiException.missing(where + ".tool_calls[" + k + "].function.name");
                             JsonNode args = f.get("arguments");
                             String arguments = args == null || args.isNull() ? "{}" : args.isTextual() ? args.asText() : args.toString();
-                            try {
-                                if (!(JsonValues.parse(arguments) instanceof Map)) throw new IllegalArgumentException("not an object");
-                            } catch (IllegalArgumentException e) {
+                            if (ToolsRequest.notAJsonObject(arguments) != null) {
                                 throw ApiException.invalidValue(where + ".tool_calls[" + k + "].function.arguments", "The arguments must be a JSON object.");
                             }
                             String id = String.format("call%05d", ++calls);

@@ -39,19 +39,12 @@ import dev.jllm.ToolsNotSupportedException;
  * then writes a space every half second (JSON allows leading whitespace) until the body is ready;
  * a failed write cancels the generation the same way.
  */
-final class OpenAiApi {
-    private final OpenAiServer server;
-    private final Model model;
-    private final OpenAiServer.Config config;
-    private final ObjectMapper json;
+final class OpenAiApi extends ProtocolApi {
     private final OpenAiJson shapes;
     private final RequestParser parser;
 
     OpenAiApi(OpenAiServer server, Model model, OpenAiServer.Config config, ObjectMapper json, OpenAiJson shapes) {
-        this.server = server;
-        this.model = model;
-        this.config = config;
-        this.json = json;
+        super(server, model, config, json);
         this.shapes = shapes;
         this.parser = new RequestParser(json, model.info().vocabularySize());
     }

@@ -36,10 +36,9 @@ final class ToolsRequest {
             else if (args.isTextual()) arguments = args.asText();
             else if (args.isObject()) arguments = args.toString();
             else throw ApiException.invalidType(where + ".function.arguments", "a string of JSON", RequestParser.kind(args));
-            try {
-                if (!(JsonValues.parse(arguments) instanceof Map)) throw new IllegalArgumentException("not a JSON object");
-            } catch (IllegalArgumentException e) {
-                throw ApiException.invalidValue(where + ".function.arguments", "The arguments must be a JSON object in a string: " + e.getMessage() + ".");
+            String problem = notAJsonObject(arguments);
+            if (problem != null) {
+                throw ApiException.invalidValue(where + ".function.arguments", "The arguments must be a JSON object in a string: " + problem + ".");
             }
             out.add(new ToolCall(id, name, arguments));
         }
@@ -101,5 +100,14 @@ final class ToolsRequest {
             throw ApiException.invalidValue("tool_choice", "tool_choice names function '" + choice.function() + "', which is not among the tools.");
         }
         return choice;
+    }
+
+    /** Why a tool call's arguments are not a JSON object, or null when they are one. */
+    static String notAJsonObject(String arguments) {
+        try {
+            return JsonValues.parse(arguments) instanceof Map ? null : "not a JSON object";
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
     }
 }
