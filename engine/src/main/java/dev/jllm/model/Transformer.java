@@ -85,9 +85,7 @@ public final class Transformer {
 
             // attention block
             rmsnormRows(b.xb, b.x, lw.attnNorm(), n, dim);
-            matmul(lw.wq(), b.xb, n, b.q, b);
-            matmul(lw.wk(), b.xb, n, b.k, b);
-            matmul(lw.wv(), b.xb, n, b.v, b);
+            MatMul.multiplyShared(new Tensor[]{lw.wq(), lw.wk(), lw.wv()}, b.xb, n, new float[][]{b.q, b.k, b.v}, b.act, pool);
             addBias(b.q, lw.bq(), n);
             addBias(b.k, lw.bk(), n);
             addBias(b.v, lw.bv(), n);
@@ -105,8 +103,7 @@ public final class Transformer {
             if (lw.experts() != null) {
                 ExpertFeedForward.apply(lw.experts(), c.experts(), b.xb, n, dim, b.tmp, b, pool);
             } else {
-                matmul(lw.ffnGate(), b.xb, n, b.gate, b);
-                matmul(lw.ffnUp(), b.xb, n, b.up, b);
+                MatMul.multiplyShared(new Tensor[]{lw.ffnGate(), lw.ffnUp()}, b.xb, n, new float[][]{b.gate, b.up}, b.act, pool);
                 int ffn = c.ffnDim();
                 switch (c.activation()) {
                     case SILU -> Ops.swiglu(b.gate, 0, b.up, 0, n * ffn);

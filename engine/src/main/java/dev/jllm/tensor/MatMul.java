@@ -64,6 +64,43 @@ public final class MatMul {
     }
 
     /**
+     * {@code out[i] = w[i] · x} for several weights that read the same input (attention's Q, K
+     * and V; the feed-forward's gate and up): the input is converted once for all of them when
+     * their activation types agree, and a few tokens (the gemv path: decoding) go to the pool
+     * as one hand-off over all the matrices' rows instead of one hand-off each, which saves a
+     * wake-up and a wait for the slowest worker per matrix.
+     */
+    public static void multiplyShared(Tensor[] w, float[] x, int tokens, float[][] out, Activations scratch, WorkerPool pool) {
+        GGMLType type = w[0].format().activationType();
+        int cols = w[0].cols();
+        boolean shared = true;
+        for (Tensor t : w) shared &= t.format().activationType() == type && t.cols() == cols;
+        if (!shared) {
+            for (int i = 0; i < w.length; i++) multiply(w[i], x, 0, tokens, out[i], scratch, pool);
+            return;
+        }
+        ActivationQuantizer.prepare(type, x, 0, cols, tokens, scratch);
+        boolean gemv = Simd.WIDE ? tokens < GEMV_BELOW_TOKENS : Simd.NARROW_128;
+        if (!gemv) {
+            for (int i = 0; i < w.length; i++) multiplyPrepared(w[i], scratch, out[i], pool);
+            return;
+        }
+        int[] start = new int[w.length + 1];
+        for (int i = 0; i < w.length; i++) start[i + 1] = start[i] + w[i].rows();
+        WorkerPool.RangeTask task = (r0, r1) -> {
+            for (int i = 0; i < w.length; i++) {
+                int a = Math.max(r0, start[i]) - start[i], b = Math.min(r1, start[i + 1]) - start[i];
+                if (a < b) for (int t = 0; t < tokens; t++) {
+                    w[i].format().matvec(w[i].data(), w[i].rowBytes(), a, b, scratch, t, out[i], t * w[i].rows() + a);
+                }
+            }
+        };
+        int rows = start[w.length];
+        if ((long) rows * cols * tokens < PARALLEL_THRESHOLD) task.run(0, rows);
+        else pool.parallelFor(rows, ROW_GRAIN, task);
+    }
+
+    /**
      * Several matrix-vector products in one pass over the pool: {@code out[outOffset[i] + r] =
      * Σ_c w[i][r][c] · x[xRow[i]][c]} for i &lt; {@code count} — one hand-off for all of them
      * instead of one each (decoding a mixture of experts: the chosen experts' matrices, a

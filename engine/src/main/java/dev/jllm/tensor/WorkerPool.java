@@ -30,32 +30,45 @@ public final class WorkerPool implements AutoCloseable {
         void run(int start, int end);
     }
 
-    /** One parallelFor call: immutable parameters plus its claim cursor and completion count. */
+    /**
+     * One parallelFor call: immutable parameters plus its claim cursor and the count of indices
+     * finished. Chunks shrink as the range runs out (guided scheduling): each claim takes a
+     * share of what is left, rounded to the grain, so the first claims are large (few atomic
+     * operations) and the last ones small, and the thread that finishes first waits at most for
+     * a small chunk instead of a quarter of the range.
+     */
     private static final class Job {
         final RangeTask task;
-        final int total, chunk;
+        final int total, grain, shares;
         final AtomicInteger cursor = new AtomicInteger();
-        final AtomicInteger unfinished;
+        final AtomicInteger finished = new AtomicInteger();
         volatile Throwable failure;
 
-        Job(RangeTask task, int total, int chunk) {
+        Job(RangeTask task, int total, int grain, int shares) {
             this.task = task;
             this.total = total;
-            this.chunk = chunk;
-            this.unfinished = new AtomicInteger((total + chunk - 1) / chunk);
+            this.grain = grain;
+            this.shares = shares;
         }
 
         /** Claims and runs chunks until none are left. */
         void participate() {
-            for (int start; (start = cursor.getAndAdd(chunk)) < total; ) {
+            for (int start; (start = cursor.get()) < total; ) {
+                int share = (total - start) / shares / grain * grain;
+                int end = Math.min(total, start + Math.max(grain, share));
+                if (!cursor.compareAndSet(start, end)) continue;
                 try {
-                    if (failure == null) task.run(start, Math.min(total, start + chunk));
+                    if (failure == null) task.run(start, end);
                 } catch (Throwable e) {
                     failure = e;
                 } finally {
-                    unfinished.decrementAndGet();
+                    finished.addAndGet(end - start);
                 }
             }
+        }
+
+        boolean done() {
+            return finished.get() == total;
         }
     }
 
@@ -93,17 +106,17 @@ public final class WorkerPool implements AutoCloseable {
             task.run(0, n); // on the caller's thread only: no pool state, so no need to take turns
             return;
         }
-        runOnPool(n, grain, grains, task);
+        runOnPool(n, grain, task);
     }
 
-    private synchronized void runOnPool(int n, int grain, int grains, RangeTask task) {
-        // Aim for ~4 chunks per thread so that a slow core does not hold up the others.
-        int perChunk = Math.max(1, grains / (threads * 4)) * grain;
-        Job job = new Job(task, n, perChunk);
+    private synchronized void runOnPool(int n, int grain, RangeTask task) {
+        // Each claim takes 1/(2·threads) of what is left: the first claims split the range
+        // about evenly, later ones shrink, so a slow core does not hold up the others.
+        Job job = new Job(task, n, grain, 2 * threads);
         current = job;
         for (Thread w : workers) LockSupport.unpark(w);
         job.participate();
-        while (job.unfinished.get() != 0) Thread.onSpinWait();
+        while (!job.done()) Thread.onSpinWait();
         Throwable f = job.failure;
         if (f != null) {
             if (f instanceof RuntimeException r) throw r;

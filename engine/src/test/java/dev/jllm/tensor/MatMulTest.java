@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Random;
 
 import org.junit.jupiter.api.AfterAll;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -43,6 +44,35 @@ class MatMulTest {
                     TensorFormatKernelTest.assertClose(expected, out[t * rows + r], scale, typeName + " token " + t + " row " + r);
                 }
             }
+        }
+    }
+
+    /**
+     * Products sharing an input in one hand-off give exactly what they give one by one: the same
+     * kernels on the same rows. Same activation types (converted once), a mixture (Q4_0 needs
+     * Q8_0 activations, the K-quants Q8_K: converted per weight), gemv and batched token counts.
+     */
+    @ParameterizedTest
+    @CsvSource({"Q4_0 Q4_0 Q4_0, 1", "Q4_0 Q4_0 Q4_0, 3", "Q4_0 Q4_0 Q4_0, 12", "Q4_K Q6_K, 1", "Q4_K Q6_K, 11",
+            "Q4_0 Q4_K Q8_0, 1", "Q4_0 Q4_K Q8_0, 10", "F16 F16, 2"})
+    void sharedInputProductsEqualSeparateOnes(String typeNames, int tokens) {
+        String[] names = typeNames.split(" ");
+        int cols = 256;
+        Random rnd = new Random(typeNames.hashCode() * 31L + tokens);
+        try (Arena arena = Arena.ofShared()) {
+            Tensor[] w = new Tensor[names.length];
+            float[][] shared = new float[names.length][], separate = new float[names.length][];
+            for (int i = 0; i < names.length; i++) {
+                GGMLType type = GGMLType.valueOf(names[i]);
+                int rows = 512 + 97 * i; // unequal row counts: chunks straddle the matrices' boundaries
+                w[i] = new Tensor("w" + i, TensorFormats.of(type, "w" + i), TensorFormatKernelTest.randomWeights(arena, type, rows, cols, rnd), rows, cols);
+                shared[i] = new float[tokens * rows];
+                separate[i] = new float[tokens * rows];
+            }
+            float[] x = TensorFormatKernelTest.randomActivations(cols * tokens, rnd);
+            MatMul.multiplyShared(w, x, tokens, shared, new Activations(), POOL);
+            for (int i = 0; i < w.length; i++) MatMul.multiply(w[i], x, 0, tokens, separate[i], new Activations(), POOL);
+            for (int i = 0; i < w.length; i++) assertArrayEquals(separate[i], shared[i], names[i] + " (weight " + i + ")");
         }
     }
 }
