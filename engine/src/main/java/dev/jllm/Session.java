@@ -154,6 +154,8 @@ public final class Session {
      * @throws IllegalArgumentException if the prompt is empty or has an id outside the vocabulary
      */
     public synchronized Completion generate(int[] promptIds, GenerationParams params, TokenListener listener) {
+        java.util.Objects.requireNonNull(params, "params");
+        java.util.Objects.requireNonNull(listener, "listener (pass TokenListener.NONE to ignore the tokens)");
         cancelRequested = false;
         lastEndToken = -1;
         Tokenizer tokenizer = model.tokenizer();

@@ -216,6 +216,29 @@ class ModelsCliIT {
     }
 
     @Test
+    void convertHfWritesAGgufThatGeneratesAndRejectsBadFlags() throws Exception {
+        var env = Map.of("JLLM_MODELS", models.toString());
+        Path ckpt = dir.resolve("hf-qwen3");
+        dev.jllm.tools.convert.HfCheckpointWriter.write(TestData.require("models/synth-qwen3.gguf"), ckpt, dev.jllm.tools.convert.HfCheckpointWriter.Options.defaults());
+        Path out = dir.resolve("hf-qwen3-q8_0.gguf");
+        JarRunner.Result r = JarRunner.runWithEnv(env, null, "convert", "--hf", ckpt.toString(), "--type", "q8_0", "-o", out.toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.err().contains("converted hf-qwen3 (qwen3, 2 layers, hidden size 256, vocabulary 559, q8_0"), r.err());
+        JarRunner.Result gen = JarRunner.runWithEnv(env, null, "generate", "-m", out.toString(), "-p", "hello", "--temperature", "0", "-n", "4");
+        assertEquals(0, gen.status(), gen.err());
+
+        JarRunner.Result neither = JarRunner.runWithEnv(env, null, "convert", "-o", dir.resolve("x.gguf").toString());
+        assertEquals(2, neither.status());
+        assertTrue(neither.err().contains("give either --hf DIR (Hugging Face checkpoint) or --llama2c MODEL.bin --tokenizer TOK.bin"), neither.err());
+        JarRunner.Result badType = JarRunner.runWithEnv(env, null, "convert", "--hf", ckpt.toString(), "--type", "q4_k", "-o", dir.resolve("y.gguf").toString());
+        assertEquals(2, badType.status());
+        assertTrue(badType.err().contains("--type q4_k is not one of f32, f16, bf16, q8_0, auto (quantize further with jllm quantize)"), badType.err());
+        JarRunner.Result notHf = JarRunner.runWithEnv(env, null, "convert", "--hf", dir.toString(), "-o", dir.resolve("z.gguf").toString());
+        assertEquals(1, notHf.status(), notHf.err());
+        assertTrue(notHf.err().contains("has no config.json: is it a Hugging Face checkpoint folder?"), notHf.err());
+    }
+
+    @Test
     void registryListingShowsTheBuiltInModels() {
         JarRunner.Result r = JarRunner.runWithEnv(Map.of("JLLM_MODELS", models.toString()), null, "list", "--registry");
         assertEquals(0, r.status(), r.err());

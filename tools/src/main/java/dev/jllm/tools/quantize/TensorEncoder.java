@@ -15,7 +15,7 @@ import dev.jllm.tensor.WorkerPool;
  * chunks, split across the worker pool, and each chunk is written before the next is made, so a
  * multi-gigabyte model is written without holding it in memory.
  */
-final class TensorEncoder implements GGUFWriter.TensorBytes {
+public final class TensorEncoder implements GGUFWriter.TensorBytes {
     private static final int CHUNK_BYTES = 8 << 20;
 
     private final TensorFormat format;
@@ -24,7 +24,7 @@ final class TensorEncoder implements GGUFWriter.TensorBytes {
     private final WorkerPool pool;
     private final LongConsumer progress;
 
-    TensorEncoder(TensorFormat format, int rows, int cols, RowSource source, WorkerPool pool, LongConsumer progress) {
+    public TensorEncoder(TensorFormat format, int rows, int cols, RowSource source, WorkerPool pool, LongConsumer progress) {
         this.format = format;
         this.rows = rows;
         this.cols = cols;
