@@ -100,6 +100,7 @@ public record ModelConfig(
         int ropeDim = k.optionalInt("rope.dimension_count", headDim);
         float ropeBase = k.optionalFloat("rope.freq_base", 10000f);
         float ropeScale = ropeScale(k);
+        Yarn yarn = yarn(k, arch, ctx);
         float ropeAttnFactor = k.optionalFloat("rope.scaling.attn_factor", 1f);
         int ropeOriginalContext = k.optionalInt("rope.scaling.original_context_length", ctx);
 
@@ -125,7 +126,7 @@ public record ModelConfig(
         switch (arch) {
             case LLAMA, QWEN2, QWEN3, QWEN3MOE, PHI3 -> {
                 // phi3 files carry attention.sliding_window, but llama.cpp does not apply it to phi3.
-                for (int i = 0; i < layerCount; i++) layers.add(new LayerSpec(0, ropeBase, ropeScale));
+                for (int i = 0; i < layerCount; i++) layers.add(new LayerSpec(0, ropeBase, ropeScale, yarn));
             }
             case GEMMA2 -> {
                 act = Activation.GELU_TANH;
@@ -136,7 +137,7 @@ public record ModelConfig(
                 int pattern = k.optionalInt("attention.sliding_window_pattern", 2);
                 for (int i = 0; i < layerCount; i++) {
                     boolean global = i % pattern == pattern - 1;
-                    layers.add(new LayerSpec(global ? 0 : window, ropeBase, ropeScale));
+                    layers.add(new LayerSpec(global ? 0 : window, ropeBase, ropeScale, yarn));
                 }
             }
             case GEMMA3 -> {
@@ -149,7 +150,7 @@ public record ModelConfig(
                 for (int i = 0; i < layerCount; i++) {
                     boolean global = i % pattern == pattern - 1;
                     // RoPE scaling applies to the global layers only; local layers use their own base, unscaled.
-                    layers.add(global ? new LayerSpec(0, ropeBase, ropeScale) : new LayerSpec(window, baseLocal, 1f));
+                    layers.add(global ? new LayerSpec(0, ropeBase, ropeScale, yarn) : new LayerSpec(window, baseLocal, 1f));
                 }
             }
         }
@@ -175,19 +176,42 @@ public record ModelConfig(
         return new Experts(count, used, expertFfn, scale == 0f ? 1f : scale); // llama.cpp: 0 (the default) means no scaling
     }
 
-    /** Linear RoPE scaling multiplies positions by 1/factor; other scaling types are not implemented. */
+    /**
+     * Linear and YaRN RoPE scaling divide positions by the factor (YaRN only for some pairs, see
+     * {@link Yarn}); LongRoPE is Phi-3's factor tensors, not a position scale.
+     */
     private static float ropeScale(Keys k) {
         String type = k.optionalString("rope.scaling.type", "none");
         float factor = k.optionalFloat("rope.scaling.factor", 1f);
         return switch (type) {
             case "none" -> 1f;
-            case "linear" -> factor > 0 ? 1f / factor : 1f;
-            case "yarn", "longrope" -> {
+            case "linear", "yarn" -> factor > 0 ? 1f / factor : 1f;
+            case "longrope" -> {
                 if (factor == 1f) yield 1f;
                 throw new ModelLoadException("RoPE scaling type '" + type + "' (factor " + factor + ") is not supported yet");
             }
             default -> throw new ModelLoadException("unknown RoPE scaling type '" + type + "'");
         };
+    }
+
+    /**
+     * YaRN's parameters when {@code rope.scaling.type} is yarn, as llama.cpp takes them: ext_factor
+     * 1, beta_fast and beta_slow from their keys (32 and 1 when absent), the original context from
+     * {@code rope.scaling.original_context_length}. DeepSeek's log-multiplier variant is refused.
+     */
+    private static Yarn yarn(Keys k, Architecture arch, int ctx) {
+        if (!k.optionalString("rope.scaling.type", "none").equals("yarn")) return null;
+        if (k.optionalFloat("rope.scaling.yarn_log_multiplier", 0f) != 0f) {
+            throw new ModelLoadException(arch.ggufName + ": YaRN with rope.scaling.yarn_log_multiplier (DeepSeek's attention correction) is not supported");
+        }
+        float factor = k.optionalFloat("rope.scaling.factor", 1f);
+        if (!(factor > 0)) throw new ModelLoadException(arch.ggufName + ": rope.scaling.factor " + factor + " is not positive");
+        Yarn y = new Yarn(1f, k.optionalFloat("rope.scaling.yarn_beta_fast", 32f), k.optionalFloat("rope.scaling.yarn_beta_slow", 1f),
+                k.optionalInt("rope.scaling.original_context_length", ctx));
+        if (!(y.betaFast() > y.betaSlow()) || !(y.betaSlow() > 0)) {
+            throw new ModelLoadException(arch.ggufName + ": YaRN beta_fast " + y.betaFast() + " and beta_slow " + y.betaSlow() + " must satisfy beta_fast > beta_slow > 0");
+        }
+        return y;
     }
 
     /** Metadata access with the architecture prefix and clear errors. */

@@ -6,19 +6,24 @@ package dev.jllm.model;
  * pair i depends on the {@link RopeLayout}. Dimensions past ropeDim are left as they are.
  * The rotation is multiplied by {@code magnitude} (ggml's mscale: Phi-3's LongRoPE attention
  * factor, which thereby scales queries and keys, and so the attention scores by its square).
+ * With {@link Yarn} scaling each angle blends the scaled and the unscaled one instead.
  */
 final class Rope {
     private Rope() {}
 
-    /** cos/sin tables for positions pos0 … pos0+count−1: table[t * half + i]. */
-    static void tables(int pos0, int count, int ropeDim, float base, float scale, float[] freqFactors, float magnitude,
+    /** cos/sin tables for positions pos0 … pos0+count−1: table[t * half + i]; {@code yarn} null unless the layer uses YaRN. */
+    static void tables(int pos0, int count, int ropeDim, float base, float scale, float[] freqFactors, float magnitude, Yarn yarn,
                        float[] cos, float[] sin) {
         int half = ropeDim / 2;
+        float[] dims = yarn == null ? null : yarn.correctionDims(ropeDim, base);
+        if (yarn != null && yarn.extFactor() != 0) magnitude *= (float) (1 + 0.1 * Math.log(1 / scale));
         for (int i = 0; i < half; i++) {
             double freq = Math.pow(base, -2.0 * i / ropeDim);
             if (freqFactors != null) freq /= freqFactors[i];
+            double original = yarn == null ? 0 : yarn.originalShare(dims, i);
+            double rate = scale * freq * (1 - original) + freq * original; // angle per position
             for (int t = 0; t < count; t++) {
-                double theta = (double) (pos0 + t) * scale * freq;
+                double theta = (double) (pos0 + t) * rate;
                 cos[t * half + i] = (float) Math.cos(theta) * magnitude;
                 sin[t * half + i] = (float) Math.sin(theta) * magnitude;
             }

@@ -141,7 +141,7 @@ public final class Transformer {
 
     private void rope(ForwardBuffers b, int n, int pos, LayerSpec spec, int contextLength) {
         float[] factors = w.ropeFactors().forContext(contextLength);
-        Rope.tables(pos, n, c.ropeDim(), spec.ropeBase(), spec.ropeScale(), factors, c.ropeAttnFactor(), b.ropeCos, b.ropeSin);
+        Rope.tables(pos, n, c.ropeDim(), spec.ropeBase(), spec.ropeScale(), factors, c.ropeAttnFactor(), spec.yarn(), b.ropeCos, b.ropeSin);
         int half = c.ropeDim() / 2;
         for (int t = 0; t < n; t++) {
             Rope.apply(b.q, t * c.qDim(), c.heads(), c.headDim(), c.ropeDim(), c.ropeLayout(), b.ropeCos, b.ropeSin, t * half);

@@ -85,6 +85,9 @@ final class InfoCommand implements Callable<Integer> {
             }
             out.printf("  layers (G = global, Lw = sliding window w): %s%n", layers);
             out.printf("  RoPE base %s%n", c.layers().stream().map(l -> l.ropeBase() + (l.ropeScale() != 1f ? "×" + l.ropeScale() : "")).distinct().toList());
+            c.layers().stream().map(LayerSpec::yarn).filter(java.util.Objects::nonNull).findFirst().ifPresent(y ->
+                    out.printf("  RoPE scaling YaRN: factor %s, original context %d, beta fast %s, slow %s%n",
+                            1 / c.layers().getFirst().ropeScale(), y.originalContext(), y.betaFast(), y.betaSlow()));
             if (c.ropeAttnFactor() != 1f || c.ropeOriginalContext() != c.contextLength()) {
                 out.printf("  RoPE attention factor %.4f, original context %d (longer sessions use long RoPE factors where the file has them)%n",
                         c.ropeAttnFactor(), c.ropeOriginalContext());
