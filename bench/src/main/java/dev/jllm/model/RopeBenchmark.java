@@ -50,7 +50,7 @@ public class RopeBenchmark {
     @Benchmark
     public float[] oneToken(Counters c) {
         pos = (pos + 1) & 1023;
-        Rope.tables(pos, 1, HEAD_DIM, 500000f, 1f, null, 1f, cos, sin);
+        Rope.tables(pos, 1, HEAD_DIM, 500000f, 1f, null, 1f, null, cos, sin);
         Rope.apply(q, 0, Q_HEADS, HEAD_DIM, HEAD_DIM, RopeLayout.NEOX, cos, sin, 0);
         Rope.apply(k, 0, K_HEADS, HEAD_DIM, HEAD_DIM, RopeLayout.NEOX, cos, sin, 0);
         c.values += q.length + k.length;
