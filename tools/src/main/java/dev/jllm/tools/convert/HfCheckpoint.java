@@ -41,7 +41,7 @@ final class HfCheckpoint implements AutoCloseable {
     static HfCheckpoint open(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) throw new ConversionException(dir + " is not a folder: pass the folder of a Hugging Face checkpoint (config.json, *.safetensors, tokenizer files)");
         if (!Files.isRegularFile(dir.resolve("config.json"))) throw new ConversionException(dir + " has no config.json: is it a Hugging Face checkpoint folder?");
-        JsonNode config = readJson(dir.resolve("config.json"));
+        JsonNode config = HfModelConfig.textConfig(readJson(dir.resolve("config.json")));
         List<Path> shards = shards(dir);
         Arena arena = Arena.ofShared(); // the writer's worker threads read the tensors
         try {

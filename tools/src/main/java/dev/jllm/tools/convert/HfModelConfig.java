@@ -23,7 +23,34 @@ public record HfModelConfig(
         float rmsNormEps, float ropeTheta, int contextLength, int vocabSize,
         boolean tieWordEmbeddings, JsonNode ropeScaling, int originalContextLength) {
 
-    /** Reads {@code config} (the parsed config.json). */
+    /**
+     * config.json with a multimodal model's {@code text_config} merged over the top level (as
+     * llama.cpp does) and, for Gemma 3, the values transformers leaves out when they are its
+     * defaults.
+     */
+    public static JsonNode textConfig(JsonNode config) {
+        if (!config.isObject()) throw new ConversionException("config.json is not a JSON object");
+        com.fasterxml.jackson.databind.node.ObjectNode merged = ((com.fasterxml.jackson.databind.node.ObjectNode) config).deepCopy();
+        JsonNode text = config.get("text_config");
+        if (text != null && text.isObject()) {
+            text.fields().forEachRemaining(e -> {
+                if (!e.getKey().equals("architectures")) merged.set(e.getKey(), e.getValue());
+            });
+        }
+        JsonNode archs = config.get("architectures");
+        if (archs != null && archs.isArray() && archs.size() > 0 && archs.get(0).asText().startsWith("Gemma3")) {
+            // Gemma3TextConfig's defaults, which llama.cpp's converter also assumes
+            if (!merged.hasNonNull("max_position_embeddings")) merged.put("max_position_embeddings", 131072);
+            if (!merged.hasNonNull("num_attention_heads")) merged.put("num_attention_heads", 8);
+            if (!merged.hasNonNull("num_key_value_heads")) merged.put("num_key_value_heads", 4);
+            if (!merged.hasNonNull("head_dim")) merged.put("head_dim", 256);
+            if (!merged.hasNonNull("rms_norm_eps")) merged.put("rms_norm_eps", 1e-6);
+            if (!merged.hasNonNull("rope_theta")) merged.put("rope_theta", 1_000_000.0);
+        }
+        return merged;
+    }
+
+    /** Reads {@code config} (config.json after {@link #textConfig}). */
     public static HfModelConfig of(JsonNode config) {
         JsonNode archs = config.get("architectures");
         if (archs == null || !archs.isArray() || archs.isEmpty() || !archs.get(0).isTextual()) {

@@ -66,7 +66,7 @@ final class HfSpecialTokens {
         if (config.architecture().ggufName.equals("llama") && config.vocabSize() == 49152) addBos = false;
         if (addBos != null) md.putBool("tokenizer.ggml.add_bos_token", addBos);
         if (addEos != null) md.putBool("tokenizer.ggml.add_eos_token", addEos);
-        if (tokenizerConfig != null && tokenizerConfig.path("add_prefix_space").isBoolean()) {
+        if (config.architecture().ggufName.equals("llama") && tokenizerConfig != null && tokenizerConfig.path("add_prefix_space").isBoolean()) {
             md.putBool("tokenizer.ggml.add_space_prefix", tokenizerConfig.path("add_prefix_space").asBoolean());
         }
         chatTemplate(md, dir, tokenizerConfig);

@@ -56,15 +56,37 @@ final class HfVocabulary {
     static List<String> addTo(GGUFMetadata md, Path dir, HfModelConfig config, String preOverride) throws IOException {
         Path spm = dir.resolve("tokenizer.model"), json = dir.resolve("tokenizer.json");
         JsonNode tokenizerConfig = HfCheckpoint.readJsonIfPresent(dir.resolve("tokenizer_config.json"));
-        if (config.architecture().permuteQK && Files.isRegularFile(spm)) {
-            return sentencePiece(md, spm, config, tokenizerConfig);
+        // Phi-4 ships a GPT-2 tokenizer under Phi-3's architecture
+        boolean gpt2Tokenizer = tokenizerConfig != null && tokenizerConfig.path("tokenizer_class").asText().equals("GPT2Tokenizer");
+        if (config.architecture().sentencePieceFirst && !gpt2Tokenizer && Files.isRegularFile(spm)) {
+            return sentencePiece(md, dir, spm, config, tokenizerConfig);
         }
         if (Files.isRegularFile(json)) return byteLevelBpe(md, HfCheckpoint.readJson(json), config, tokenizerConfig, preOverride);
-        if (Files.isRegularFile(spm)) return sentencePiece(md, spm, config, tokenizerConfig);
+        if (Files.isRegularFile(spm)) return sentencePiece(md, dir, spm, config, tokenizerConfig);
         throw new ConversionException(dir + " has neither tokenizer.json nor tokenizer.model: the model's tokenizer is needed to convert it");
     }
 
-    private static List<String> sentencePiece(GGUFMetadata md, Path file, HfModelConfig config, JsonNode tokenizerConfig) throws IOException {
+    /**
+     * The added tokens a SentencePiece vocabulary takes over its pieces, in llama.cpp's order:
+     * {@code added_tokens.json} (user-defined), tokenizer_config.json's {@code added_tokens_decoder},
+     * and for Phi-3 also tokenizer.json's {@code added_tokens}.
+     */
+    private static List<AddedToken> addedTokensOverPieces(Path dir, HfModelConfig config, JsonNode tokenizerConfig) throws IOException {
+        List<AddedToken> out = new ArrayList<>();
+        JsonNode addedJson = HfCheckpoint.readJsonIfPresent(dir.resolve("added_tokens.json"));
+        if (addedJson != null) {
+            addedJson.fields().forEachRemaining(e -> {
+                if (!e.getValue().canConvertToInt()) throw new ConversionException("added_tokens.json: " + e.getKey() + " has id " + e.getValue());
+                out.add(new AddedToken(e.getValue().asInt(), e.getKey(), false));
+            });
+        }
+        out.addAll(addedTokensOfConfig(tokenizerConfig));
+        JsonNode json = config.architecture() == HfArchitecture.PHI3 ? HfCheckpoint.readJsonIfPresent(dir.resolve("tokenizer.json")) : null;
+        if (json != null) out.addAll(addedTokens(json.path("added_tokens")));
+        return out;
+    }
+
+    private static List<String> sentencePiece(GGUFMetadata md, Path dir, Path file, HfModelConfig config, JsonNode tokenizerConfig) throws IOException {
         SentencePieceModel model = SentencePieceModel.parse(Files.readAllBytes(file), file.getFileName().toString());
         int size = config.vocabSize(); // pieces beyond the embedding's rows are dropped, as llama.cpp does
         String[] tokens = new String[size];
@@ -81,7 +103,7 @@ final class HfVocabulary {
             scores[i] = p.score();
             types[i] = p.type() == USER_DEFINED ? NORMAL : p.type(); // as llama.cpp: only unknown, control, unused and byte are told apart
         }
-        for (AddedToken t : addedTokensOfConfig(tokenizerConfig)) {
+        for (AddedToken t : addedTokensOverPieces(dir, config, tokenizerConfig)) {
             if (t.id < 0 || t.id >= size) continue;
             tokens[t.id] = t.looksControl() ? t.content : t.content.replace('\u2581', ' ');
             scores[t.id] = -1000f;
@@ -92,7 +114,8 @@ final class HfVocabulary {
         md.putArray("tokenizer.ggml.tokens", new GGUFArray(GGUFValueType.STRING, tokens));
         md.putArray("tokenizer.ggml.scores", new GGUFArray(GGUFValueType.FLOAT32, scores));
         md.putArray("tokenizer.ggml.token_type", new GGUFArray(GGUFValueType.INT32, types));
-        md.putBool("tokenizer.ggml.add_space_prefix", model.addDummyPrefix());
+        // llama.cpp's converter records no space prefix for Gemma; for the others it leaves the key to the loader's default
+        if (config.architecture().ggufName.startsWith("gemma")) md.putBool("tokenizer.ggml.add_space_prefix", false);
         return Arrays.asList(tokens);
     }
 

@@ -8,7 +8,9 @@ import dev.jllm.gguf.GGUFMetadata;
  * config.json's {@code rope_scaling} as GGUF records it: linear and YaRN scaling as
  * {@code <arch>.rope.scaling.*} keys; Llama 3's frequency-dependent scaling as a
  * {@code rope_freqs} tensor of per-frequency divisors (computed as llama.cpp's converter
- * computes them, in float32); no scaling, or {@code "default"}, as nothing.
+ * computes them, in float32); Phi-3's LongRoPE as {@code rope_factors_long} and
+ * {@code rope_factors_short} tensors plus an attention factor; no scaling, or
+ * {@code "default"}, as nothing.
  */
 final class RopeScaling {
     private RopeScaling() {}
@@ -77,6 +79,44 @@ final class RopeScaling {
                 float smooth = (oldContext / wavelen - low) / (high - low);
                 out[i] = 1f / ((1 - smooth) / factor + smooth);
             }
+        }
+        return out;
+    }
+
+    /**
+     * Phi-3's attention factor for its LongRoPE (or YaRN) scaling, from the ratio of the context
+     * to the original context, as llama.cpp's converter computes it: √(1 + ln s / ln original)
+     * for LongRoPE, 0.1·ln s + 1 for YaRN, 1 when s ≤ 1. Nothing without rope_scaling.
+     */
+    static void addLongRopeAttnFactor(GGUFMetadata md, String arch, HfModelConfig c, int originalContext) {
+        if (c.ropeScaling() == null) return;
+        double scale = (double) c.contextLength() / originalContext;
+        double factor = switch (type(c)) {
+            case "su", "longrope" -> scale > 1 ? Math.sqrt(1 + Math.log(scale) / Math.log(originalContext)) : 1;
+            case "yarn" -> scale > 1 ? 0.1 * Math.log(scale) + 1 : 1;
+            case "" -> throw new ConversionException("config.json: rope_scaling has no type");
+            default -> throw new ConversionException("config.json: Phi-3 rope_scaling type " + type(c) + " is not supported by jllm convert (longrope, su, yarn)");
+        };
+        md.putFloat32(arch + ".rope.scaling.attn_factor", (float) factor);
+    }
+
+    /** Phi-3's {@code long_factor} and {@code short_factor} lists, {@code ropeDim / 2} each; null without rope_scaling. */
+    static float[][] longRopeFactors(HfModelConfig c, int ropeDim) {
+        if (c.ropeScaling() == null) return null;
+        float[] longF = floats(c.ropeScaling().get("long_factor"), "long_factor"), shortF = floats(c.ropeScaling().get("short_factor"), "short_factor");
+        if (longF.length != ropeDim / 2 || shortF.length != ropeDim / 2) {
+            throw new ConversionException("config.json: rope_scaling long_factor and short_factor have " + longF.length + " and " + shortF.length
+                    + " values; the RoPE dimension " + ropeDim + " needs " + ropeDim / 2 + " each");
+        }
+        return new float[][]{longF, shortF};
+    }
+
+    private static float[] floats(JsonNode list, String field) {
+        if (list == null || !list.isArray()) throw new ConversionException("config.json: rope_scaling has no " + field + " list");
+        float[] out = new float[list.size()];
+        for (int i = 0; i < out.length; i++) {
+            if (!list.get(i).isNumber()) throw new ConversionException("config.json: rope_scaling " + field + "[" + i + "] is not a number");
+            out[i] = (float) list.get(i).asDouble();
         }
         return out;
     }

@@ -10,15 +10,14 @@ import java.util.List;
 /**
  * The vocabulary of a SentencePiece {@code tokenizer.model} (Llama 2, Mistral, TinyLlama,
  * Gemma): a protocol-buffers {@code ModelProto} whose field 1 repeats {@code SentencePiece}
- * messages (1 piece: string, 2 score: float, 3 type: enum, NORMAL when absent), and whose field
- * 3, {@code NormalizerSpec}, says in its field 3 whether a space is prepended to the text
- * ({@code add_dummy_prefix}, true when absent). Read with a few lines of wire-format decoding
- * instead of a protobuf library: these are the only fields a GGUF vocabulary needs.
+ * messages (1 piece: string, 2 score: float, 3 type: enum, NORMAL when absent). Read with a few
+ * lines of wire-format decoding instead of a protobuf library: these are the only fields a GGUF
+ * vocabulary takes from it (llama.cpp's converter reads no others).
  *
  * <p>SentencePiece's type numbers are GGUF's token types: 1 normal, 2 unknown, 3 control,
  * 4 user-defined, 5 unused, 6 byte.
  */
-public record SentencePieceModel(List<Piece> pieces, boolean addDummyPrefix) {
+public record SentencePieceModel(List<Piece> pieces) {
 
     public record Piece(String text, float score, int type) {}
 
@@ -29,25 +28,14 @@ public record SentencePieceModel(List<Piece> pieces, boolean addDummyPrefix) {
     public static SentencePieceModel parse(byte[] bytes, String name) {
         Reader r = new Reader(ByteBuffer.wrap(bytes), name);
         List<Piece> pieces = new ArrayList<>();
-        boolean addDummyPrefix = true;
         while (r.more()) {
             long key = r.varint();
             int field = (int) (key >>> 3), wire = (int) (key & 7);
-            if (field == 1 && wire == LENGTH_DELIMITED) {
-                pieces.add(piece(r.sub(), pieces.size()));
-            } else if (field == 3 && wire == LENGTH_DELIMITED) {
-                Reader spec = r.sub();
-                while (spec.more()) {
-                    long k = spec.varint();
-                    if (k >>> 3 == 3 && (k & 7) == VARINT) addDummyPrefix = spec.varint() != 0;
-                    else spec.skip((int) (k & 7));
-                }
-            } else {
-                r.skip(wire);
-            }
+            if (field == 1 && wire == LENGTH_DELIMITED) pieces.add(piece(r.sub(), pieces.size()));
+            else r.skip(wire);
         }
         if (pieces.isEmpty()) throw new ConversionException(name + " is not a SentencePiece model: it has no pieces");
-        return new SentencePieceModel(List.copyOf(pieces), addDummyPrefix);
+        return new SentencePieceModel(List.copyOf(pieces));
     }
 
     private static Piece piece(Reader r, int id) {

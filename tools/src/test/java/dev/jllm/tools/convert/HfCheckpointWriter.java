@@ -62,6 +62,9 @@ public final class HfCheckpointWriter {
             case "llama" -> "LlamaForCausalLM";
             case "qwen2" -> "Qwen2ForCausalLM";
             case "qwen3" -> "Qwen3ForCausalLM";
+            case "gemma2" -> "Gemma2ForCausalLM";
+            case "gemma3" -> "Gemma3ForCausalLM";
+            case "phi3" -> "Phi3ForCausalLM";
             default -> throw new IllegalArgumentException(arch);
         });
         c.put("model_type", arch);
@@ -72,7 +75,15 @@ public final class HfCheckpointWriter {
         c.put("num_key_value_heads", md.getInt(arch + ".attention.head_count_kv"));
         if (md.contains(arch + ".attention.key_length")) c.put("head_dim", md.getInt(arch + ".attention.key_length"));
         c.put("rms_norm_eps", (double) md.getFloat(arch + ".attention.layer_norm_rms_epsilon"));
-        c.put("rope_theta", (double) md.getFloat(arch + ".rope.freq_base"));
+        c.put("rope_theta", (double) md.getFloat(arch + ".rope.freq_base", 10000f));
+        if (md.contains(arch + ".attn_logit_softcapping")) c.put("attn_logit_softcapping", (double) md.getFloat(arch + ".attn_logit_softcapping"));
+        if (md.contains(arch + ".final_logit_softcapping")) c.put("final_logit_softcapping", (double) md.getFloat(arch + ".final_logit_softcapping"));
+        if (md.contains(arch + ".attention.sliding_window")) c.put("sliding_window", md.getInt(arch + ".attention.sliding_window"));
+        if (arch.equals("gemma3")) c.put("sliding_window_pattern", 6);
+        if (md.contains(arch + ".rope.scaling.type")) {
+            c.putObject("rope_scaling").put("rope_type", md.getString(arch + ".rope.scaling.type")).put("factor", (double) md.getFloat(arch + ".rope.scaling.factor"));
+        }
+        if (md.contains(arch + ".rope.scaling.original_context_length")) c.put("original_max_position_embeddings", md.getInt(arch + ".rope.scaling.original_context_length"));
         c.put("max_position_embeddings", md.getInt(arch + ".context_length"));
         c.put("vocab_size", md.getArray("tokenizer.ggml.tokens").length());
         c.put("tie_word_embeddings", tied);
@@ -84,8 +95,14 @@ public final class HfCheckpointWriter {
         Files.writeString(dir.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(c));
     }
 
-    /** GGUF name → Hugging Face name (the inverse of {@link HfTensorNames}). */
-    static String hfName(String gguf) {
+    /** GGUF name → Hugging Face name (the inverse of {@link HfTensorNames}) in architecture {@code arch}. */
+    static String hfName(String gguf, String arch) {
+        boolean gemma = arch.startsWith("gemma");
+        if (gemma && gguf.endsWith(".post_attention_norm.weight")) return "model.layers." + gguf.split("\\.")[1] + ".post_attention_layernorm.weight";
+        if (gemma && gguf.endsWith(".ffn_norm.weight")) return "model.layers." + gguf.split("\\.")[1] + ".pre_feedforward_layernorm.weight";
+        if (gemma && gguf.endsWith(".post_ffw_norm.weight")) return "model.layers." + gguf.split("\\.")[1] + ".post_feedforward_layernorm.weight";
+        if (arch.equals("phi3") && gguf.endsWith(".attn_qkv.weight")) return "model.layers." + gguf.split("\\.")[1] + ".self_attn.qkv_proj.weight";
+        if (arch.equals("phi3") && gguf.endsWith(".ffn_up.weight")) return "model.layers." + gguf.split("\\.")[1] + ".mlp.gate_up_proj.weight";
         switch (gguf) {
             case "token_embd.weight": return "model.embed_tokens.weight";
             case "output_norm.weight": return "model.norm.weight";
@@ -113,7 +130,7 @@ public final class HfCheckpointWriter {
         return "model.layers." + p[1] + "." + part;
     }
 
-    private record Entry(String name, long[] shape, byte[] data) {}
+    record Entry(String name, long[] shape, byte[] data) {}
 
     private static void writeWeights(GGUFFile f, String arch, Options o, Path dir) throws IOException {
         int headDim = f.metadata().getInt(arch + ".attention.key_length", f.metadata().getInt(arch + ".embedding_length") / f.metadata().getInt(arch + ".attention.head_count"));
@@ -133,8 +150,11 @@ public final class HfCheckpointWriter {
                     for (int c = 0; c < cols; c++) hf[to * cols + c] = data.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, (long) r * cols + c);
                 }
             }
+            if (arch.startsWith("gemma") && t.name().endsWith("norm.weight")) {
+                for (int i = 0; i < hf.length; i++) hf[i] -= 1; // Gemma stores w for its (1 + w) norms; exact for these values
+            }
             long[] shape = t.dims() == 1 ? new long[]{cols} : new long[]{rows, cols};
-            entries.add(new Entry(hfName(t.name()), shape, o.bf16 ? bf16(hf) : f32(hf)));
+            entries.add(new Entry(hfName(t.name(), arch), shape, o.bf16 ? bf16(hf) : f32(hf)));
         }
         if (o.shards == 1) {
             writeSafetensors(dir.resolve("model.safetensors"), entries, o.bf16);
@@ -198,8 +218,11 @@ public final class HfCheckpointWriter {
         String[] tokens = (String[]) md.getArray("tokenizer.ggml.tokens").values();
         float[] scores = (float[]) md.getArray("tokenizer.ggml.scores").values();
         int[] types = (int[]) md.getArray("tokenizer.ggml.token_type").values();
+        // trailing added tokens (Phi-3's, control with score −1000) live in tokenizer_config.json, not in the model
+        int pieces = tokens.length;
+        while (pieces > 0 && types[pieces - 1] == 3 && scores[pieces - 1] == -1000f) pieces--;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (int i = 0; i < tokens.length; i++) {
+        for (int i = 0; i < pieces; i++) {
             ByteArrayOutputStream piece = new ByteArrayOutputStream();
             byte[] text = tokens[i].getBytes(StandardCharsets.UTF_8);
             piece.write(0x0a);

@@ -68,7 +68,7 @@ class HfConverterTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"synth-llama", "synth-llama-tied", "synth-qwen2", "synth-qwen3"})
+    @ValueSource(strings = {"synth-llama", "synth-llama-tied", "synth-qwen2", "synth-qwen3", "synth-gemma2", "synth-gemma3", "synth-phi3"})
     void convertingTheCheckpointGivesTheOriginalModelBack(String model) throws Exception {
         Path original = TestData.require("models/" + model + ".gguf");
         Path ckpt = dir.resolve(model);
@@ -194,6 +194,70 @@ class HfConverterTest {
         assertEquals(d + d / 2, QkPermutation.sourceRow(d + 1, d));
     }
 
+    /** Phi-3.5's LongRoPE: the factor lists become rope_factors_long/short, the context ratio the attention factor. */
+    @Test
+    void phi3LongRopeFactorsBecomeTensors() throws Exception {
+        Path ckpt = dir.resolve("phi3-longrope");
+        HfCheckpointWriter.write(TestData.require("models/synth-phi3.gguf"), ckpt, HfCheckpointWriter.Options.defaults());
+        float[] longF = new float[32], shortF = new float[32];
+        for (int i = 0; i < 32; i++) {
+            longF[i] = 1 + i * 0.5f;
+            shortF[i] = 1 + i * 0.01f;
+        }
+        edit(ckpt.resolve("config.json"), c -> {
+            c.put("max_position_embeddings", 1024);
+            ObjectNode s = c.putObject("rope_scaling").put("type", "longrope");
+            for (float f : longF) s.withArray("long_factor").add(f);
+            for (float f : shortF) s.withArray("short_factor").add(f);
+        });
+        Path out = dir.resolve("phi3-longrope.gguf");
+        HfConverter.convert(ckpt, out, HfConverter.OutputType.F32, null, null, POOL, n -> { });
+        try (GGUFFile f = GGUFFile.open(out)) {
+            assertEquals((float) Math.sqrt(1 + Math.log(4) / Math.log(256)), f.metadata().getFloat("phi3.rope.scaling.attn_factor"));
+            assertEquals(1024, f.metadata().getInt("phi3.context_length"));
+            assertEquals(256, f.metadata().getInt("phi3.rope.scaling.original_context_length"));
+            for (int i = 0; i < 32; i++) {
+                assertEquals(longF[i], f.data(f.tensorInfo("rope_factors_long.weight")).getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i));
+                assertEquals(shortF[i], f.data(f.tensorInfo("rope_factors_short.weight")).getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i));
+            }
+        }
+        assertEquals(12, generate(out).size(), "the converted LongRoPE model loads and generates");
+    }
+
+    /** Gemma 3 4B and up: a multimodal checkpoint whose text model is under language_model. and whose config nests text_config. */
+    @Test
+    void gemma3MultimodalCheckpointConvertsItsTextModel() throws Exception {
+        Path text = dir.resolve("gemma3-text");
+        HfCheckpointWriter.write(TestData.require("models/synth-gemma3.gguf"), text, HfCheckpointWriter.Options.defaults());
+        Path mm = copy(text, "gemma3-mm");
+        List<HfCheckpointWriter.Entry> entries = new java.util.ArrayList<>();
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            for (Safetensors.Tensor t : Safetensors.open(text.resolve("model.safetensors"), arena).tensors().values()) {
+                entries.add(new HfCheckpointWriter.Entry(t.name().replaceFirst("^model\\.", "language_model.model."), t.shape(), t.data().toArray(ValueLayout.JAVA_BYTE)));
+            }
+        }
+        entries.add(new HfCheckpointWriter.Entry("vision_tower.vision_model.embeddings.patch_embedding.weight", new long[]{2, 2}, new byte[16]));
+        entries.add(new HfCheckpointWriter.Entry("multi_modal_projector.mm_input_projection_weight", new long[]{2}, new byte[8]));
+        HfCheckpointWriter.writeSafetensors(mm.resolve("model.safetensors"), entries, false);
+        ObjectNode textConfig = (ObjectNode) JSON.readTree(Files.readString(text.resolve("config.json")));
+        textConfig.remove("architectures");
+        textConfig.put("model_type", "gemma3_text");
+        ObjectNode outer = JSON.createObjectNode();
+        outer.putArray("architectures").add("Gemma3ForConditionalGeneration");
+        outer.set("text_config", textConfig);
+        outer.putObject("vision_config").put("hidden_size", 1152);
+        Files.writeString(mm.resolve("config.json"), JSON.writeValueAsString(outer));
+
+        Path a = convert(text, HfConverter.OutputType.F32), b = convert(mm, HfConverter.OutputType.F32);
+        try (GGUFFile fa = GGUFFile.open(a); GGUFFile fb = GGUFFile.open(b)) {
+            assertEquals(fa.tensors().keySet(), fb.tensors().keySet());
+            for (TensorInfo t : fa.tensors().values()) assertEquals(-1, fa.data(t).mismatch(fb.data(fb.tensorInfo(t.name()))), t.name());
+            assertEquals("gemma3", fb.metadata().getString("general.architecture"));
+            assertEquals(HfArchitecture.GEMMA3_MULTIMODAL, HfModelConfig.of(HfModelConfig.textConfig(JSON.readTree(Files.readString(mm.resolve("config.json"))))).architecture());
+            assertEquals(fa.metadata().getInt("gemma3.attention.sliding_window"), fb.metadata().getInt("gemma3.attention.sliding_window"));
+        }
+    }
+
     @Test
     void badCheckpointsAreClearErrors() throws Exception {
         Path original = TestData.require("models/synth-qwen3.gguf");
@@ -205,9 +269,10 @@ class HfConverterTest {
         Files.delete(noConfig.resolve("config.json"));
         assertMessage(noConfig, "has no config.json");
 
-        Path gemma = copy(good, "gemma");
-        edit(gemma.resolve("config.json"), c -> c.putArray("architectures").add("Gemma2ForCausalLM"));
-        assertMessage(gemma, "architecture Gemma2ForCausalLM is not supported by jllm convert (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM)");
+        Path gemma = copy(good, "olmo");
+        edit(gemma.resolve("config.json"), c -> c.putArray("architectures").add("Olmo2ForCausalLM"));
+        assertMessage(gemma, "architecture Olmo2ForCausalLM is not supported by jllm convert (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, "
+                + "Qwen3ForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM, Gemma3ForConditionalGeneration, Phi3ForCausalLM)");
 
         Path wrongShape = copy(good, "wrong-shape");
         edit(wrongShape.resolve("config.json"), c -> c.put("intermediate_size", 640));
@@ -291,11 +356,10 @@ class HfConverterTest {
                 .contains("runs past the end (truncated?)"));
         assertTrue(assertThrows(ConversionException.class, () -> SentencePieceModel.parse(new byte[]{0x12, 0x00}, "t.model")).getMessage()
                 .contains("it has no pieces"));
-        // one piece "ab", score -2, type CONTROL; normalizer_spec with add_dummy_prefix false
+        // one piece "ab", score -2, type CONTROL; then a normalizer_spec, which is skipped
         byte[] model = {0x0a, 0x0b, 0x0a, 0x02, 'a', 'b', 0x15, 0, 0, 0, (byte) 0xc0, 0x18, 0x03, 0x1a, 0x02, 0x18, 0x00};
         SentencePieceModel m = SentencePieceModel.parse(model, "t.model");
         assertEquals(List.of(new SentencePieceModel.Piece("ab", -2f, 3)), m.pieces());
-        assertFalse(m.addDummyPrefix());
     }
 
     @Test
