@@ -146,7 +146,8 @@ final class Q2_KFormat implements SuperBlockFormat {
                     .add(w1.lanewise(VectorOperators.ASHR, 16).add(w1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)));
             int isum = lanes.reduceLanes(VectorOperators.ADD);
             float dx = x.scales[xb + b];
-            sum += dx * f16(data, off + D) * isum - dx * f16(data, off + DMIN) * summs;
+            // the half floats read here, not through Simd.f16: this method spends C2's inlining budget and the call would stay a call
+            sum += dx * Float.float16ToFloat(data.get(SHORT_LE, off + D)) * isum - dx * Float.float16ToFloat(data.get(SHORT_LE, off + DMIN)) * summs;
         }
         return sum;
     }

@@ -131,7 +131,8 @@ final class Q3_KFormat implements SuperBlockFormat {
                     .add(w1.lanewise(VectorOperators.ASHR, 16).add(w1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)))
                     .add(w2.lanewise(VectorOperators.ASHR, 16).add(w2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)))
                     .add(w3.lanewise(VectorOperators.ASHR, 16).add(w3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)));
-            sum += f16(data, off + D) * x.scales[xb + b] * lanes.reduceLanes(VectorOperators.ADD);
+            // the half float read here, not through Simd.f16: this method spends C2's inlining budget and the call would stay a call
+            sum += Float.float16ToFloat(data.get(SHORT_LE, off + D)) * x.scales[xb + b] * lanes.reduceLanes(VectorOperators.ADD);
         }
         return sum;
     }

@@ -242,7 +242,9 @@ final class Q4_KFormat implements TensorFormat {
             IntVector sums = p0.mul(sLow & 0xFF).add(p1.mul((sLow >>> 8) & 0xFF)).add(p2.mul((sLow >>> 16) & 0xFF).add(p3.mul(sLow >>> 24)))
                     .add(p4.mul(sHigh & 0xFF).add(p5.mul((sHigh >>> 8) & 0xFF)).add(p6.mul((sHigh >>> 16) & 0xFF).add(p7.mul(sHigh >>> 24))));
             int m8 = (xb + b) * 8;
-            int mins = KScales.minSum(mLow, mHigh, s32, m8);
+            // KScales.minSum written out: this method spends C2's inlining budget, and the call stayed a call in every super-block
+            int mins = (mLow & 0xFF) * s32[m8] + ((mLow >>> 8) & 0xFF) * s32[m8 + 1] + ((mLow >>> 16) & 0xFF) * s32[m8 + 2] + (mLow >>> 24) * s32[m8 + 3]
+                    + (mHigh & 0xFF) * s32[m8 + 4] + ((mHigh >>> 8) & 0xFF) * s32[m8 + 5] + ((mHigh >>> 16) & 0xFF) * s32[m8 + 6] + (mHigh >>> 24) * s32[m8 + 7];
             int isum = sums.reduceLanes(VectorOperators.ADD);
             float dx = x.scales[xb + b];
             float dd = Float.float16ToFloat(data.get(SHORT_LE, off + D)) * dx, dm = Float.float16ToFloat(data.get(SHORT_LE, off + DMIN)) * dx;

@@ -4,10 +4,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
+import dev.jllm.gguf.GGUFFile;
 import dev.jllm.tensor.WorkerPool;
 import dev.jllm.tools.convert.HfConverter;
 import dev.jllm.tools.convert.Llama2cConverter;
 import dev.jllm.tools.models.ModelStore;
+import dev.jllm.tools.quantize.ModelQuantizer;
+import dev.jllm.tools.quantize.QuantRecipe;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -23,7 +26,8 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--hf", paramLabel = "DIR", description = "Hugging Face checkpoint folder: config.json, *.safetensors, tokenizer.json or tokenizer.model, tokenizer_config.json.")
     Path hf;
 
-    @Option(names = "--type", paramLabel = "TYPE", description = "With --hf: type of the matrices, f32, f16, bf16, q8_0 or auto (default: auto = bf16 for a bf16 checkpoint, else f16). Norms and biases stay f32.")
+    @Option(names = "--type", paramLabel = "TYPE", description = {"With --hf: type of the matrices, f32, f16, bf16, q8_0 or auto (default: auto = bf16 for a bf16 checkpoint, else f16). Norms and biases stay f32.",
+            "Any jllm quantize target (q4_k_m, q4_0, q6_k, ...) converts to auto first, then quantizes, in one step."})
     String type = "auto";
 
     @Option(names = "--pre", paramLabel = "NAME", description = "With --hf: the llama.cpp pre-tokenizer name to record when tokenizer.json's is not recognised (e.g. llama-bpe, qwen2, gpt-2, smollm).")
@@ -68,23 +72,43 @@ final class ConvertCommand implements Callable<Integer> {
 
     private Integer convertHf() throws Exception {
         if (!Files.isDirectory(hf)) throw new CliException(hf + " is not a folder: --hf takes the folder of a Hugging Face checkpoint");
-        HfConverter.OutputType t;
+        HfConverter.OutputType t = null;
+        QuantRecipe recipe = null;
         try {
             t = HfConverter.OutputType.valueOf(type.toUpperCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new CliException("--type " + type + " is not one of f32, f16, bf16, q8_0, auto (quantize further with jllm quantize)");
+            try {
+                recipe = QuantRecipe.parse(type);
+            } catch (IllegalArgumentException notAQuant) {
+                throw new CliException("--type " + type + " is neither f32, f16, bf16, q8_0, auto nor a quantization target: " + notAQuant.getMessage());
+            }
         }
         int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         if (n < 1) throw new CliException("--threads must be at least 1");
         Path out = outputFor(hf.toAbsolutePath().normalize().getFileName().toString());
         HfConverter.Summary s;
         try (WorkerPool pool = new WorkerPool(n)) {
-            ProgressBar bar = new ProgressBar("converting " + hf.getFileName(), HfConverter.outputBytes(hf, t));
-            s = HfConverter.convert(hf, out, t, name, pre, pool, bar::advance);
-            bar.finish();
+            // a quantization target: convert to the checkpoint's own precision beside the output, then quantize that
+            Path converted = recipe == null ? out : out.resolveSibling(out.getFileName() + ".converting.gguf");
+            HfConverter.OutputType first = recipe == null ? t : HfConverter.OutputType.AUTO;
+            try {
+                ProgressBar bar = new ProgressBar("converting " + hf.getFileName(), HfConverter.outputBytes(hf, first));
+                s = HfConverter.convert(hf, converted, first, name, pre, pool, bar::advance);
+                bar.finish();
+                if (recipe != null) {
+                    try (GGUFFile f = GGUFFile.open(converted)) {
+                        ProgressBar q = new ProgressBar("quantizing to " + recipe.name(), ModelQuantizer.outputBytes(f, recipe));
+                        ModelQuantizer.quantize(f, recipe, false, out, pool, q::advance);
+                        q.finish();
+                    }
+                }
+            } finally {
+                if (recipe != null) Files.deleteIfExists(converted);
+            }
         }
+        String typeName = recipe != null ? recipe.name().toLowerCase(java.util.Locale.ROOT) : s.type().name().toLowerCase(java.util.Locale.ROOT);
         Console.ERR.printf("converted %s (%s, %d layers, hidden size %d, vocabulary %d, %s, %d tensors) -> %s (%s)%n", hf.getFileName(), s.architecture(), s.layers(),
-                s.hiddenSize(), s.vocabSize(), s.type().name().toLowerCase(java.util.Locale.ROOT), s.tensors(), out, InfoCommand.human(Files.size(out)));
+                s.hiddenSize(), s.vocabSize(), typeName, s.tensors(), out, InfoCommand.human(Files.size(out)));
         return 0;
     }
 

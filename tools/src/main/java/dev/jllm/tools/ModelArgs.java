@@ -21,7 +21,9 @@ import picocli.CommandLine.Option;
  * Options shared by every command that loads a model, and the rule that turns {@code -m} into a
  * file:
  * <ol>
- *   <li>an existing path is used as it is;</li>
+ *   <li>an existing file is used as it is;</li>
+ *   <li>a Hugging Face checkpoint folder (config.json, safetensors) is converted to GGUF once, into
+ *       the models folder's {@code converted/}, and that file is used ({@link HfModelCache});</li>
  *   <li>an {@code http(s)://} URL of a .gguf file is downloaded into the models folder (once);</li>
  *   <li>a registry name ({@code jllm list --registry}) is the local copy in the models folder,
  *       pulled first if absent;</li>
@@ -114,7 +116,10 @@ final class ModelArgs {
             // not a path; may still be a URL or a name
         }
         if (p != null && Files.exists(p)) {
-            if (Files.isDirectory(p)) throw new CliException(spec + " is a directory, not a model file");
+            if (Files.isDirectory(p)) {
+                if (Files.isRegularFile(p.resolve("config.json"))) return HfModelCache.converted(p, store);
+                throw new CliException(spec + " is a directory, neither a model file nor a Hugging Face checkpoint folder (no config.json)");
+            }
             return p;
         }
         URI url = httpUrl(spec);

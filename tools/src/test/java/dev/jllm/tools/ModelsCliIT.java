@@ -230,12 +230,55 @@ class ModelsCliIT {
         JarRunner.Result neither = JarRunner.runWithEnv(env, null, "convert", "-o", dir.resolve("x.gguf").toString());
         assertEquals(2, neither.status());
         assertTrue(neither.err().contains("give either --hf DIR (Hugging Face checkpoint) or --llama2c MODEL.bin --tokenizer TOK.bin"), neither.err());
-        JarRunner.Result badType = JarRunner.runWithEnv(env, null, "convert", "--hf", ckpt.toString(), "--type", "q4_k", "-o", dir.resolve("y.gguf").toString());
+        Path q4km = dir.resolve("hf-qwen3-q4_k_m.gguf");
+        JarRunner.Result quantized = JarRunner.runWithEnv(env, null, "convert", "--hf", ckpt.toString(), "--type", "q4_k_m", "-o", q4km.toString());
+        assertEquals(0, quantized.status(), quantized.err());
+        assertTrue(quantized.err().contains("q4_k_m, "), quantized.err());
+        assertFalse(Files.exists(dir.resolve("hf-qwen3-q4_k_m.gguf.converting.gguf")), "the intermediate file is removed");
+        try (dev.jllm.gguf.GGUFFile f = dev.jllm.gguf.GGUFFile.open(q4km)) {
+            assertEquals(15, f.metadata().getInt("general.file_type"), "MOSTLY_Q4_K_M");
+        }
+        JarRunner.Result badType = JarRunner.runWithEnv(env, null, "convert", "--hf", ckpt.toString(), "--type", "q9", "-o", dir.resolve("y.gguf").toString());
         assertEquals(2, badType.status());
-        assertTrue(badType.err().contains("--type q4_k is not one of f32, f16, bf16, q8_0, auto (quantize further with jllm quantize)"), badType.err());
+        assertTrue(badType.err().contains("--type q9 is neither f32, f16, bf16, q8_0, auto nor a quantization target: unknown quantization target 'q9'"), badType.err());
         JarRunner.Result notHf = JarRunner.runWithEnv(env, null, "convert", "--hf", dir.toString(), "-o", dir.resolve("z.gguf").toString());
         assertEquals(1, notHf.status(), notHf.err());
         assertTrue(notHf.err().contains("has no config.json: is it a Hugging Face checkpoint folder?"), notHf.err());
+    }
+
+    @Test
+    void aHuggingFaceFolderIsAModelConvertedOnce() throws Exception {
+        var env = Map.of("JLLM_MODELS", models.toString());
+        Path ckpt = dir.resolve("Qwen-synth");
+        Path original = TestData.require("models/synth-qwen2.gguf");
+        dev.jllm.tools.convert.HfCheckpointWriter.write(original, ckpt, dev.jllm.tools.convert.HfCheckpointWriter.Options.defaults());
+        String[] args = {"-p", "hello", "--temperature", "0", "-n", "6"};
+        JarRunner.Result expected = JarRunner.runWithEnv(env, null, concat(new String[]{"generate", "-m", original.toString()}, args));
+        assertEquals(0, expected.status(), expected.err());
+
+        JarRunner.Result first = JarRunner.runWithEnv(env, null, concat(new String[]{"generate", "-m", ckpt.toString()}, args));
+        assertEquals(0, first.status(), first.err());
+        assertTrue(first.err().contains("converting the Hugging Face checkpoint " + ckpt.toAbsolutePath()), first.err());
+        assertEquals(expected.out(), first.out(), "the folder generates what the GGUF it came from generates");
+        try (var files = Files.list(models.resolve("converted"))) {
+            assertEquals(1, files.filter(f -> f.getFileName().toString().matches("Qwen-synth-[0-9a-f]{8}\\.gguf")).count());
+        }
+
+        JarRunner.Result second = JarRunner.runWithEnv(env, null, concat(new String[]{"generate", "-m", ckpt.toString()}, args));
+        assertEquals(0, second.status(), second.err());
+        assertFalse(second.err().contains("converting"), "reused: " + second.err());
+        assertEquals(expected.out(), second.out());
+
+        Path empty = Files.createDirectories(dir.resolve("not-a-checkpoint"));
+        JarRunner.Result notHf = JarRunner.runWithEnv(env, null, "generate", "-m", empty.toString(), "-p", "x");
+        assertEquals(2, notHf.status());
+        assertTrue(notHf.err().contains("is a directory, neither a model file nor a Hugging Face checkpoint folder (no config.json)"), notHf.err());
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     @Test
