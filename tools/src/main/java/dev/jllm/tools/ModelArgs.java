@@ -12,6 +12,7 @@ import dev.jllm.Model;
 import dev.jllm.ModelOptions;
 import dev.jllm.tensor.Kernels;
 import dev.jllm.tools.models.Downloader;
+import dev.jllm.tools.models.HfRepo;
 import dev.jllm.tools.models.ModelPuller;
 import dev.jllm.tools.models.ModelRegistry;
 import dev.jllm.tools.models.ModelStore;
@@ -25,6 +26,8 @@ import picocli.CommandLine.Option;
  *   <li>a Hugging Face checkpoint folder (config.json, safetensors) is converted to GGUF once, into
  *       the models folder's {@code converted/}, and that file is used ({@link HfModelCache});</li>
  *   <li>an {@code http(s)://} URL of a .gguf file is downloaded into the models folder (once);</li>
+ *   <li>{@code hf:OWNER/REPO[:QUANT]} is a Hugging Face repository: its GGUF file, or its
+ *       transformers checkpoint converted as a checkpoint folder is ({@link HfRepo});</li>
  *   <li>a registry name ({@code jllm list --registry}) is the local copy in the models folder,
  *       pulled first if absent;</li>
  *   <li>a file name in the models folder, with or without {@code .gguf};</li>
@@ -122,6 +125,8 @@ final class ModelArgs {
             }
             return p;
         }
+        HfRepo hf = HfRepo.parse(spec);
+        if (hf != null) return pullHf(hf, store, allowPull);
         URI url = httpUrl(spec);
         if (url != null) {
             return pullUrl(url, store, allowPull);
@@ -192,6 +197,37 @@ final class ModelArgs {
         } catch (Downloader.DownloadException ex) {
             progress.close();
             throw new JllmException("cannot download " + url + ": " + ex.getMessage() + advice(ex, store));
+        }
+    }
+
+    /**
+     * A Hugging Face repository as a local model: its GGUF file in the models folder, or its
+     * checkpoint folder converted once ({@link HfModelCache}); fetched first when missing. The Hub
+     * is asked each time only when nothing of the repository is here yet.
+     */
+    private static Path pullHf(HfRepo hf, ModelStore store, boolean allowPull) {
+        HfRepo.Fetched fetched = hf.local(store);
+        if (fetched == null) {
+            if (!allowPull) throw new JllmException(hf + " is not downloaded; run: jllm pull " + hf);
+            if (!Console.interactive()) Console.ERR.println("jllm: fetching " + hf + " into " + store.folder());
+            fetched = fetchHf(hf, store, new Downloader());
+        }
+        return fetched.isCheckpoint() ? HfModelCache.converted(fetched.path(), store) : fetched.path();
+    }
+
+    /** Fetches {@code hf} with a progress line per file; failures become one-line errors with advice. */
+    static HfRepo.Fetched fetchHf(HfRepo hf, ModelStore store, Downloader downloader) {
+        DownloadProgress[] current = {null};
+        try {
+            HfRepo.Fetched f = hf.fetch(store, downloader, name -> {
+                if (current[0] != null) current[0].close();
+                return current[0] = new DownloadProgress(name);
+            }, System::getenv);
+            if (current[0] != null) current[0].close();
+            return f;
+        } catch (Downloader.DownloadException ex) {
+            if (current[0] != null) current[0].close();
+            throw new JllmException("cannot fetch " + hf + ": " + ex.getMessage() + advice(ex, store));
         }
     }
 

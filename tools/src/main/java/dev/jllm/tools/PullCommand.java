@@ -1,12 +1,14 @@
 package dev.jllm.tools;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
 import dev.jllm.JllmException;
 import dev.jllm.tools.models.Downloader;
+import dev.jllm.tools.models.HfRepo;
 import dev.jllm.tools.models.ModelPuller;
 import dev.jllm.tools.models.ModelRegistry;
 import dev.jllm.tools.models.ModelStore;
@@ -19,7 +21,8 @@ import picocli.CommandLine.Parameters;
         description = {"Download a model into the models folder ($JLLM_MODELS, default ~/.cache/jllm/models).",
                 "An interrupted download is resumed by running the same command again."})
 final class PullCommand implements Callable<Integer> {
-    @Parameters(arity = "0..1", paramLabel = "NAME|URL", description = "A registry name (jllm list --registry) or the URL of a .gguf file. Default: the registry's default model.")
+    @Parameters(arity = "0..1", paramLabel = "NAME|URL", description = {"A registry name (jllm list --registry), the URL of a .gguf file, or a Hugging Face repository",
+            "hf:OWNER/REPO[:QUANT] (its GGUF file with QUANT in the name, or its transformers checkpoint, converted). Default: the registry's default model."})
     String what;
 
     @Option(names = "--file", paramLabel = "NAME.gguf", description = "Local file name for a URL download (default: the URL's last segment).")
@@ -43,6 +46,15 @@ final class PullCommand implements Callable<Integer> {
         ModelPuller.Result result;
         String label;
         DownloadProgress progress;
+        HfRepo hf = what == null ? null : HfRepo.parse(what);
+        if (hf != null) {
+            if (file != null) throw new CliException("--file is only for URL downloads");
+            if (force) throw new CliException("--force is not supported for hf: names; delete the files under " + store.folder() + " to fetch them again");
+            HfRepo.Fetched f = ModelArgs.fetchHf(hf, store, downloader);
+            Path ready = f.isCheckpoint() ? HfModelCache.converted(f.path(), store) : f.path();
+            Console.OUT.println("ready: " + ready);
+            return 0;
+        }
         try {
             URI url = what == null ? null : ModelArgs.httpUrl(what);
             if (url != null) {

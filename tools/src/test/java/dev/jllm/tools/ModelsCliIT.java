@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -273,6 +274,74 @@ class ModelsCliIT {
         JarRunner.Result notHf = JarRunner.runWithEnv(env, null, "generate", "-m", empty.toString(), "-p", "x");
         assertEquals(2, notHf.status());
         assertTrue(notHf.err().contains("is a directory, neither a model file nor a Hugging Face checkpoint folder (no config.json)"), notHf.err());
+    }
+
+    /** The Hub's tree API entry of a file stored with LFS (size and SHA-256 from the bytes, or a wrong SHA when asked). */
+    static String treeEntry(String path, byte[] bytes, boolean wrongSha) throws Exception {
+        String sha = wrongSha ? "ab".repeat(32) : java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        return "{\"type\":\"file\",\"oid\":\"0123\",\"size\":" + bytes.length + ",\"path\":\"" + path + "\",\"lfs\":{\"oid\":\"" + sha + "\",\"size\":" + bytes.length
+                + ",\"pointerSize\":134}}";
+    }
+
+    @Test
+    void hfNamesFetchAGgufFileByQuantization() throws Exception {
+        byte[] q8 = Files.readAllBytes(TestData.require("models/stories260K-q8_0.gguf")), q4 = Files.readAllBytes(TestData.require("models/stories260K-q4_0.gguf"));
+        server.serve("/api/models/acme/stories-GGUF/tree/main", ("[" + treeEntry("README.md", new byte[3], false) + "," + treeEntry("stories-Q8_0.gguf", q8, false)
+                + "," + treeEntry("stories-Q4_0.gguf", q4, false) + "]").getBytes(StandardCharsets.UTF_8));
+        server.serve("/acme/stories-GGUF/resolve/main/stories-Q8_0.gguf", q8);
+        server.serve("/acme/stories-GGUF/resolve/main/stories-Q4_0.gguf", q4);
+        var env = Map.of("JLLM_MODELS", models.toString(), "HF_ENDPOINT", server.url(""));
+
+        JarRunner.Result pulled = JarRunner.runWithEnv(env, null, "pull", "hf:acme/stories-GGUF:q8_0");
+        assertEquals(0, pulled.status(), pulled.err());
+        assertEquals(-1, java.util.Arrays.mismatch(q8, Files.readAllBytes(models.resolve("stories-Q8_0.gguf"))));
+        int requests = server.received().size();
+        JarRunner.Result gen = JarRunner.runWithEnv(env, null, "generate", "-m", "hf:acme/stories-GGUF:Q8_0", "-p", "Once upon a time", "--temperature", "0", "-n", "8");
+        assertEquals(0, gen.status(), gen.err());
+        assertEquals(requests, server.received().size(), "a pulled repository is used without asking the Hub again");
+
+        JarRunner.Result ambiguous = JarRunner.runWithEnv(env, null, "pull", "hf:acme/stories-GGUF");
+        assertEquals(1, ambiguous.status());
+        assertTrue(ambiguous.err().contains("acme/stories-GGUF has several GGUF files; name one, e.g. hf:acme/stories-GGUF:Q8_0 (files: stories-Q8_0.gguf, stories-Q4_0.gguf)"), ambiguous.err());
+        JarRunner.Result missing = JarRunner.runWithEnv(env, null, "pull", "hf:acme/nothing-here");
+        assertEquals(1, missing.status());
+        assertTrue(missing.err().contains("no repository acme/nothing-here on 127.0.0.1 (or it is private: set HF_TOKEN)"), missing.err());
+
+        server.serve("/api/models/acme/bad/tree/main", ("[" + treeEntry("bad-Q8_0.gguf", q8, true) + "]").getBytes(StandardCharsets.UTF_8));
+        server.serve("/acme/bad/resolve/main/bad-Q8_0.gguf", q8);
+        JarRunner.Result bad = JarRunner.runWithEnv(env, null, "pull", "hf:acme/bad");
+        assertEquals(1, bad.status());
+        assertTrue(bad.err().contains("checksum mismatch for bad-Q8_0.gguf: expected sha256 " + "ab".repeat(32)), bad.err());
+        assertFalse(Files.exists(models.resolve("bad-Q8_0.gguf")));
+    }
+
+    @Test
+    void hfNamesFetchAndConvertATransformersCheckpoint() throws Exception {
+        Path original = TestData.require("models/synth-qwen2.gguf");
+        Path ckpt = dir.resolve("hub-checkpoint");
+        dev.jllm.tools.convert.HfCheckpointWriter.write(original, ckpt, dev.jllm.tools.convert.HfCheckpointWriter.Options.defaults());
+        StringBuilder tree = new StringBuilder("[");
+        try (var files = Files.list(ckpt)) {
+            for (Path f : files.sorted().toList()) {
+                byte[] bytes = Files.readAllBytes(f);
+                if (tree.length() > 1) tree.append(',');
+                tree.append(treeEntry(f.getFileName().toString(), bytes, false));
+                server.serve("/acme/qwen-synth/resolve/main/" + f.getFileName(), bytes);
+            }
+        }
+        server.serve("/api/models/acme/qwen-synth/tree/main", tree.append("]").toString().getBytes(StandardCharsets.UTF_8));
+        var env = Map.of("JLLM_MODELS", models.toString(), "HF_ENDPOINT", server.url(""));
+        String[] args = {"-p", "hello", "--temperature", "0", "-n", "6"};
+        JarRunner.Result expected = JarRunner.runWithEnv(env, null, concat(new String[]{"generate", "-m", original.toString()}, args));
+        JarRunner.Result viaHub = JarRunner.runWithEnv(env, null, concat(new String[]{"generate", "-m", "hf:acme/qwen-synth"}, args));
+        assertEquals(0, viaHub.status(), viaHub.err());
+        assertTrue(viaHub.err().contains("converting the Hugging Face checkpoint"), viaHub.err());
+        assertEquals(expected.out(), viaHub.out(), "the Hub checkpoint generates what the GGUF it came from generates");
+        assertTrue(Files.isRegularFile(models.resolve("hf/acme--qwen-synth/model.safetensors")));
+        int requests = server.received().size();
+        JarRunner.Result again = JarRunner.runWithEnv(env, null, concat(new String[]{"generate", "-m", "hf:acme/qwen-synth"}, args));
+        assertEquals(expected.out(), again.out());
+        assertEquals(requests, server.received().size(), "nothing fetched twice");
     }
 
     private static String[] concat(String[] a, String[] b) {
