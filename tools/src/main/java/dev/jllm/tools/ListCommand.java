@@ -34,7 +34,8 @@ final class ListCommand implements Callable<Integer> {
         }
         var models = store.list();
         var partials = store.partials();
-        if (models.isEmpty() && partials.isEmpty()) {
+        var checkpoints = store.fromCheckpoints();
+        if (models.isEmpty() && partials.isEmpty() && checkpoints.isEmpty()) {
             out.println("no models in " + store.folder() + " — jllm pull downloads the default one; jllm list --registry shows the others");
             return 0;
         }
@@ -50,7 +51,14 @@ final class ListCommand implements Callable<Integer> {
             String name = reg.byFile(p.file()).map(ModelRegistry.Entry::name).orElse(p.file());
             out.printf("%-44s %-28s %10s  partial download: jllm pull %s resumes it%n", p.file(), "-", ModelStore.humanSize(p.size()), name);
         }
-        out.println(models.size() + " model" + (models.size() == 1 ? "" : "s") + ", " + ModelStore.humanSize(total) + " in " + store.folder());
+        for (ModelStore.LocalModel c : checkpoints) {
+            boolean converted = c.file().startsWith("converted/");
+            out.printf("%-44s %-28s %10s  %s%n", c.file(), "-", ModelStore.humanSize(c.size()),
+                    converted ? "converted from a checkpoint folder (made again when needed)" : "Hugging Face checkpoint (hf:" + c.path().getFileName().toString().replaceFirst("--", "/") + ")");
+            total += Math.max(0, c.size());
+        }
+        out.println(models.size() + " model" + (models.size() == 1 ? "" : "s") + ", " + ModelStore.humanSize(total) + " in " + store.folder()
+                + (checkpoints.isEmpty() ? "" : " (delete converted/ and hf/ entries by hand to free their space)"));
         return 0;
     }
 

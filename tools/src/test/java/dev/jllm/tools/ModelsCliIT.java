@@ -342,6 +342,10 @@ class ModelsCliIT {
         JarRunner.Result again = JarRunner.runWithEnv(env, null, concat(new String[]{"generate", "-m", "hf:acme/qwen-synth"}, args));
         assertEquals(expected.out(), again.out());
         assertEquals(requests, server.received().size(), "nothing fetched twice");
+        JarRunner.Result list = JarRunner.runWithEnv(env, null, "list");
+        assertEquals(0, list.status(), list.err());
+        assertTrue(list.out().contains("hf/acme--qwen-synth") && list.out().contains("Hugging Face checkpoint (hf:acme/qwen-synth)"), list.out());
+        assertTrue(list.out().lines().anyMatch(l -> l.startsWith("converted/acme--qwen-synth-") && l.contains("converted from a checkpoint folder")), list.out());
     }
 
     private static String[] concat(String[] a, String[] b) {

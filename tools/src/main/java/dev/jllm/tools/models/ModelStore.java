@@ -74,6 +74,36 @@ public final class ModelStore {
         return out;
     }
 
+    /**
+     * What Hugging Face checkpoints left in the folder: GGUF files converted from them
+     * ({@code converted/*.gguf}) and checkpoints fetched from the Hub ({@code hf/OWNER--REPO/}),
+     * named by their path inside the models folder, with their sizes.
+     */
+    public List<LocalModel> fromCheckpoints() {
+        List<LocalModel> out = new ArrayList<>();
+        for (String sub : List.of("converted", "hf")) {
+            Path dir = folder.resolve(sub);
+            if (!Files.isDirectory(dir)) continue;
+            try (Stream<Path> s = Files.list(dir)) {
+                for (Path p : s.sorted().toList()) {
+                    boolean gguf = Files.isRegularFile(p) && p.getFileName().toString().endsWith(".gguf");
+                    if (gguf || Files.isDirectory(p)) out.add(new LocalModel(sub + "/" + p.getFileName(), p, gguf ? size(p) : treeSize(p)));
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+            }
+        }
+        return out;
+    }
+
+    private static long treeSize(Path dir) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).mapToLong(ModelStore::size).sum();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
     /** Unfinished downloads in the folder. */
     public List<Partial> partials() {
         List<Partial> out = new ArrayList<>();
