@@ -59,13 +59,18 @@ public final class Model implements AutoCloseable {
     }
 
     /**
-     * Loads a model.
+     * Loads a model: a GGUF file, or a Hugging Face checkpoint folder (config.json, safetensors,
+     * tokenizer files of a family {@link dev.jllm.convert.HfConverter} converts), which is
+     * converted to GGUF once into {@link ModelOptions#convertedModelsFolder()} — progress stage
+     * "converting checkpoint" — and that file is loaded, now and on later loads while the folder
+     * is unchanged.
      *
      * @throws ModelLoadException if the file is missing, corrupt, or uses an architecture, tensor
      *                            type or tokenizer jllm does not support (the message says which)
      */
     public static Model load(Path path, ModelOptions options) {
         LoadProgressListener progress = options.progress();
+        if (dev.jllm.convert.ConvertedModels.isCheckpoint(path)) path = convertCheckpoint(path, options);
         progress.onProgress("reading metadata", 0.0);
         GGUFFile file = GGUFFile.open(path);
         WorkerPool pool = null;
@@ -97,6 +102,21 @@ public final class Model implements AutoCloseable {
     }
 
     /** Reads the mapped file once so that the first tokens do not wait on the disk. */
+    /** The GGUF file of checkpoint folder {@code dir}; conversion failures are load failures. */
+    private static Path convertCheckpoint(Path dir, ModelOptions options) {
+        try {
+            long total = dev.jllm.convert.HfConverter.outputBytes(dir, dev.jllm.convert.HfConverter.OutputType.AUTO);
+            long[] done = {0};
+            return dev.jllm.convert.ConvertedModels.converted(dir, options.convertedModelsFolder(), options.threads(),
+                    target -> options.progress().onProgress("converting checkpoint", 0.0),
+                    n -> options.progress().onProgress("converting checkpoint", (double) (done[0] += n) / Math.max(1, total))).file();
+        } catch (dev.jllm.convert.ConversionException e) {
+            throw new ModelLoadException(dir + ": " + e.getMessage(), e);
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            throw new ModelLoadException(dir + ": cannot convert the checkpoint: " + e.getMessage(), e);
+        }
+    }
+
     private static void preload(GGUFFile file, LoadProgressListener progress) {
         MemorySegment all = file.mapping();
         long size = all.byteSize(), step = 64L << 20;

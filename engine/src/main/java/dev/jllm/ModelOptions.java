@@ -16,6 +16,7 @@ public final class ModelOptions {
     private final LoadProgressListener progress;
     private final String chatTemplate;
     private final java.util.Map<String, Object> chatTemplateArguments;
+    private final java.nio.file.Path convertedModelsFolder;
 
     private ModelOptions(Builder b) {
         this.threads = b.threads;
@@ -25,6 +26,7 @@ public final class ModelOptions {
         this.progress = b.progress;
         this.chatTemplate = b.chatTemplate;
         this.chatTemplateArguments = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(b.chatTemplateArguments));
+        this.convertedModelsFolder = b.convertedModelsFolder;
     }
 
     /** @return a builder with the defaults */
@@ -48,6 +50,9 @@ public final class ModelOptions {
     /** Extra chat-template variables for every chat prompt of the model (a prompt's own arguments win). */
     public java.util.Map<String, Object> chatTemplateArguments() { return chatTemplateArguments; }
 
+    /** Where {@link Model#load} keeps GGUF files converted from Hugging Face checkpoint folders. */
+    public java.nio.file.Path convertedModelsFolder() { return convertedModelsFolder; }
+
     /** Most worker threads per available processor that {@link Builder#build()} accepts. */
     public static final int MAX_THREADS_PER_CORE = 4;
 
@@ -60,6 +65,7 @@ public final class ModelOptions {
         private LoadProgressListener progress = LoadProgressListener.NONE;
         private String chatTemplate;
         private java.util.Map<String, Object> chatTemplateArguments = java.util.Map.of();
+        private java.nio.file.Path convertedModelsFolder = dev.jllm.convert.ConvertedModels.defaultFolder();
 
         private Builder() {}
 
@@ -73,6 +79,12 @@ public final class ModelOptions {
         public Builder preload(boolean preload) { this.preload = preload; return this; }
         /** Receives loading progress (null = none). */
         public Builder progress(LoadProgressListener l) { this.progress = l == null ? LoadProgressListener.NONE : l; return this; }
+
+        /** Where checkpoint folders are converted to (default: {@code $JLLM_MODELS/converted}, else {@code ~/.cache/jllm/models/converted}). */
+        public Builder convertedModelsFolder(java.nio.file.Path folder) {
+            this.convertedModelsFolder = java.util.Objects.requireNonNull(folder, "folder");
+            return this;
+        }
         /**
          * A chat template (Jinja source) to use instead of the file's own, as llama.cpp's
          * {@code --chat-template-file}: for files whose template is missing, broken or lacks tools

@@ -6,7 +6,7 @@ import java.util.concurrent.Callable;
 
 import dev.jllm.gguf.GGUFFile;
 import dev.jllm.tensor.WorkerPool;
-import dev.jllm.tools.convert.HfConverter;
+import dev.jllm.convert.HfConverter;
 import dev.jllm.tools.convert.Llama2cConverter;
 import dev.jllm.tools.models.ModelStore;
 import dev.jllm.tools.quantize.ModelQuantizer;

@@ -220,7 +220,7 @@ class ModelsCliIT {
     void convertHfWritesAGgufThatGeneratesAndRejectsBadFlags() throws Exception {
         var env = Map.of("JLLM_MODELS", models.toString());
         Path ckpt = dir.resolve("hf-qwen3");
-        dev.jllm.tools.convert.HfCheckpointWriter.write(TestData.require("models/synth-qwen3.gguf"), ckpt, dev.jllm.tools.convert.HfCheckpointWriter.Options.defaults());
+        dev.jllm.convert.HfCheckpointWriter.write(TestData.require("models/synth-qwen3.gguf"), ckpt, dev.jllm.convert.HfCheckpointWriter.Options.defaults());
         Path out = dir.resolve("hf-qwen3-q8_0.gguf");
         JarRunner.Result r = JarRunner.runWithEnv(env, null, "convert", "--hf", ckpt.toString(), "--type", "q8_0", "-o", out.toString());
         assertEquals(0, r.status(), r.err());
@@ -252,7 +252,7 @@ class ModelsCliIT {
         var env = Map.of("JLLM_MODELS", models.toString());
         Path ckpt = dir.resolve("Qwen-synth");
         Path original = TestData.require("models/synth-qwen2.gguf");
-        dev.jllm.tools.convert.HfCheckpointWriter.write(original, ckpt, dev.jllm.tools.convert.HfCheckpointWriter.Options.defaults());
+        dev.jllm.convert.HfCheckpointWriter.write(original, ckpt, dev.jllm.convert.HfCheckpointWriter.Options.defaults());
         String[] args = {"-p", "hello", "--temperature", "0", "-n", "6"};
         JarRunner.Result expected = JarRunner.runWithEnv(env, null, concat(new String[]{"generate", "-m", original.toString()}, args));
         assertEquals(0, expected.status(), expected.err());
@@ -319,7 +319,7 @@ class ModelsCliIT {
     void hfNamesFetchAndConvertATransformersCheckpoint() throws Exception {
         Path original = TestData.require("models/synth-qwen2.gguf");
         Path ckpt = dir.resolve("hub-checkpoint");
-        dev.jllm.tools.convert.HfCheckpointWriter.write(original, ckpt, dev.jllm.tools.convert.HfCheckpointWriter.Options.defaults());
+        dev.jllm.convert.HfCheckpointWriter.write(original, ckpt, dev.jllm.convert.HfCheckpointWriter.Options.defaults());
         StringBuilder tree = new StringBuilder("[");
         try (var files = Files.list(ckpt)) {
             for (Path f : files.sorted().toList()) {

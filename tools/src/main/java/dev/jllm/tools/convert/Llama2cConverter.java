@@ -18,6 +18,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.jllm.convert.ConversionException;
 import dev.jllm.gguf.GGUFArray;
 import dev.jllm.gguf.GGUFMetadata;
 import dev.jllm.gguf.GGUFValueType;

@@ -5,6 +5,8 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.function.LongConsumer;
 
+import dev.jllm.convert.RowSource;
+import dev.jllm.convert.TensorEncoder;
 import dev.jllm.gguf.GGUFFile;
 import dev.jllm.gguf.GGUFMetadata;
 import dev.jllm.gguf.GGUFWriter;

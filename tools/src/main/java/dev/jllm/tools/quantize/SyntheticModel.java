@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongConsumer;
 
+import dev.jllm.convert.RowSource;
+import dev.jllm.convert.TensorEncoder;
 import dev.jllm.gguf.GGUFArray;
 import dev.jllm.gguf.GGUFMetadata;
 import dev.jllm.gguf.GGUFValueType;

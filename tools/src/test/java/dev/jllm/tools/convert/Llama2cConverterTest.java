@@ -18,6 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.jllm.convert.ConversionException;
 import dev.jllm.Completion;
 import dev.jllm.GenerationParams;
 import dev.jllm.Model;

@@ -1,4 +1,4 @@
-package dev.jllm.tools.convert;
+package dev.jllm.convert;
 
 import dev.jllm.JllmException;
 

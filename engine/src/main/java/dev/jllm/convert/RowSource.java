@@ -1,4 +1,4 @@
-package dev.jllm.tools.quantize;
+package dev.jllm.convert;
 
 /** Produces the float values of a matrix row by row (random values, or a decoded input tensor). */
 @FunctionalInterface

@@ -1,4 +1,4 @@
-package dev.jllm.tools.convert;
+package dev.jllm.convert;
 
 /**
  * The row order of Q and K that turns Hugging Face's LLaMA RoPE into GGUF's. Hugging Face

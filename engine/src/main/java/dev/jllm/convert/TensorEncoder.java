@@ -1,4 +1,4 @@
-package dev.jllm.tools.quantize;
+package dev.jllm.convert;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;

@@ -1,4 +1,4 @@
-package dev.jllm.tools.convert;
+package dev.jllm.convert;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package dev.jllm.tools.convert;
+package dev.jllm.convert;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -19,7 +19,7 @@ import dev.jllm.gguf.GGUFWriter;
 import dev.jllm.tensor.GGMLType;
 import dev.jllm.tensor.TensorFormats;
 import dev.jllm.tensor.WorkerPool;
-import dev.jllm.tools.quantize.TensorEncoder;
+
 
 /**
  * Converts a Hugging Face checkpoint folder (the families of {@link HfArchitecture}: safetensors
