@@ -36,7 +36,10 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure prompt-processing and decoding speed.")
 final class BenchCommand implements Callable<Integer> {
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE") Path model;
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "NAME|FILE",
+            description = "A GGUF file, or anything -m takes elsewhere: registry name, URL, hf:OWNER/REPO[:QUANT], checkpoint folder (fetched or converted first).")
+    String modelSpec;
+    private Path model;
     @Option(names = {"-p", "--prompt-tokens"}, defaultValue = "128", paramLabel = "N", description = "Prompt tokens (default: ${DEFAULT-VALUE}; 0 skips).") int promptTokens;
     @Option(names = {"-n", "--gen-tokens"}, defaultValue = "64", paramLabel = "N", description = "Generated tokens (default: ${DEFAULT-VALUE}; 0 skips).") int genTokens;
     @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Threads (default: all cores).") Integer threads;
@@ -48,7 +51,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!Files.exists(model)) throw new CliException("model file not found: " + model);
+        model = ModelArgs.resolve(modelSpec, true);
         if (promptTokens < 0 || genTokens < 0 || depth < 0 || reps < 1 || batch < 1) throw new CliException("-p, -n and -d must be ≥ 0, -r and --batch ≥ 1");
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         if (t < 1) throw new CliException("--threads must be at least 1");

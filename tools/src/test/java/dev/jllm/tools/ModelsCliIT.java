@@ -270,6 +270,11 @@ class ModelsCliIT {
         assertFalse(second.err().contains("converting"), "reused: " + second.err());
         assertEquals(expected.out(), second.out());
 
+        JarRunner.Result bench = JarRunner.runWithEnv(env, null, "bench", "-m", ckpt.toString(), "-p", "8", "-n", "4", "-r", "1", "--json");
+        assertEquals(0, bench.status(), bench.err());
+        assertTrue(bench.out().contains("\"model\":\"Qwen-synth-") && bench.out().contains("\"tg_tps_mean\""), bench.out());
+        assertFalse(bench.err().contains("converting"), "bench takes the converted file too: " + bench.err());
+
         Path empty = Files.createDirectories(dir.resolve("not-a-checkpoint"));
         JarRunner.Result notHf = JarRunner.runWithEnv(env, null, "generate", "-m", empty.toString(), "-p", "x");
         assertEquals(2, notHf.status());
