@@ -12,14 +12,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.LongConsumer;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import dev.jllm.gguf.GGUFMetadata;
 import dev.jllm.gguf.GGUFWriter;
 import dev.jllm.tensor.GGMLType;
 import dev.jllm.tensor.TensorFormats;
 import dev.jllm.tensor.WorkerPool;
-
 
 /**
  * Converts a Hugging Face checkpoint folder (the families of {@link HfArchitecture}: safetensors

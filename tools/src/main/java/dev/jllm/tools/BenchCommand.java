@@ -1,6 +1,5 @@
 package dev.jllm.tools;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
