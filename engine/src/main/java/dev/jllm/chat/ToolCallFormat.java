@@ -96,8 +96,9 @@ public enum ToolCallFormat {
      * syntax, with arguments valid against the tool's schema. In the JSON syntaxes the call is a
      * JSON object framed by its tags; in the XML ones each declared parameter (in the order
      * declared; the required ones always, the others optionally) is written in its tags, a string
-     * parameter as bare text without '<' (so that the closing tag is unambiguous; minLength and
-     * maxLength held) or one of its enum values, any other as JSON valid against its schema.
+     * parameter as bare text that ends at its closing tag (any text without that tag; with
+     * minLength or maxLength, text without '<', whose length the grammar can count) or one of its
+     * enum values, any other as JSON valid against its schema.
      *
      * @param afterOpenThinking whether the prompt opened a thinking block: the model may finish it first
      * @throws IllegalArgumentException if a schema uses what cannot be enforced (and, for the XML
@@ -107,9 +108,8 @@ public enum ToolCallFormat {
         var e = new dev.jllm.sampling.JsonSchemaGrammar.Embedding();
         var g = e.builder();
         // A prompt that opened a thinking block (QwQ, Qwen 3.5, R1) lets the model think first:
-        // text without '<', then the block's end; then the call.
-        int[] thinking = afterOpenThinking ? seq(g.ref(g.star(new int[]{g.ref(g.utf8Character("<", "\n\t"))})), g.bytes("</think>"),
-                g.ref(g.repeat(g.bytes("\n"), 0, 2))) : new int[0];
+        // any text up to the block's end; then the call.
+        int[] thinking = afterOpenThinking ? seq(g.ref(g.textThen("</think>", "\n\t")), g.ref(g.repeat(g.bytes("\n"), 0, 2))) : new int[0];
         if (argumentsKey != null) return e.build(seq(thinking, g.bytes(callPrefix), g.ref(e.value(callSchema(tools))), g.bytes(callSuffix)));
         int calls = g.rule();
         for (var tool : tools.entrySet()) {
@@ -126,10 +126,11 @@ public enum ToolCallFormat {
             if (props instanceof Map<?, ?> properties) {
                 for (var p : properties.entrySet()) {
                     String key = (String) p.getKey();
-                    int value = xmlValue(e, p.getValue());
+                    String close = this == QWEN_XML ? "\n</parameter>" : "</arg_value>";
+                    int[] value = xmlValue(e, p.getValue(), close);
                     parameters.add(this == QWEN_XML
-                            ? seq(g.bytes("<parameter=" + key + ">\n"), g.ref(value), g.bytes("\n</parameter>\n"))
-                            : seq(g.bytes("\n<arg_key>" + key + "</arg_key>\n<arg_value>"), g.ref(value), g.bytes("</arg_value>")));
+                            ? seq(g.bytes("<parameter=" + key + ">\n"), value, g.bytes("\n"))
+                            : seq(g.bytes("\n<arg_key>" + key + "</arg_key>\n<arg_value>"), value));
                     required.add(requiredNames.contains(key));
                 }
             }
@@ -144,20 +145,25 @@ public enum ToolCallFormat {
         return e.build(seq(thinking, g.ref(calls)));
     }
 
-    /** A parameter's value in the XML syntaxes: bare text for strings (or one of their enum values), JSON for the rest. */
-    private static int xmlValue(dev.jllm.sampling.JsonSchemaGrammar.Embedding e, Object schema) {
+    /**
+     * A parameter's value in the XML syntaxes and its closing tag {@code close}: bare text for
+     * strings (or one of their enum values), JSON for the rest.
+     */
+    private static int[] xmlValue(dev.jllm.sampling.JsonSchemaGrammar.Embedding e, Object schema, String close) {
         var g = e.builder();
         if (schema instanceof Map<?, ?> s && "string".equals(s.get("type")) && !s.containsKey("format")) {
             if (s.get("enum") instanceof List<?> values) {
                 int r = g.rule();
                 for (Object v : values) g.alt(r, g.bytes(String.valueOf(v)));
-                return r;
+                return seq(g.ref(r), g.bytes(close));
             }
+            boolean lengths = s.containsKey("minLength") || s.containsKey("maxLength");
+            if (!lengths) return new int[]{g.ref(g.textThen(close, "\n\t"))};
             int min = s.get("minLength") instanceof java.math.BigDecimal d ? d.intValueExact() : 0;
             int max = s.get("maxLength") instanceof java.math.BigDecimal d ? d.intValueExact() : -1;
-            return g.repeat(new int[]{g.ref(g.utf8Character("<", "\n\t"))}, min, max);
+            return seq(g.ref(g.repeat(new int[]{g.ref(g.utf8Character("<", "\n\t"))}, min, max)), g.bytes(close));
         }
-        return e.value(schema);
+        return seq(g.ref(e.value(schema)), g.bytes(close));
     }
 
     private static int[] seq(Object... parts) {

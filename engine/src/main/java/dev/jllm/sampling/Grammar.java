@@ -145,6 +145,43 @@ public final class Grammar {
             return r;
         }
 
+        /**
+         * A rule reading UTF-8 text (printable characters and the control bytes of
+         * {@code controls}) up to and including the first occurrence of {@code tag} (ASCII): the
+         * text may hold anything, '<' included, but not the tag, so the tag ends it. Built as
+         * the string-matching automaton of the tag (Knuth–Morris–Pratt), one rule per matched
+         * prefix length: each tag character moves to the next longest prefix, any other
+         * character back to none, and completing the tag ends the rule.
+         */
+        public int textThen(String tag, String controls) {
+            int m = tag.length();
+            if (m == 0) throw new IllegalArgumentException("empty tag");
+            for (char c : tag.toCharArray()) if (c >= 0x80) throw new IllegalArgumentException("tag must be ASCII: " + tag);
+            String tagChars = tag.chars().distinct().collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+            int[] state = new int[m];
+            for (int s = 0; s < m; s++) state[s] = rule();
+            int other = utf8Character(tagChars, controls.chars().filter(c -> tagChars.indexOf(c) < 0)
+                    .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString());
+            for (int s = 0; s < m; s++) {
+                for (char c : tagChars.toCharArray()) {
+                    int next = longestPrefixAfter(tag, s, c);
+                    int[] read = {set(String.valueOf(c))};
+                    alt(state[s], next == m ? read : seq(read, ref(state[next])));
+                }
+                alt(state[s], ref(other), ref(state[0]));
+            }
+            return state[0];
+        }
+
+        /** The length of the longest prefix of {@code tag} that ends the text "first {@code s} characters of tag, then c". */
+        private static int longestPrefixAfter(String tag, int s, char c) {
+            String text = tag.substring(0, s) + c;
+            for (int k = Math.min(tag.length(), text.length()); k > 0; k--) {
+                if (text.endsWith(tag.substring(0, k))) return k;
+            }
+            return 0;
+        }
+
         /** A rule reading {@code item} from {@code min} to {@code max} times ({@code max < 0}: no limit). */
         public int repeat(int[] item, int min, int max) {
             int tail;

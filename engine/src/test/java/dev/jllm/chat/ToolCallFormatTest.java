@@ -134,6 +134,43 @@ class ToolCallFormatTest {
                 "a required parameter cannot be left out");
     }
 
+    /**
+     * Text in the XML syntaxes ends at its closing tag, so it may hold '<' — code, markup,
+     * comparisons — and thinking before a forced call may too; only the closing tag itself
+     * cannot appear inside.
+     */
+    @Test
+    void xmlStringValuesAndThinkingMayHoldAngleBrackets() {
+        Object schema = dev.jllm.sampling.JsonValues.parse("""
+                {"type":"object","properties":{"path":{"type":"string"},"content":{"type":"string"}},"required":["path","content"]}""");
+        Map<String, Object> tools = Map.of("write_file", schema);
+        String html = "<html>\n<p>a < b</p>\n</html>";
+        String qwen = "<tool_call>\n<function=write_file>\n<parameter=path>\nindex.html\n</parameter>\n<parameter=content>\n" + html
+                + "\n</parameter>\n</function>\n</tool_call>";
+        String glm = "<tool_call>write_file\n<arg_key>path</arg_key>\n<arg_value>index.html</arg_value>\n<arg_key>content</arg_key>\n<arg_value>" + html
+                + "</arg_value>\n</tool_call>";
+        assertTrue(accepts(ToolCallFormat.QWEN_XML.forcedCall(tools, false), qwen));
+        assertTrue(accepts(ToolCallFormat.GLM.forcedCall(tools, false), glm));
+        assertEquals(List.of(new ToolCallFormat.Call("write_file", "{\"path\":\"index.html\",\"content\":\"<html>\\n<p>a < b</p>\\n</html>\"}")),
+                ToolCallFormat.QWEN_XML.parse(qwen, (fn, p) -> "string").calls(), "the parser reads such a value back");
+        assertTrue(!accepts(ToolCallFormat.QWEN_XML.forcedCall(tools, false), qwen.replace(html, "x\n</parameter>\ny")),
+                "the closing tag cannot be inside a value");
+        assertTrue(!accepts(ToolCallFormat.GLM.forcedCall(tools, false), glm.replace(html, "x</arg_value>y")));
+        assertTrue(accepts(ToolCallFormat.QWEN_XML.forcedCall(tools, true), "if a < b then <b>yes</b>\n</think>\n\n" + qwen), "thinking with '<'");
+        assertTrue(!accepts(ToolCallFormat.QWEN_XML.forcedCall(tools, true), "done</think> more </think>\n" + qwen), "thinking ends at the first </think>");
+    }
+
+    /** The automaton behind those values on tags whose prefixes repeat, where a naive "no '<'" or restart-on-mismatch rule goes wrong. */
+    @Test
+    void textThenTagEndsAtTheFirstOccurrence() {
+        var b = new dev.jllm.sampling.Grammar.Builder();
+        int start = b.rule();
+        b.alt(start, b.ref(b.textThen("abab", "")));
+        var g = b.build();
+        for (String ok : List.of("abab", "aabab", "ababab".substring(2), "abaabab", "xyzabab", "ab abaabab", "ééabab")) assertTrue(accepts(g, ok), ok);
+        for (String no : List.of("", "aba", "ababab", "abab x", "ababxabab")) assertTrue(!accepts(g, no), no);
+    }
+
     static boolean accepts(dev.jllm.sampling.Grammar g, String text) {
         var m = new dev.jllm.sampling.GrammarMatcher(g);
         int s = m.next(m.start(), text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
