@@ -58,7 +58,7 @@ final class ListCommand implements Callable<Integer> {
             total += Math.max(0, c.size());
         }
         out.println(models.size() + " model" + (models.size() == 1 ? "" : "s") + ", " + ModelStore.humanSize(total) + " in " + store.folder()
-                + (checkpoints.isEmpty() ? "" : " (delete converted/ and hf/ entries by hand to free their space)"));
+                + (checkpoints.isEmpty() ? "" : " (jllm rm hf:OWNER/REPO deletes a pulled checkpoint and its converted file)"));
         return 0;
     }
 

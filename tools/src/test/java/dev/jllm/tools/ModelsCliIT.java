@@ -305,6 +305,10 @@ class ModelsCliIT {
         assertEquals(0, gen.status(), gen.err());
         assertEquals(requests, server.received().size(), "a pulled repository is used without asking the Hub again");
 
+        JarRunner.Result rmQuant = JarRunner.runWithEnv(env, null, "rm", "hf:acme/stories-GGUF:Q8_0");
+        assertEquals(0, rmQuant.status(), rmQuant.err());
+        assertFalse(Files.exists(models.resolve("stories-Q8_0.gguf")));
+
         JarRunner.Result ambiguous = JarRunner.runWithEnv(env, null, "pull", "hf:acme/stories-GGUF");
         assertEquals(1, ambiguous.status());
         assertTrue(ambiguous.err().contains("acme/stories-GGUF has several GGUF files; name one, e.g. hf:acme/stories-GGUF:Q8_0 (files: stories-Q8_0.gguf, stories-Q4_0.gguf)"), ambiguous.err());
@@ -351,6 +355,17 @@ class ModelsCliIT {
         assertEquals(0, list.status(), list.err());
         assertTrue(list.out().contains("hf/acme--qwen-synth") && list.out().contains("Hugging Face checkpoint (hf:acme/qwen-synth)"), list.out());
         assertTrue(list.out().lines().anyMatch(l -> l.startsWith("converted/acme--qwen-synth-") && l.contains("converted from a checkpoint folder")), list.out());
+
+        JarRunner.Result rm = JarRunner.runWithEnv(env, null, "rm", "hf:acme/qwen-synth");
+        assertEquals(0, rm.status(), rm.err());
+        assertTrue(rm.out().startsWith("removed hf:acme/qwen-synth ("), rm.out());
+        assertFalse(Files.exists(models.resolve("hf/acme--qwen-synth")));
+        try (var files = Files.list(models.resolve("converted"))) {
+            assertEquals(0, files.count(), "the converted file goes too");
+        }
+        JarRunner.Result rmAgain = JarRunner.runWithEnv(env, null, "rm", "hf:acme/qwen-synth");
+        assertEquals(1, rmAgain.status());
+        assertTrue(rmAgain.err().contains("nothing of hf:acme/qwen-synth in"), rmAgain.err());
     }
 
     private static String[] concat(String[] a, String[] b) {

@@ -143,6 +143,48 @@ public final class HfRepo {
         return quant == null && Files.isRegularFile(folder.resolve(COMPLETE)) ? new Fetched(folder, true) : null;
     }
 
+    /**
+     * Deletes what pulls of this name left in {@code store}: the GGUF file a pull chose (and its
+     * note), or — without a quantization tag — every GGUF file pulled for the repository, its
+     * checkpoint folder and the files converted from that folder. Returns the bytes freed
+     * (0 when nothing was there).
+     */
+    public long remove(ModelStore store) throws IOException {
+        long freed = 0;
+        Path hf = store.folder().resolve("hf");
+        List<Path> notes = new ArrayList<>();
+        if (quant != null) notes.add(pointer(store));
+        else if (Files.isDirectory(hf)) {
+            try (var s = Files.list(hf)) {
+                s.filter(p -> p.getFileName().toString().startsWith(owner + "--" + repo + "--") && p.getFileName().toString().endsWith(".gguf-name")).forEach(notes::add);
+            }
+        }
+        for (Path note : notes) {
+            if (!Files.isRegularFile(note)) continue;
+            freed += store.remove(Files.readString(note).strip());
+            Files.delete(note);
+        }
+        if (quant == null) {
+            Path folder = checkpointFolder(store);
+            if (Files.isDirectory(folder)) {
+                try (var s = Files.walk(folder)) {
+                    freed += s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+                }
+                ModelStore.deleteTree(folder);
+            }
+            Path converted = store.folder().resolve("converted");
+            if (Files.isDirectory(converted)) {
+                try (var s = Files.list(converted)) {
+                    for (Path p : s.filter(p -> p.getFileName().toString().matches(Pattern.quote(owner + "--" + repo) + "-[0-9a-f]{8}\\.gguf")).toList()) {
+                        freed += Files.size(p);
+                        Files.delete(p);
+                    }
+                }
+            }
+        }
+        return freed;
+    }
+
     /** The note naming the GGUF file a pull of this name chose. */
     private Path pointer(ModelStore store) {
         return store.folder().resolve("hf").resolve(owner + "--" + repo + "--" + (quant == null ? "default" : quant.toLowerCase(Locale.ROOT)) + ".gguf-name");
