@@ -258,7 +258,10 @@ public final class Model implements AutoCloseable {
      * <p>It starts with each weight type's matrix-vector product on its own, until the JIT has
      * compiled it: the large K-quant decoding kernels compiled after a prompt had run sometimes
      * came out 2-4× slower for the life of the process (see {@code GemvWarmUp}). A program
-     * that decodes much should therefore warm up before its first prompt.
+     * that decodes much should therefore warm up before its first prompt. Then decoding-shaped
+     * attention runs on its own until compiled: the prompt and three tokens below call its
+     * softmax helpers too few times for the JIT, which then compiled them during the first
+     * decoded tokens — or, in one benchmark run in five, not before the run ended.
      *
      * <p>Where vectors are too narrow for the batched kernels ({@link Kernels#simd()} false:
      * 128 bits) only the matrix-vector step runs: prompts go through those kernels there, and
@@ -268,7 +271,7 @@ public final class Model implements AutoCloseable {
      */
     public java.time.Duration warmUp() {
         long t0 = System.nanoTime();
-        transformer.warmUpGemv();
+        transformer.warmUpKernels();
         if (!Kernels.simd()) return java.time.Duration.ofNanos(System.nanoTime() - t0);
         int tokens = Math.max(1, Math.min(options.batchSize(), info.contextLength() - 4));
         int vocab = info.vocabularySize();

@@ -32,30 +32,38 @@ final class GemvWarmUp {
     private static final long QUIET_NANOS = 150_000_000L;
 
     static void run(ModelWeights weights, WorkerPool pool) {
-        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-        boolean canWatchJit = jit != null && jit.isCompilationTimeMonitoringSupported();
         for (Tensor t : onePerType(weights)) {
             float[] x = new float[t.cols()];
             for (int i = 0; i < x.length; i++) x[i] = ((i * 7919) % 255 - 127) / 128f;
             float[] out = new float[t.rows()];
             Activations scratch = new Activations();
-            long start = System.nanoTime(), lastChange = start;
-            long compileMillis = canWatchJit ? jit.getTotalCompilationTime() : 0;
-            while (true) {
-                MatMul.multiply(t, x, 0, 1, out, scratch, pool);
-                long now = System.nanoTime();
-                if (now - start > MAX_NANOS_PER_TYPE) break;
-                if (!canWatchJit) {
-                    if (now - start > QUIET_NANOS * 4) break;
-                    continue;
-                }
-                long c = jit.getTotalCompilationTime();
-                if (c != compileMillis) {
-                    compileMillis = c;
-                    lastChange = now;
-                } else if (now - lastChange > QUIET_NANOS) {
-                    break;
-                }
+            untilJitQuiet(() -> MatMul.multiply(t, x, 0, 1, out, scratch, pool));
+        }
+    }
+
+    /**
+     * Runs {@code step} again and again until the JIT has compiled nothing new for a while (or
+     * {@link #MAX_NANOS_PER_TYPE} has passed; without JIT monitoring, a fixed short time).
+     */
+    static void untilJitQuiet(Runnable step) {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean canWatchJit = jit != null && jit.isCompilationTimeMonitoringSupported();
+        long start = System.nanoTime(), lastChange = start;
+        long compileMillis = canWatchJit ? jit.getTotalCompilationTime() : 0;
+        while (true) {
+            step.run();
+            long now = System.nanoTime();
+            if (now - start > MAX_NANOS_PER_TYPE) break;
+            if (!canWatchJit) {
+                if (now - start > QUIET_NANOS * 4) break;
+                continue;
+            }
+            long c = jit.getTotalCompilationTime();
+            if (c != compileMillis) {
+                compileMillis = c;
+                lastChange = now;
+            } else if (now - lastChange > QUIET_NANOS) {
+                break;
             }
         }
     }

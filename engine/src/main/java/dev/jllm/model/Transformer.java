@@ -30,8 +30,14 @@ public final class Transformer {
     public ModelConfig config() { return c; }
     public ModelWeights weights() { return w; }
 
-    /** Compiles each weight type's decoding kernel on its own, before the rest of the forward pass runs (see {@link GemvWarmUp}). */
-    public void warmUpGemv() { GemvWarmUp.run(w, pool); }
+    /**
+     * Compiles each weight type's decoding kernel on its own, before the rest of the forward pass
+     * runs (see {@link GemvWarmUp}), then decoding-shaped attention ({@link AttentionWarmUp}).
+     */
+    public void warmUpKernels() {
+        GemvWarmUp.run(w, pool);
+        AttentionWarmUp.run(c);
+    }
     public int vocabSize() { return w.vocabSize(); }
 
     /**
