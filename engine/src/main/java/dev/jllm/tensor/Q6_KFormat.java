@@ -110,6 +110,15 @@ final class Q6_KFormat implements TensorFormat {
      * leaves ggml's lane m (positions 4m … 4m+3) in lane 2m, exact, and acc = fma(lane, d·d_x,
      * acc) runs lane-wise. No loop inside the super-block (see Q4_K). 2× the float-lane kernel
      * on 8192×2048 and 1.8× on 128256×2048, single thread (11.0 vs 5.5, 14.3 vs 8.0 GB/s).
+     *
+     * <p>Known fragility: this method fills C2's inlining budget (its last helper call,
+     * KernelScratch.small, is never inlined), and in about one process in ten (a Qwen2-shaped
+     * Q4_K_M file, whose Q6_K output matrix makes it hot) C2 compiled it with one Vector API
+     * {@code lanewise} left as a call, boxing vectors: 16-20 MiB of garbage per decoded token and
+     * 10-20% slower decoding for that process. Found by recording allocations with JFR once
+     * decoding had started ({@code jcmd PID JFR.start}). A two-trip loop over the halves halves
+     * the code C2 must inline but ran 15% slower when compiled well (JMH 8192x2048: 16.6 against
+     * 19.7 GB/s), so it was not kept.
      */
     private static float dotWide(MemorySegment data, long rowOffset, Activations x, int xRow, int cols) {
         int nb = cols / BLOCK;
