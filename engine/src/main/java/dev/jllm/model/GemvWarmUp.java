@@ -68,6 +68,9 @@ final class GemvWarmUp {
         }
     }
 
+    /** Weight types whose gemv kernels are the largest methods, last = first to warm up. */
+    private static final List<GGMLType> LARGEST_FIRST = List.of(GGMLType.Q2_K, GGMLType.IQ4_XS, GGMLType.Q3_K, GGMLType.Q4_K, GGMLType.Q5_K, GGMLType.Q6_K);
+
     /** The smallest layer matrix of each weight type, and the output matrix if its type is not among them. */
     private static List<Tensor> onePerType(ModelWeights w) {
         Map<GGMLType, Tensor> smallest = new LinkedHashMap<>();
@@ -81,6 +84,11 @@ final class GemvWarmUp {
             }
         }
         smallest.putIfAbsent(w.output().type(), w.output());
-        return new ArrayList<>(smallest.values());
+        // The largest kernels first (the super-block ones, Q6_K's the largest): they come close to
+        // C2's inlining budget, and the more vector shapes the Vector API's shared call sites
+        // have seen when they are compiled, the likelier a call stays a call there.
+        List<Tensor> out = new ArrayList<>(smallest.values());
+        out.sort(java.util.Comparator.comparingInt(t -> -LARGEST_FIRST.indexOf(t.type())));
+        return out;
     }
 }
