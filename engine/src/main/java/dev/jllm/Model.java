@@ -105,15 +105,26 @@ public final class Model implements AutoCloseable {
     /** The GGUF file of checkpoint folder {@code dir}; conversion failures are load failures. */
     private static Path convertCheckpoint(Path dir, ModelOptions options) {
         try {
-            long total = dev.jllm.convert.HfConverter.outputBytes(dir, dev.jllm.convert.HfConverter.OutputType.AUTO);
-            long[] done = {0};
+            // the output size is planned only when a conversion starts: a reused file needs no look at the shards
+            long[] total = {1}, done = {0};
             return dev.jllm.convert.ConvertedModels.converted(dir, options.convertedModelsFolder(), options.threads(),
-                    target -> options.progress().onProgress("converting checkpoint", 0.0),
-                    n -> options.progress().onProgress("converting checkpoint", (double) (done[0] += n) / Math.max(1, total))).file();
+                    target -> {
+                        total[0] = Math.max(1, outputBytes(dir));
+                        options.progress().onProgress("converting checkpoint", 0.0);
+                    },
+                    n -> options.progress().onProgress("converting checkpoint", (double) (done[0] += n) / total[0]));
         } catch (dev.jllm.convert.ConversionException e) {
             throw new ModelLoadException(dir + ": " + e.getMessage(), e);
-        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+        } catch (java.io.UncheckedIOException e) {
             throw new ModelLoadException(dir + ": cannot convert the checkpoint: " + e.getMessage(), e);
+        }
+    }
+
+    private static long outputBytes(Path dir) {
+        try {
+            return dev.jllm.convert.HfConverter.outputBytes(dir, dev.jllm.convert.HfConverter.OutputType.AUTO);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

@@ -35,9 +35,6 @@ public final class ConvertedModels {
         return Files.isDirectory(dir) && Files.isRegularFile(dir.resolve("config.json"));
     }
 
-    /** What a call found or made. */
-    public record Converted(Path file, boolean fresh) {}
-
     /**
      * The GGUF file for checkpoint folder {@code checkpoint} in {@code cache}: the one made
      * earlier if it is still current, else a new conversion.
@@ -45,18 +42,18 @@ public final class ConvertedModels {
      * @param started  told the target file before a conversion starts (to say so), not called when the file is reused
      * @param progress receives the bytes written while converting
      */
-    public static Converted converted(Path checkpoint, Path cache, int threads, java.util.function.Consumer<Path> started, LongConsumer progress) {
+    public static Path converted(Path checkpoint, Path cache, int threads, java.util.function.Consumer<Path> started, LongConsumer progress) {
         try {
             Path dir = checkpoint.toAbsolutePath().normalize();
             String name = dir.getFileName() == null ? "checkpoint" : dir.getFileName().toString();
             Path target = cache.resolve(name + "-" + pathHash(dir) + ".gguf");
-            if (Files.isRegularFile(target) && Files.getLastModifiedTime(target).compareTo(newest(dir)) > 0) return new Converted(target, false);
+            if (Files.isRegularFile(target) && Files.getLastModifiedTime(target).compareTo(newest(dir)) > 0) return target;
             Files.createDirectories(cache);
             started.accept(target);
             try (WorkerPool pool = new WorkerPool(threads)) {
                 HfConverter.convert(dir, target, HfConverter.OutputType.AUTO, name, null, pool, progress);
             }
-            return new Converted(target, true);
+            return target;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

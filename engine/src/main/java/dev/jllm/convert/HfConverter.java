@@ -46,7 +46,7 @@ public final class HfConverter {
     }
 
     /** What was converted, for the command's report. */
-    public record Summary(String architecture, int layers, int hiddenSize, int vocabSize, OutputType type, int tensors, long bytes) {}
+    public record Summary(String architecture, int layers, int hiddenSize, int vocabSize, OutputType type, int tensors) {}
 
     /** One tensor to write: where its values come from and how. */
     private record Planned(String name, Safetensors.Tensor source, GGMLType type, long[] ggufShape, int rows, int cols, int permuteHeadDim, float shift,
@@ -73,13 +73,9 @@ public final class HfConverter {
             HfSpecialTokens.addTo(md, dir, c, tokens);
             List<Planned> plan = plan(ckpt, c, type.type);
             GGUFWriter w = new GGUFWriter(md);
-            long total = 0;
-            for (Planned p : plan) {
-                add(w, p, pool, progress);
-                total += p.bytes();
-            }
+            for (Planned p : plan) add(w, p, pool, progress);
             w.write(out);
-            return new Summary(c.architecture().ggufName, c.layers(), c.hiddenSize(), c.vocabSize(), type, plan.size(), total);
+            return new Summary(c.architecture().ggufName, c.layers(), c.hiddenSize(), c.vocabSize(), type, plan.size());
         }
     }
 

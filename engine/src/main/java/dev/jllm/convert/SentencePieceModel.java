@@ -21,7 +21,7 @@ public record SentencePieceModel(List<Piece> pieces) {
 
     public record Piece(String text, float score, int type) {}
 
-    static final int NORMAL = 1, BYTE = 6;
+    static final int NORMAL = 1;
     private static final int VARINT = 0, FIXED64 = 1, LENGTH_DELIMITED = 2, FIXED32 = 5;
 
     /** Parses {@code bytes}; {@code name} is the file name for messages. */

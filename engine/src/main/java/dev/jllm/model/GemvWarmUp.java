@@ -45,7 +45,7 @@ final class GemvWarmUp {
      * Runs {@code step} again and again until the JIT has compiled nothing new for a while (or
      * {@link #MAX_NANOS_PER_TYPE} has passed; without JIT monitoring, a fixed short time).
      */
-    static void untilJitQuiet(Runnable step) {
+    private static void untilJitQuiet(Runnable step) {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         boolean canWatchJit = jit != null && jit.isCompilationTimeMonitoringSupported();
         long start = System.nanoTime(), lastChange = start;

@@ -17,14 +17,14 @@ final class HfModelCache {
 
     static Path converted(Path checkpoint, ModelStore store) {
         ProgressBar[] bar = {null};
-        ConvertedModels.Converted c = ConvertedModels.converted(checkpoint, store.folder().resolve("converted"), Runtime.getRuntime().availableProcessors(),
+        Path file = ConvertedModels.converted(checkpoint, store.folder().resolve("converted"), Runtime.getRuntime().availableProcessors(),
                 target -> {
                     Console.ERR.printf("converting the Hugging Face checkpoint %s to %s (once; later runs reuse it)%n", checkpoint.toAbsolutePath().normalize(), target);
                     bar[0] = new ProgressBar("converting " + checkpoint.getFileName(), outputBytes(checkpoint));
                 },
                 n -> bar[0].advance(n));
         if (bar[0] != null) bar[0].finish();
-        return c.file();
+        return file;
     }
 
     private static long outputBytes(Path checkpoint) {

@@ -167,9 +167,7 @@ public final class HfRepo {
         if (quant == null) {
             Path folder = checkpointFolder(store);
             if (Files.isDirectory(folder)) {
-                try (var s = Files.walk(folder)) {
-                    freed += s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
-                }
+                freed += ModelStore.treeSize(folder);
                 ModelStore.deleteTree(folder);
             }
             Path converted = store.folder().resolve("converted");

@@ -96,7 +96,8 @@ public final class ModelStore {
         return out;
     }
 
-    private static long treeSize(Path dir) {
+    /** The bytes of the regular files under {@code dir} (-1 if it cannot be read). */
+    static long treeSize(Path dir) {
         try (Stream<Path> s = Files.walk(dir)) {
             return s.filter(Files::isRegularFile).mapToLong(ModelStore::size).sum();
         } catch (IOException e) {
