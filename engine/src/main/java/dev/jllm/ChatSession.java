@@ -207,14 +207,14 @@ public final class ChatSession {
     }
 
     private Completion generateTurn(GenerationParams params, TokenListener listener, boolean withdrawLastOnOverflow) {
-        int[] prompt;
+        TurnPrompt turn;
         try {
-            prompt = nextPrompt();
-            if (dropOldest) prompt = dropUntilItFits(prompt, params);
-            if (prompt.length >= session.contextLength()) {
-                throw new ContextOverflowException("the conversation needs " + prompt.length + " tokens but the context holds "
+            turn = nextPrompt();
+            if (dropOldest) turn = dropUntilItFits(turn, params);
+            if (turn.ids().length >= session.contextLength()) {
+                throw new ContextOverflowException("the conversation needs " + turn.ids().length + " tokens but the context holds "
                         + session.contextLength() + "; /reset the conversation or use a larger context (--ctx)",
-                        prompt.length, session.contextLength());
+                        turn.ids().length, session.contextLength());
             }
         } catch (RuntimeException e) {
             if (withdrawLastOnOverflow) history.removeLast();
@@ -223,20 +223,20 @@ public final class ChatSession {
         List<String> stops = new ArrayList<>(params.stopStrings());
         stops.addAll(format.stopStrings());
         GenerationParams p = params.toBuilder().stopStrings(stops).build();
-        boolean opensThinking = dev.jllm.chat.ReasoningStream.opensThinking(renderPrompt());
+        boolean opensThinking = dev.jllm.chat.ReasoningStream.opensThinking(turn.text());
         if (toolCalling != null && toolCalling.forcedCall(false) != null) p = p.withGrammar(toolCalling.forcedCall(opensThinking));
-        Completion c = session.generate(prompt, p, listener);
+        Completion c = session.generate(turn.ids(), p, listener);
         lastReply = ChatPrompt.parse(c.text(), opensThinking, toolCalling);
         history.add(lastReply.toolCalls().isEmpty() ? ChatMessage.assistant(c.text()) : lastReply.toMessage());
-        context = contextAfter(prompt, c);
+        context = contextAfter(turn.ids(), c);
         return c;
     }
 
     /** Drops the oldest exchanges while the prompt leaves less room than the reply needs (see {@link #dropOldestWhenFull}). */
-    private int[] dropUntilItFits(int[] prompt, GenerationParams params) {
+    private TurnPrompt dropUntilItFits(TurnPrompt prompt, GenerationParams params) {
         int ctx = session.contextLength();
         int reserve = params.maxTokens() >= 0 ? Math.min(params.maxTokens(), ctx / 2) : ctx / 4;
-        while (prompt.length + reserve > ctx) {
+        while (prompt.ids().length + reserve > ctx) {
             int first = 0;
             while (first < history.size() && history.get(first).role().equals("system")) first++;
             if (first >= history.size() - 1) break; // only the new message is left: it does not fit on its own
@@ -245,7 +245,7 @@ public final class ChatSession {
             dropped += end - first;
             history.subList(first, end).clear();
             context = null;
-            prompt = promptTokens();
+            prompt = wholePrompt();
         }
         return prompt;
     }
@@ -283,19 +283,28 @@ public final class ChatSession {
      * conversation is reused from the KV cache. When that is not possible the whole rendered
      * conversation is tokenized and the session reuses whatever prefix still matches.
      */
-    private int[] nextPrompt() {
+    private TurnPrompt nextPrompt() {
+        String full = renderPrompt();
         if (context != null) {
             String past = render(history.subList(0, history.size() - 1), false);
-            String full = render(history, true);
             if (full.startsWith(past)) {
                 int[] delta = model.tokenizer().encode(full.substring(past.length()), false, true);
                 int[] ids = java.util.Arrays.copyOf(context, context.length + delta.length);
                 System.arraycopy(delta, 0, ids, context.length, delta.length);
-                return ids;
+                return new TurnPrompt(full, ids);
             }
         }
-        return promptTokens();
+        return new TurnPrompt(full, format.tokenize(full));
     }
+
+    /** The whole conversation rendered and tokenized anew, reusing nothing but what the session's cache still matches. */
+    private TurnPrompt wholePrompt() {
+        String full = renderPrompt();
+        return new TurnPrompt(full, format.tokenize(full));
+    }
+
+    /** The rendered prompt of the next turn and the token ids it goes to the model as (which may keep earlier replies' tokens as generated). */
+    private record TurnPrompt(String text, int[] ids) {}
 
     /** The conversation rendered for the next assistant turn, as it will be tokenized. */
     public String renderPrompt() {
@@ -304,10 +313,5 @@ public final class ChatSession {
 
     private String render(List<ChatMessage> messagesSoFar, boolean addGenerationPrompt) {
         return format.render(messagesSoFar, tools, templateArguments, addGenerationPrompt);
-    }
-
-    /** The rendered conversation as token ids (BOS added as the vocabulary asks, not doubled). */
-    int[] promptTokens() {
-        return format.tokenize(renderPrompt());
     }
 }

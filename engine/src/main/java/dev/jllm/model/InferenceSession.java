@@ -68,7 +68,6 @@ public final class InferenceSession {
         return run(tokens, lastLogits, false, stop) ? lastLogits : null;
     }
 
-    /** Appends tokens and returns the logits after every one of them: {@code [tokens.length][vocab]}. */
     /**
      * Appends tokens, handing the logits after every one of them to {@code each} in order (the
      * row array is reused: copy what must outlive the call), with memory for one batch of rows
@@ -92,6 +91,10 @@ public final class InferenceSession {
         return lastLogits;
     }
 
+    /**
+     * Appends tokens and returns the logits after every one of them: {@code [tokens.length][vocab]}
+     * (for tests and scoring; {@link #feedEach} streams the rows without holding them all).
+     */
     public float[][] feedAll(int[] tokens) {
         int vocab = model.vocabSize();
         float[] flat = new float[tokens.length * vocab];
