@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
  * {@code jllm convert --llama2c MODEL.bin --tokenizer TOK.bin -o OUT.gguf} (llama2.c) to GGUF.
  */
 @Command(name = "convert", mixinStandardHelpOptions = true,
+        header = "Convert a Hugging Face checkpoint folder or a llama2.c checkpoint into a GGUF file.",
         description = {"Convert a Hugging Face checkpoint folder (LLaMA, Mistral, Qwen2, Qwen3, Gemma 2, Gemma 3, Phi-3; safetensors) or a llama2.c checkpoint into a GGUF file.",
                 "Hugging Face: as llama.cpp's convert_hf_to_gguf.py converts it (architecture, metadata, tensor names, Q/K order, vocabulary).",
                 "llama2.c: the tensors llama.cpp's convert-llama2c-to-ggml writes, byte for byte."})

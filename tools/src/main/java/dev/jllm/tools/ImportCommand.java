@@ -12,6 +12,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code jllm import ARCHIVE}: unpack the models of an archive into the models folder. */
 @Command(name = "import", mixinStandardHelpOptions = true,
+        header = "Unpack the models in an archive (.tar[.gz|.xz|.bz2], .zip, .7z) into the models folder.",
         description = {"Unpack the GGUF files of an archive (.tar, .tar.gz, .tar.xz, .tar.bz2, .zip, .7z) into the models folder;",
                 "llama2.c checkpoint + tokenizer pairs are converted to GGUF. Unsafe archives (../ paths, absolute paths,",
                 "links, oversized entries) are refused and nothing is left behind."})

@@ -13,9 +13,10 @@ import picocli.CommandLine.Option;
 
 /** {@code jllm serve}: an OpenAI-compatible HTTP server for one model. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Serve a model over an OpenAI-compatible HTTP API:",
-                "POST /v1/chat/completions, POST /v1/completions (stream: true for server-sent events),",
-                "POST /v1/embeddings, GET /v1/models, GET /health. The sampling options are defaults that requests override."})
+        header = "Serve a model over HTTP: the OpenAI API, and Anthropic's and Ollama's chat APIs.",
+        description = {"OpenAI: POST /v1/chat/completions, POST /v1/completions (stream: true for server-sent events),",
+                "POST /v1/embeddings, GET /v1/models. Anthropic: POST /v1/messages. Ollama: /api/chat, /api/generate,",
+                "/api/embed, /api/tags and kin. GET /health. The sampling options are defaults that requests override."})
 final class ServeCommand implements Callable<Integer> {
     @Mixin ModelArgs modelArgs;
     @Mixin SamplingArgs sampling;
