@@ -86,9 +86,13 @@ public final class Model implements AutoCloseable {
                 throw new ModelLoadException("the tokenizer has " + tokenizer.vocabulary().size()
                         + " tokens but the embedding only " + weights.vocabSize() + " rows");
             }
+            if (options.kvCacheType() == KvCacheType.Q8_0 && config.headDim() % dev.jllm.tensor.Q8AttentionKernel.BLOCK != 0) {
+                throw new ModelLoadException("a Q8_0 KV cache needs a head size that is a multiple of "
+                        + dev.jllm.tensor.Q8AttentionKernel.BLOCK + ", and this model's is " + config.headDim() + ": use the F16 cache");
+            }
             if (options.preload()) preload(file, progress);
             pool = new WorkerPool(options.threads());
-            Transformer transformer = new Transformer(config, weights, pool);
+            Transformer transformer = new Transformer(config, weights, pool, options.kvCacheType());
             int ctx = options.contextLength() > 0 ? options.contextLength() : Math.min(config.contextLength(), ModelOptions.DEFAULT_MAX_CONTEXT);
             ModelInfo info = describe(file, config, weights, ctx, md);
             progress.onProgress("ready", 1.0);

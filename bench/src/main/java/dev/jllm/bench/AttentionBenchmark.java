@@ -16,13 +16,15 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 import dev.jllm.tensor.AttentionKernel;
+import dev.jllm.tensor.Q8AttentionKernel;
 import dev.jllm.tensor.Half;
 
 /**
- * Attention at the Llama-3.2-1B shape: 32 query heads of 64 over 8 KV heads, F16 keys and
- * values, single-threaded. {@code decodeAllHeads}: one new token attending to {@code positions}
+ * Attention at the Llama-3.2-1B shape: 32 query heads of 64 over 8 KV heads, keys and values
+ * in an F16 or a Q8_0 cache ({@code cache}), single-threaded. {@code decodeAllHeads}: one new token attending to {@code positions}
  * cached positions, reported through {@code kvBytes}, the bytes of K and V the 32 heads attend
- * over per second (each KV head's are read once for its 4 query heads). {@code promptChunk}: a
+ * over per second counted as F16 (each KV head's are read once for its 4 query heads; a Q8_0
+ * cache holds 0.56 of them, but both caches are counted alike so that their rates compare). {@code promptChunk}: a
  * prompt chunk of 32 tokens whose last is at {@code positions}, causal within the chunk,
  * reported through {@code macs}, the multiply-adds of scores and weighted sums per second.
  */
@@ -44,17 +46,39 @@ public class AttentionBenchmark {
     @Param({"512", "2048"})
     public int positions;
 
+    @Param({"F16", "Q8_0"})
+    public String cache;
+
     short[] keys, values;
+    byte[] keyQuants, valueQuants;
+    float[] keyScales, valueScales;
     float[] q, out;
 
     @Setup(Level.Trial)
     public void setUp() {
         Random rnd = new Random(3);
-        keys = new short[KV_HEADS * AttentionKernel.regionSize(positions, HEAD_DIM)];
-        values = new short[keys.length];
-        for (int i = 0; i < keys.length; i++) {
-            keys[i] = Half.floatToF16((float) rnd.nextGaussian());
-            values[i] = Half.floatToF16((float) rnd.nextGaussian());
+        int region = AttentionKernel.regionSize(positions, HEAD_DIM);
+        if (cache.equals("F16")) {
+            keys = new short[KV_HEADS * region];
+            values = new short[keys.length];
+            for (int i = 0; i < keys.length; i++) {
+                keys[i] = Half.floatToF16((float) rnd.nextGaussian());
+                values[i] = Half.floatToF16((float) rnd.nextGaussian());
+            }
+        } else {
+            keyQuants = new byte[KV_HEADS * region];
+            valueQuants = new byte[keyQuants.length];
+            keyScales = new float[keyQuants.length / Q8AttentionKernel.BLOCK];
+            valueScales = new float[keyScales.length];
+            float[] x = new float[HEAD_DIM];
+            for (int h = 0; h < KV_HEADS; h++) {
+                for (int p = 0; p < AttentionKernel.paddedPositions(positions); p++) {
+                    for (int i = 0; i < HEAD_DIM; i++) x[i] = (float) rnd.nextGaussian();
+                    Q8AttentionKernel.storeKey(x, 0, HEAD_DIM, keyQuants, keyScales, h * region, p);
+                    for (int i = 0; i < HEAD_DIM; i++) x[i] = (float) rnd.nextGaussian();
+                    Q8AttentionKernel.storeValue(x, 0, HEAD_DIM, valueQuants, valueScales, h * region, p);
+                }
+            }
         }
         q = new float[CHUNK * HEADS * HEAD_DIM];
         for (int i = 0; i < q.length; i++) q[i] = Half.roundToF16((float) rnd.nextGaussian());
@@ -83,7 +107,9 @@ public class AttentionBenchmark {
         for (int kv = 0; kv < KV_HEADS; kv++) {
             int h0 = kv * GROUP;
             var rows = new AttentionKernel.Rows(tokens, GROUP, positions - tokens, 0, h0 * HEAD_DIM, qDim, h0 * HEAD_DIM, qDim);
-            AttentionKernel.attend(rows, q, keys, values, kv * AttentionKernel.regionSize(positions, HEAD_DIM), HEAD_DIM, 0.125f, 0f, out);
+            int base = kv * AttentionKernel.regionSize(positions, HEAD_DIM);
+            if (keys != null) AttentionKernel.attend(rows, q, keys, values, base, HEAD_DIM, 0.125f, 0f, out);
+            else Q8AttentionKernel.attend(rows, q, keyQuants, keyScales, valueQuants, valueScales, base, HEAD_DIM, 0.125f, 0f, out);
         }
     }
 }

@@ -19,7 +19,7 @@ public final class InferenceSession {
 
     public InferenceSession(Transformer model, int contextLength, int batch) {
         this.model = model;
-        this.cache = new KVCache(model.config(), contextLength);
+        this.cache = KVCache.allocate(model.config(), contextLength, model.cacheType());
         this.buffers = new ForwardBuffers(model.config(), batch);
         this.lastLogits = new float[model.vocabSize()];
     }

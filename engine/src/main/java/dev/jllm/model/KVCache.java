@@ -1,65 +1,62 @@
 package dev.jllm.model;
 
+import dev.jllm.KvCacheType;
 import dev.jllm.tensor.AttentionKernel;
-import dev.jllm.tensor.Half;
 
 /**
- * Keys and values of the positions a session has processed, per layer, stored as F16 bit
- * patterns like llama.cpp's default cache (half the memory of floats, and the same rounding).
+ * Keys and values of the positions a session has processed, per layer, in one of the
+ * {@link KvCacheType} encodings, and the attention over them (each encoding has its kernel).
  *
  * <p>Layout per layer: KV head by KV head, each head in a region of its own from
- * {@link #base base(h)}, laid out as {@link AttentionKernel} reads it: values position after
- * position, keys in tiles of {@link AttentionKernel#TILE} positions stored dimension by
- * dimension. Attention reads one head's positions in order, so this keeps its reads contiguous;
- * position-major, a 1B model's head took 128 bytes of every kilobyte, and decoding 3,000
- * positions deep ran at a fifth of the speed the kernel reaches on cached data.
+ * {@link #base base(h)}, values position after position, keys in tiles of
+ * {@link AttentionKernel#TILE} positions stored dimension by dimension. Attention reads one
+ * head's positions in order, so this keeps its reads contiguous; position-major, a 1B model's
+ * head took 128 bytes of every kilobyte, and decoding 3,000 positions deep ran at a fifth of the
+ * speed the kernel reaches on cached data.
  */
-public final class KVCache {
-    final short[][] keys;
-    final short[][] values;
+public abstract sealed class KVCache permits F16KVCache, Q8KVCache {
     final int capacity;
     final int headDim;
-    /** Halves per KV head in each layer's keys and values: the capacity rounded up to whole tiles. */
+    /** Values per KV head in each layer's keys and values: the capacity rounded up to whole tiles. */
     private final int region;
+    /** Values in one layer's keys (and in its values): every KV head's region. */
+    final int perLayer;
 
     /** The longest Java array a JVM reliably allocates. */
     private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
+    private static final double GIB = 1024.0 * 1024 * 1024;
 
     /**
-     * An empty cache of {@code capacity} positions.
+     * An empty cache of {@code capacity} positions for {@code c}.
      *
      * @throws IllegalArgumentException if the cache would not fit in Java arrays or in the heap's
      *                                  limit, with a message saying how large a context can be
      */
-    public KVCache(ModelConfig c, int capacity) {
+    public static KVCache allocate(ModelConfig c, int capacity, KvCacheType type) {
+        return switch (type) {
+            case F16 -> new F16KVCache(c, capacity);
+            case Q8_0 -> new Q8KVCache(c, capacity);
+        };
+    }
+
+    /** Checks the size ({@code bytesPerValue} for keys and values alike); the subclass allocates. */
+    KVCache(ModelConfig c, int capacity, double bytesPerValue) {
         this.capacity = capacity;
         this.headDim = c.headDim();
         long perHead = AttentionKernel.paddedPositions(capacity) * headDim;
-        long perLayer = perHead * c.kvHeads(); // halves in one layer's keys, and in its values
-        if (perLayer > MAX_ARRAY) {
+        long layerValues = perHead * c.kvHeads();
+        if (layerValues > MAX_ARRAY) {
             long most = MAX_ARRAY / ((long) headDim * c.kvHeads()) / AttentionKernel.TILE * AttentionKernel.TILE;
             throw new IllegalArgumentException("a context of " + capacity + " positions is too long for this model's KV cache in Java arrays: at most " + most + " positions");
         }
-        long bytes = 2L * Short.BYTES * perLayer * c.layerCount();
+        long bytes = (long) (2 * bytesPerValue * layerValues * c.layerCount());
         long heap = Runtime.getRuntime().maxMemory();
         if (bytes > heap) throw tooLarge(capacity, bytes, "more than the Java heap's limit of %.1f GiB".formatted(heap / GIB), null);
         this.region = (int) perHead;
-        this.keys = new short[c.layerCount()][];
-        this.values = new short[c.layerCount()][];
-        try {
-            for (int l = 0; l < c.layerCount(); l++) {
-                keys[l] = new short[(int) perLayer];
-                values[l] = new short[(int) perLayer];
-            }
-        } catch (OutOfMemoryError e) {
-            // the arrays allocated so far are garbage once this constructor throws
-            throw tooLarge(capacity, bytes, "more than the Java heap has free", e);
-        }
+        this.perLayer = (int) layerValues;
     }
 
-    private static final double GIB = 1024.0 * 1024 * 1024;
-
-    private static IllegalArgumentException tooLarge(int capacity, long bytes, String why, Throwable cause) {
+    static IllegalArgumentException tooLarge(int capacity, long bytes, String why, Throwable cause) {
         return new IllegalArgumentException("a context of %d positions needs a %.2f GiB KV cache, %s: use a shorter context (--ctx) or give Java a larger heap (-Xmx)"
                 .formatted(capacity, bytes / GIB, why), cause);
     }
@@ -69,22 +66,20 @@ public final class KVCache {
         return h * region;
     }
 
-    /** Stores KV head {@code h}'s key and value for position {@code p}, rounded to F16, from {@code k[from …]} and {@code v[from …]}. */
-    void store(int layer, int h, int p, float[] k, float[] v, int from) {
-        short[] kc = keys[layer], vc = values[layer];
-        int at = base(h);
-        for (int i = 0; i < headDim; i++) kc[at + AttentionKernel.keyOffset(p, i, headDim)] = Half.floatToF16(k[from + i]);
-        for (int i = 0; i < headDim; i++) vc[at + p * headDim + i] = Half.floatToF16(v[from + i]);
-    }
+    /** Stores KV head {@code h}'s key and value for position {@code p} from {@code k[from …]} and {@code v[from …]}. */
+    abstract void store(int layer, int h, int p, float[] k, float[] v, int from);
+
+    /** Puts the first {@code count} query values in the form this cache's kernel takes them. */
+    void prepareQueries(float[] q, int count) {}
+
+    /** Attention of {@code rows} (query heads sharing KV head {@code kvHead}) over this cache's positions in {@code layer}. */
+    abstract void attend(int layer, int kvHead, AttentionKernel.Rows rows, float[] q, float scale, float softcap, float[] out);
 
     /** Number of positions the cache can hold (the session's context length). */
     public int capacity() {
         return capacity;
     }
 
-    public long bytes() {
-        long n = 0;
-        for (int l = 0; l < keys.length; l++) n += 2L * keys[l].length + 2L * values[l].length;
-        return n;
-    }
+    /** Bytes the cache takes on the heap. */
+    public abstract long bytes();
 }

@@ -1,5 +1,6 @@
 package dev.jllm.model;
 
+import dev.jllm.KvCacheType;
 import dev.jllm.tensor.AttentionKernel;
 import dev.jllm.tensor.Half;
 import dev.jllm.tensor.MatMul;
@@ -20,15 +21,24 @@ public final class Transformer {
     private final ModelConfig c;
     private final ModelWeights w;
     private final WorkerPool pool;
+    private final KvCacheType cacheType;
 
-    public Transformer(ModelConfig config, ModelWeights weights, WorkerPool pool) {
+    /** A model whose sessions keep their keys and values in {@code cacheType}. */
+    public Transformer(ModelConfig config, ModelWeights weights, WorkerPool pool, KvCacheType cacheType) {
         this.c = config;
         this.w = weights;
         this.pool = pool;
+        this.cacheType = cacheType;
+    }
+
+    /** A model whose sessions keep an F16 KV cache. */
+    public Transformer(ModelConfig config, ModelWeights weights, WorkerPool pool) {
+        this(config, weights, pool, KvCacheType.F16);
     }
 
     public ModelConfig config() { return c; }
     public ModelWeights weights() { return w; }
+    public KvCacheType cacheType() { return cacheType; }
 
     /**
      * Compiles each weight type's decoding kernel on its own, before the rest of the forward pass
@@ -36,7 +46,7 @@ public final class Transformer {
      */
     public void warmUpKernels() {
         GemvWarmUp.run(w, pool);
-        AttentionWarmUp.run(c);
+        AttentionWarmUp.run(c, cacheType);
     }
     public int vocabSize() { return w.vocabSize(); }
 
@@ -166,13 +176,12 @@ public final class Transformer {
      * head: the query heads that share a KV head attend in one kernel call, which converts each
      * cached key and value once for all of them. Token t
      * (position pos+t) sees positions up to its own, or only the last {@code slidingWindow} of
-     * them on sliding-window layers. Queries are rounded to F16 first, as llama.cpp's flash
-     * attention does (see {@link AttentionKernel} for why its roundings are reproduced).
+     * them on sliding-window layers. The cache's kernel does the arithmetic (and rounds or
+     * quantizes the queries first as llama.cpp's flash attention does for that cache type).
      */
     private void attention(KVCache cache, int layer, ForwardBuffers b, int n, int pos, LayerSpec spec) {
         int heads = c.heads(), hd = c.headDim(), kvHeads = c.kvHeads(), group = heads / kvHeads;
-        for (int i = 0; i < n * c.qDim(); i++) b.q[i] = Half.roundToF16(b.q[i]);
-        short[] kc = cache.keys[layer], vc = cache.values[layer];
+        cache.prepareQueries(b.q, n * c.qDim());
         float scale = c.attentionScale(), cap = c.attnSoftcap();
         // Work units: a KV head with a slice of its query heads and a block of the tokens. Whole
         // groups and all tokens share each key and value conversion the most; they are split
@@ -189,7 +198,7 @@ public final class Transformer {
                 int h0 = kv * group + g0;
                 var rows = new AttentionKernel.Rows(t1 - t0, g1 - g0, pos + t0, spec.slidingWindow(),
                         t0 * c.qDim() + h0 * hd, c.qDim(), t0 * heads * hd + h0 * hd, heads * hd);
-                AttentionKernel.attend(rows, b.q, kc, vc, cache.base(kv), hd, scale, cap, b.att);
+                cache.attend(layer, kv, rows, b.q, scale, cap, b.att);
             }
         };
         int units = kvHeads * perHead;

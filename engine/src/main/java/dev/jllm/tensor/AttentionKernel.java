@@ -109,7 +109,15 @@ public final class AttentionKernel {
             scoreBlock(rows, q, s, seen, b0, len, headDim, sc, softcap, kf, ex, raised, maxAt);
             accumulateBlock(n, s, seen, b0, len, headDim, vf, ex, raised, sumAt);
         }
-        for (int r = 0; r < n; r++) {
+        writeRows(rows, s, sumAt, headDim, out);
+    }
+
+    /**
+     * Each row's accumulator (row r's {@code headDim} values at {@code s[r·headDim …]}) divided
+     * by its softmax denominator ({@code s[sumAt + r]}; 0 stays 0) into its place in {@code out}.
+     */
+    static void writeRows(Rows rows, float[] s, int sumAt, int headDim, float[] out) {
+        for (int r = 0; r < rows.count(); r++) {
             int t = r / rows.group(), g = r % rows.group();
             int o = rows.outOff() + t * rows.outTokenStride() + g * headDim, a = r * headDim;
             float sum = s[sumAt + r], inv = sum == 0 ? 0 : 1f / sum;

@@ -72,20 +72,29 @@ class AttentionKernelTest {
     void matchesTheScalarTwinRowByRow(int headDim, int heads, int kvHeads, int tokens, int positions, int window, float softcap) {
         Case c = Case.random(headDim * 31L + tokens, headDim, heads, kvHeads, tokens, positions);
         for (int kv = 0; kv < kvHeads; kv++) {
-            float[] simd = c.simd(kv, window, softcap), scalar = c.scalar(kv, window, softcap);
-            for (int t = 0; t < tokens; t++) {
-                for (int g = 0; g < c.group(); g++) {
-                    int at = t * c.qDim() + (kv * c.group() + g) * headDim;
-                    float worst = 0, largest = 0;
-                    for (int i = 0; i < headDim; i++) {
-                        worst = Math.max(worst, Math.abs(simd[at + i] - scalar[at + i]));
-                        largest = Math.max(largest, Math.abs(scalar[at + i]));
-                    }
-                    // the two differ only in the order of each score's sum; through the F16
-                    // accumulator that can move a value by an F16 step or two
-                    assertTrue(largest > 0, "row (" + t + ", " + g + ") is all zeros");
-                    assertTrue(worst <= 4e-3f * largest, "row (" + t + ", " + g + ") of KV head " + kv + ": differs by " + worst + " (largest " + largest + ")");
+            // the two differ only in the order of each score's sum; through the F16 accumulator
+            // that can move a value by an F16 step or two
+            assertRowsClose(c.simd(kv, window, softcap), c.scalar(kv, window, softcap), kv, tokens, c.group(), headDim, 4e-3f);
+        }
+    }
+
+    /**
+     * KV head {@code kv}'s rows (t, g) of {@code simd} within {@code relative} of the largest
+     * magnitude of the same row of {@code scalar}, and not all zeros. Rows are laid out
+     * token-major, heads of {@code headDim} side by side.
+     */
+    static void assertRowsClose(float[] simd, float[] scalar, int kv, int tokens, int group, int headDim, float relative) {
+        int qDim = simd.length / tokens;
+        for (int t = 0; t < tokens; t++) {
+            for (int g = 0; g < group; g++) {
+                int at = t * qDim + (kv * group + g) * headDim;
+                float worst = 0, largest = 0;
+                for (int i = 0; i < headDim; i++) {
+                    worst = Math.max(worst, Math.abs(simd[at + i] - scalar[at + i]));
+                    largest = Math.max(largest, Math.abs(scalar[at + i]));
                 }
+                assertTrue(largest > 0, "row (" + t + ", " + g + ") is all zeros");
+                assertTrue(worst <= relative * largest, "row (" + t + ", " + g + ") of KV head " + kv + ": differs by " + worst + " (largest " + largest + ")");
             }
         }
     }

@@ -45,6 +45,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-r", "--repetitions"}, defaultValue = "3", paramLabel = "N", description = "Repetitions (default: ${DEFAULT-VALUE}).") int reps;
     @Option(names = {"-d", "--depth"}, defaultValue = "0", paramLabel = "N", description = "Tokens already in the context when each pp and tg run starts (default: ${DEFAULT-VALUE}).") int depth;
     @Option(names = "--batch", defaultValue = "32", paramLabel = "N", description = "Prompt tokens per forward pass (default: ${DEFAULT-VALUE}).") int batch;
+    @Option(names = "--cache-type", defaultValue = "f16", paramLabel = "TYPE", description = "KV cache encoding: f16 or q8_0 (default: ${DEFAULT-VALUE}).") String cacheType;
     @Option(names = "--roofline", description = "Also measure memory read bandwidth and report decoding as a fraction of it.") boolean roofline;
     @Option(names = "--json", description = "Print one JSON object.") boolean json;
 
@@ -63,7 +64,8 @@ final class BenchCommand implements Callable<Integer> {
         }
         long t0 = System.nanoTime();
         int ctx = Math.max(16, depth + Math.max(promptTokens, genTokens + 1) + 8);
-        try (Model m = Model.load(model, ModelOptions.builder().threads(t).contextLength(ctx).batchSize(batch).progress(new LoadProgress()).build())) {
+        try (Model m = Model.load(model, ModelOptions.builder().threads(t).contextLength(ctx).batchSize(batch)
+                .kvCacheType(ModelArgs.cacheType(cacheType)).progress(new LoadProgress()).build())) {
             double loadSeconds = (System.nanoTime() - t0) / 1e9;
             int vocab = m.info().vocabularySize();
             Session s = m.newSession();
@@ -164,6 +166,7 @@ final class BenchCommand implements Callable<Integer> {
         out.put("prompt_tokens", promptTokens);
         out.put("gen_tokens", genTokens);
         out.put("depth", depth);
+        out.put("kv_cache_type", ModelArgs.cacheType(cacheType).name());
         out.put("repetitions", reps);
         out.put("pp_tps_mean", pps == null ? null : pps.mean());
         out.put("pp_tps_sd", pps == null ? null : pps.sd());
@@ -188,8 +191,8 @@ final class BenchCommand implements Callable<Integer> {
             Console.OUT.println(new ObjectMapper().writeValueAsString(out));
             return;
         }
-        Console.OUT.printf("model %s (%s, %s), %d threads, load %.2f s, JIT warm-up %.2f s, peak RSS %s%n", model.getFileName(), type,
-                InfoCommand.human(m.info().fileSize()), t, loadSeconds, warmUpSeconds, InfoCommand.human(rss));
+        Console.OUT.printf("model %s (%s, %s), %d threads, %s KV cache, load %.2f s, JIT warm-up %.2f s, peak RSS %s%n", model.getFileName(), type,
+                InfoCommand.human(m.info().fileSize()), t, ModelArgs.cacheType(cacheType), loadSeconds, warmUpSeconds, InfoCommand.human(rss));
         Console.OUT.printf("  %s%n", Kernels.describe());
         if (pps != null) Console.OUT.printf("  %-14s %8.2f ± %6.2f tok/s%n", label("pp", promptTokens), pps.mean(), pps.sd());
         if (tgs != null) {

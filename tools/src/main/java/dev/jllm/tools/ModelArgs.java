@@ -9,6 +9,7 @@ import java.util.stream.Collectors;
 
 import dev.jllm.JllmException;
 import dev.jllm.Model;
+import dev.jllm.KvCacheType;
 import dev.jllm.ModelOptions;
 import dev.jllm.tensor.Kernels;
 import dev.jllm.tools.models.Downloader;
@@ -54,6 +55,10 @@ final class ModelArgs {
     @Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "Prompt tokens per forward pass (default: ${DEFAULT-VALUE}).")
     int batch;
 
+    @Option(names = "--cache-type", paramLabel = "TYPE", defaultValue = "f16",
+            description = "KV cache encoding: f16, or q8_0 for 0.56 of the memory (as llama.cpp's -ctk/-ctv q8_0; default: ${DEFAULT-VALUE}).")
+    String cacheType;
+
     @Option(names = "--chat-template", paramLabel = "FILE",
             description = "A Jinja chat template to use instead of the model's own (e.g. one that shows tools).")
     Path chatTemplate;
@@ -61,6 +66,14 @@ final class ModelArgs {
     @Option(names = "--chat-template-kwargs", paramLabel = "JSON",
             description = "Extra chat-template variables as a JSON object, e.g. '{\"enable_thinking\": false}' (Qwen 3, SmolLM 3).")
     String chatTemplateKwargs;
+
+    /** The {@link KvCacheType} a {@code --cache-type} value names. */
+    static KvCacheType cacheType(String name) {
+        for (KvCacheType t : KvCacheType.values()) {
+            if (t.name().equalsIgnoreCase(name)) return t;
+        }
+        throw new CliException("--cache-type must be f16 or q8_0, got '" + name + "'");
+    }
 
     Model load() {
         Path file = resolve(model, !noPull);
@@ -74,6 +87,7 @@ final class ModelArgs {
             b.contextLength(ctx);
         }
         if (batch < 1) throw new CliException("--batch must be at least 1, got " + batch);
+        b.kvCacheType(cacheType(cacheType));
         if (chatTemplate != null) {
             try {
                 b.chatTemplate(java.nio.file.Files.readString(chatTemplate));

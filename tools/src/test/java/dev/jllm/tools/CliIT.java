@@ -153,6 +153,27 @@ class CliIT {
     }
 
     @Test
+    void aQ8_0KvCacheIsAFlagAndRefusedWhereItCannotWork() throws Exception {
+        String synth = TestData.require("models/synth-llama.gguf").toString();
+        JarRunner.Result r = JarRunner.run(null, "generate", "-m", synth, "-p", "Once upon a time", "-n", "6", "--temperature", "0", "--cache-type", "q8_0");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().startsWith("Once upon a time") && r.out().length() > "Once upon a time".length(), r.out());
+
+        JarRunner.Result bench = JarRunner.run(null, "bench", "-m", synth, "-p", "8", "-n", "4", "-r", "1", "-t", "1", "--cache-type", "q8_0", "--json");
+        assertEquals(0, bench.status(), bench.err());
+        assertEquals("Q8_0", JSON.readTree(bench.out()).get("kv_cache_type").asText());
+
+        JarRunner.Result heads = JarRunner.run(null, "generate", "-m", stories(), "-p", "hi", "--cache-type", "q8_0");
+        assertEquals(1, heads.status());
+        assertEquals(1, heads.err().trim().lines().count(), heads.err());
+        assertTrue(heads.err().contains("head size that is a multiple of 32"), heads.err());
+
+        JarRunner.Result bad = JarRunner.run(null, "generate", "-m", stories(), "-p", "hi", "--cache-type", "q4_0");
+        assertEquals(2, bad.status());
+        assertTrue(bad.err().contains("--cache-type must be f16 or q8_0, got 'q4_0'"), bad.err());
+    }
+
+    @Test
     void tokenizeJsonAndJsonl() throws Exception {
         JarRunner.Result r = JarRunner.run(null, "tokenize", "-m", stories(), "-p", "Once upon a time", "--json");
         assertEquals(0, r.status(), r.err());

@@ -1,0 +1,58 @@
+package dev.jllm.model;
+
+import dev.jllm.tensor.AttentionKernel;
+import dev.jllm.tensor.Q8AttentionKernel;
+
+/**
+ * Keys and values in Q8_0 blocks of 32, as llama.cpp's {@code --cache-type-k/-v q8_0}: 8-bit
+ * quants and a scale per block (kept as a float here), 0.56 of the F16 cache's memory;
+ * {@link Q8AttentionKernel} attends over them. The head size is a multiple of 32.
+ */
+final class Q8KVCache extends KVCache {
+    private static final double BYTES_PER_VALUE = 1 + (double) Float.BYTES / Q8AttentionKernel.BLOCK;
+
+    private final byte[][] keys, values;
+    private final float[][] keyScales, valueScales;
+
+    Q8KVCache(ModelConfig c, int capacity) {
+        super(c, capacity, BYTES_PER_VALUE);
+        if (headDim % Q8AttentionKernel.BLOCK != 0) {
+            throw new IllegalArgumentException("a Q8_0 KV cache needs a head size that is a multiple of " + Q8AttentionKernel.BLOCK + ", not " + headDim);
+        }
+        int layers = c.layerCount();
+        keys = new byte[layers][];
+        values = new byte[layers][];
+        keyScales = new float[layers][];
+        valueScales = new float[layers][];
+        try {
+            for (int l = 0; l < layers; l++) {
+                keys[l] = new byte[perLayer];
+                values[l] = new byte[perLayer];
+                keyScales[l] = new float[perLayer / Q8AttentionKernel.BLOCK];
+                valueScales[l] = new float[perLayer / Q8AttentionKernel.BLOCK];
+            }
+        } catch (OutOfMemoryError e) {
+            throw tooLarge(capacity, bytes(layers), "more than the Java heap has free", e);
+        }
+    }
+
+    @Override
+    void store(int layer, int h, int p, float[] k, float[] v, int from) {
+        Q8AttentionKernel.storeKey(k, from, headDim, keys[layer], keyScales[layer], base(h), p);
+        Q8AttentionKernel.storeValue(v, from, headDim, values[layer], valueScales[layer], base(h), p);
+    }
+
+    @Override
+    void attend(int layer, int kvHead, AttentionKernel.Rows rows, float[] q, float scale, float softcap, float[] out) {
+        Q8AttentionKernel.attend(rows, q, keys[layer], keyScales[layer], values[layer], valueScales[layer], base(kvHead), headDim, scale, softcap, out);
+    }
+
+    @Override
+    public long bytes() {
+        return bytes(keys.length);
+    }
+
+    private long bytes(int layers) {
+        return 2L * layers * (perLayer + (long) Float.BYTES * (perLayer / Q8AttentionKernel.BLOCK));
+    }
+}

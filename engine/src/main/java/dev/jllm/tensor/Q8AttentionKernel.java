@@ -1,0 +1,292 @@
+package dev.jllm.tensor;
+
+import static dev.jllm.tensor.AttentionKernel.TILE;
+import static dev.jllm.tensor.Simd.B_FOR_F;
+import static dev.jllm.tensor.Simd.F;
+import static dev.jllm.tensor.Simd.FLEN;
+
+import java.util.Arrays;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Attention over a Q8_0 KV cache, computed as llama.cpp's CPU flash attention computes it with
+ * {@code --cache-type-k q8_0 --cache-type-v q8_0}: the query row is quantized to Q8_0 and each
+ * score is a Q8_0·Q8_0 dot product (per block of 32 an exact integer sum, times the product of
+ * the two F16 scales, blocks added in order); values are dequantized (exactly: an F16 scale
+ * times an 8-bit integer) and accumulated in F32 — unlike the F16 cache's accumulator, which
+ * llama.cpp rounds to F16 at every position, and which makes most of that kernel's work. The
+ * cache takes 34 bytes for 32 values (here 36: scales are kept as floats) instead of 64.
+ *
+ * <p>Layout per KV head, quants from {@code base} and scales from {@code base / 32}: keys in
+ * tiles of {@link AttentionKernel#TILE} positions, dimension by dimension (quant i of position p
+ * at {@link AttentionKernel#keyOffset}), and their scales per tile block by block
+ * ({@link #keyScaleOffset}), so that one vector load takes the same element, or the same block's
+ * scale, of TILE positions; values position by position ({@code p·headDim + i}) with their
+ * scales ({@code p·blocks + b}). Every block of the regions holds finite values (zeros where
+ * nothing was stored): the kernel converts whole tiles. The head size is a multiple of 32.
+ */
+public final class Q8AttentionKernel {
+    private Q8AttentionKernel() {}
+
+    /** Values per Q8_0 block: the head size must be a multiple of it. */
+    public static final int BLOCK = 32;
+
+    /** Where the scale of key block {@code block} of position p sits, counted from the head's scale base. */
+    public static int keyScaleOffset(int p, int block, int blocks) {
+        return (p / TILE) * TILE * blocks + block * TILE + p % TILE;
+    }
+
+    /**
+     * Position p's key, {@code headDim} values from {@code x[from …]}, quantized into the head's
+     * region of {@code quants} (from {@code base}) and {@code scales} (from {@code base / 32}).
+     */
+    public static void storeKey(float[] x, int from, int headDim, byte[] quants, float[] scales, int base, int p) {
+        int blocks = headDim / BLOCK;
+        for (int b = 0; b < blocks; b++) {
+            int at = from + b * BLOCK;
+            float amax = amax(x, at), id = amax != 0 ? 127.0f / amax : 0.0f;
+            for (int j = 0; j < BLOCK; j++) quants[base + AttentionKernel.keyOffset(p, b * BLOCK + j, headDim)] = (byte) Math.rint(x[at + j] * id);
+            scales[base / BLOCK + keyScaleOffset(p, b, blocks)] = Half.roundToF16(amax / 127.0f);
+        }
+    }
+
+    /** Position p's value, as {@link #storeKey} stores a key, in the position-major layout. */
+    public static void storeValue(float[] x, int from, int headDim, byte[] quants, float[] scales, int base, int p) {
+        int blocks = headDim / BLOCK;
+        for (int b = 0; b < blocks; b++) {
+            int at = from + b * BLOCK;
+            float amax = amax(x, at), id = amax != 0 ? 127.0f / amax : 0.0f;
+            for (int j = 0; j < BLOCK; j++) quants[base + p * headDim + b * BLOCK + j] = (byte) Math.rint(x[at + j] * id);
+            scales[base / BLOCK + p * blocks + b] = Half.roundToF16(amax / 127.0f);
+        }
+    }
+
+    /**
+     * The rows' attention (see {@link AttentionKernel.Rows}), all at once: per block of one key
+     * tile, the keys and values are converted to floats once for every row that sees them; each
+     * row scores the tile (TILE scores per vector, each block's integer sum exact in float lanes,
+     * so in the order ggml takes it), takes one online-softmax step for the tile ({@link #weigh})
+     * and adds the weighted values to its F32 accumulator. A row's arithmetic does not depend on
+     * which rows share the call; it differs from the scalar twin's in the exponential
+     * (VectorMath.exp, within 3·10⁻⁷ of Math.exp) and in rescaling per tile, not per position.
+     */
+    public static void attend(AttentionKernel.Rows rows, float[] q, byte[] keys, float[] keyScales, byte[] values, float[] valueScales,
+                              int base, int headDim, float scale, float softcap, float[] out) {
+        int n = rows.count();
+        if (!Simd.FLOAT_KERNELS) {
+            for (int r = 0; r < n; r++) {
+                int t = r / rows.group(), g = r % rows.group();
+                attendScalar(q, rows.qOff() + t * rows.qTokenStride() + g * headDim, keys, keyScales, values, valueScales, base, headDim,
+                        rows.first(r), rows.last(r), scale, softcap, out, rows.outOff() + t * rows.outTokenStride() + g * headDim);
+            }
+            return;
+        }
+        int blocks = headDim / BLOCK, sbase = base / BLOCK;
+        // scratch: n accumulators of headDim; the rows' queries quantized (as floats) and their
+        // scales; the tile's keys and dequantized values as floats; a row's TILE scores, then
+        // weights; per row the running maximum and the softmax denominator
+        int qq = n * headDim, qd = qq + n * headDim, kf = qd + n * blocks, vf = kf + TILE * headDim;
+        int w = vf + TILE * headDim, maxAt = w + TILE, sumAt = maxAt + n;
+        float[] s = KernelScratch.floats(sumAt + n);
+        Arrays.fill(s, 0, qq, 0f);
+        Arrays.fill(s, maxAt, sumAt, Float.NEGATIVE_INFINITY);
+        Arrays.fill(s, sumAt, sumAt + n, 0f);
+        int[] seen = KernelScratch.ints(2 * n);
+        int from = Integer.MAX_VALUE, to = -1;
+        for (int r = 0; r < n; r++) {
+            int t = r / rows.group(), g = r % rows.group();
+            quantizeQuery(q, rows.qOff() + t * rows.qTokenStride() + g * headDim, headDim, s, qq + r * headDim, qd + r * blocks);
+            seen[2 * r] = rows.first(r);
+            seen[2 * r + 1] = rows.last(r);
+            from = Math.min(from, seen[2 * r]);
+            to = Math.max(to, seen[2 * r + 1]);
+        }
+        float sc = softcap > 0 ? scale / softcap : scale;
+        for (int b0 = from - from % TILE; b0 <= to; b0 += TILE) {
+            int len = Math.min(TILE, to - b0 + 1);
+            toFloats(keys, base + b0 * headDim, s, kf, TILE * headDim);
+            dequantizeValues(values, valueScales, base + b0 * headDim, sbase + b0 * blocks, s, vf, TILE * headDim);
+            int ks = sbase + keyScaleOffset(b0, 0, blocks);
+            for (int r = 0; r < n; r++) {
+                int lo = Math.max(0, seen[2 * r] - b0), hi = Math.min(len - 1, seen[2 * r + 1] - b0);
+                if (lo > hi) continue;
+                tileDots(s, qq + r * headDim, qd + r * blocks, kf, keyScales, ks, blocks, w);
+                weigh(s, w, lo, hi, sc, softcap, r * headDim, headDim, maxAt + r, sumAt + r);
+                accumulate(s, r * headDim, headDim, vf, w, lo, hi);
+            }
+        }
+        AttentionKernel.writeRows(rows, s, sumAt, headDim, out);
+    }
+
+    /**
+     * The scores of one row's quantized query ({@code s[qq …]}, scales at {@code s[qd …]}) with
+     * the TILE keys of the converted tile at {@code s[kf …]} (element i of key j at
+     * {@code kf + i·TILE + j}; block b's scales at {@code keyScales[ks + b·TILE …]}), into
+     * {@code s[at … at+TILE)}: FLEN positions a vector, each block's sum exact (integers below
+     * 2^24 in any order), scaled by the key's and the query's scale, blocks added in order.
+     */
+    private static void tileDots(float[] s, int qq, int qd, int kf, float[] keyScales, int ks, int blocks, int at) {
+        for (int jv = 0; jv < TILE; jv += FLEN) {
+            FloatVector score = FloatVector.zero(F);
+            for (int b = 0; b < blocks; b++) {
+                FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+                for (int i = b * BLOCK; i < (b + 1) * BLOCK; i += 4) {
+                    int k = kf + i * TILE + jv, x = qq + i;
+                    a0 = FloatVector.broadcast(F, s[x]).fma(FloatVector.fromArray(F, s, k), a0);
+                    a1 = FloatVector.broadcast(F, s[x + 1]).fma(FloatVector.fromArray(F, s, k + TILE), a1);
+                    a2 = FloatVector.broadcast(F, s[x + 2]).fma(FloatVector.fromArray(F, s, k + 2 * TILE), a2);
+                    a3 = FloatVector.broadcast(F, s[x + 3]).fma(FloatVector.fromArray(F, s, k + 3 * TILE), a3);
+                }
+                FloatVector d = FloatVector.fromArray(F, keyScales, ks + b * TILE + jv).mul(s[qd + b]);
+                score = score.add(a0.add(a1).add(a2.add(a3)).mul(d));
+            }
+            score.intoArray(s, at + jv);
+        }
+    }
+
+    /**
+     * A row's online-softmax step for a whole tile, of which positions lo..hi are seen: the
+     * scores at {@code s[w …]} are scaled (and soft-capped); if the tile raises the row's running
+     * maximum, the accumulator ({@code headDim} floats at {@code s[acc …]}) and the denominator
+     * are scaled by e^(old max − new max) once; the scores become the weights e^(x − max), 0
+     * outside lo..hi, and their sum is added to the denominator. (llama.cpp rescales at every
+     * position that raises the maximum; per tile is the same arithmetic up to float rounding, in
+     * F32 accumulators about 10⁻⁷, and takes the walk out of the loop over positions.)
+     */
+    private static void weigh(float[] s, int w, int lo, int hi, float sc, float softcap, int acc, int headDim, int maxAt, int sumAt) {
+        int j = 0;
+        if (softcap > 0) {
+            for (; j < TILE; j++) s[w + j] = softcap * (float) Math.tanh(s[w + j] * sc);
+        } else {
+            for (; j + FLEN <= TILE; j += FLEN) FloatVector.fromArray(F, s, w + j).mul(sc).intoArray(s, w + j);
+            for (; j < TILE; j++) s[w + j] *= sc;
+        }
+        float tileMax = Float.NEGATIVE_INFINITY;
+        for (j = lo; j <= hi; j++) tileMax = Math.max(tileMax, s[w + j]);
+        float max = s[maxAt];
+        if (tileMax > max) {
+            float ms = (float) Math.exp(max - tileMax); // 0 for the first tile (max = −∞)
+            int i = 0;
+            for (; i + FLEN <= headDim; i += FLEN) FloatVector.fromArray(F, s, acc + i).mul(ms).intoArray(s, acc + i);
+            for (; i < headDim; i++) s[acc + i] *= ms;
+            s[sumAt] *= ms;
+            s[maxAt] = max = tileMax;
+        }
+        for (j = 0; j + FLEN <= TILE; j += FLEN) FloatVector.fromArray(F, s, w + j).sub(max).intoArray(s, w + j);
+        for (; j < TILE; j++) s[w + j] -= max;
+        VectorMath.expInPlace(s, w, TILE);
+        float sum = s[sumAt];
+        for (j = 0; j < TILE; j++) {
+            if (j < lo || j > hi) s[w + j] = 0f; // exp's input clamp leaves 1e-38, not 0, for −∞
+            else sum += s[w + j];
+        }
+        s[sumAt] = sum;
+    }
+
+    /**
+     * acc += Σ_j weight_j · value_j over the tile's positions lo..hi, FLEN elements of the
+     * accumulator at a time held in a register across the positions (dequantized values at
+     * {@code s[vf + j·headDim …]}, weights at {@code s[w + j]}).
+     */
+    private static void accumulate(float[] s, int acc, int headDim, int vf, int w, int lo, int hi) {
+        int i = 0;
+        for (; i + FLEN <= headDim; i += FLEN) {
+            FloatVector a = FloatVector.fromArray(F, s, acc + i);
+            for (int j = lo; j <= hi; j++) a = FloatVector.fromArray(F, s, vf + j * headDim + i).fma(FloatVector.broadcast(F, s[w + j]), a);
+            a.intoArray(s, acc + i);
+        }
+        for (; i < headDim; i++) {
+            float a = s[acc + i];
+            for (int j = lo; j <= hi; j++) a = Math.fma(s[vf + j * headDim + i], s[w + j], a);
+            s[acc + i] = a;
+        }
+    }
+
+    /** A query row quantized as ggml's quantize_row_q8_0 does: the quants (as floats) to {@code s[qq …]}, the F16-rounded scales to {@code s[qd …]}. */
+    private static void quantizeQuery(float[] q, int qOff, int headDim, float[] s, int qq, int qd) {
+        for (int b = 0; b < headDim / BLOCK; b++) {
+            int at = qOff + b * BLOCK;
+            float amax = amax(q, at), id = amax != 0 ? 127.0f / amax : 0.0f;
+            for (int j = 0; j < BLOCK; j++) s[qq + b * BLOCK + j] = (float) Math.rint(q[at + j] * id);
+            s[qd + b] = Half.roundToF16(amax / 127.0f);
+        }
+    }
+
+    private static float amax(float[] x, int from) {
+        float amax = 0;
+        for (int j = 0; j < BLOCK; j++) amax = Math.max(amax, Math.abs(x[from + j]));
+        return amax;
+    }
+
+    /** {@code n} quants from {@code a[off …]} to floats at {@code f[at …]}. */
+    private static void toFloats(byte[] a, int off, float[] f, int at, int n) {
+        int i = 0;
+        if (B_FOR_F.length() == FLEN) {
+            for (; i + FLEN <= n; i += FLEN) {
+                ((FloatVector) ByteVector.fromArray(B_FOR_F, a, off + i).convertShape(VectorOperators.B2F, F, 0)).intoArray(f, at + i);
+            }
+        }
+        for (; i < n; i++) f[at + i] = a[off + i];
+    }
+
+    /** {@code n} values (whole blocks) from {@code a[off …]} with their scales from {@code scales[sAt …]}, dequantized to {@code f[at …]}. */
+    private static void dequantizeValues(byte[] a, float[] scales, int off, int sAt, float[] f, int at, int n) {
+        toFloats(a, off, f, at, n);
+        for (int b = 0; b < n / BLOCK; b++) {
+            float d = scales[sAt + b];
+            int i = at + b * BLOCK, end = i + BLOCK;
+            for (; i + FLEN <= end; i += FLEN) FloatVector.fromArray(F, f, i).mul(d).intoArray(f, i);
+            for (; i < end; i++) f[i] *= d;
+        }
+    }
+
+    /**
+     * Scalar twin of {@link #attend} for one query row (at {@code q[qOff …]}) over positions
+     * {@code from..to}: the arithmetic of ggml's flash attention with a Q8_0 cache, written out.
+     */
+    public static void attendScalar(float[] q, int qOff, byte[] keys, float[] keyScales, byte[] values, float[] valueScales,
+                                    int base, int headDim, int from, int to, float scale, float softcap, float[] out, int outOff) {
+        int blocks = headDim / BLOCK, sbase = base / BLOCK;
+        int[] qq = new int[headDim];
+        float[] qd = new float[blocks];
+        for (int b = 0; b < blocks; b++) {
+            int at = qOff + b * BLOCK;
+            float amax = 0;
+            for (int j = 0; j < BLOCK; j++) amax = Math.max(amax, Math.abs(q[at + j]));
+            float id = amax != 0 ? 127.0f / amax : 0.0f;
+            for (int j = 0; j < BLOCK; j++) qq[b * BLOCK + j] = (int) Math.rint(q[at + j] * id);
+            qd[b] = Float.float16ToFloat(Float.floatToFloat16(amax / 127.0f));
+        }
+        float[] acc = new float[headDim];
+        float sum = 0, max = Float.NEGATIVE_INFINITY;
+        float sc = softcap > 0 ? scale / softcap : scale;
+        for (int p = from; p <= to; p++) {
+            float dot = 0;
+            for (int b = 0; b < blocks; b++) {
+                int sumi = 0;
+                for (int j = 0; j < BLOCK; j++) sumi += qq[b * BLOCK + j] * keys[base + AttentionKernel.keyOffset(p, b * BLOCK + j, headDim)];
+                dot += sumi * (keyScales[sbase + keyScaleOffset(p, b, blocks)] * qd[b]);
+            }
+            float x = dot * sc;
+            if (softcap > 0) x = softcap * (float) Math.tanh(x);
+            float ms = 1f, vs = 1f;
+            if (x > max) {
+                ms = (float) Math.exp(max - x);
+                max = x;
+                for (int i = 0; i < headDim; i++) acc[i] *= ms;
+            } else {
+                vs = (float) Math.exp(x - max);
+            }
+            for (int i = 0; i < headDim; i++) {
+                float v = values[base + p * headDim + i] * valueScales[sbase + p * blocks + i / BLOCK];
+                acc[i] = Math.fma(v, vs, acc[i]);
+            }
+            sum = sum * ms + vs;
+        }
+        float inv = sum == 0 ? 0 : 1f / sum;
+        for (int i = 0; i < headDim; i++) out[outOff + i] = acc[i] * inv;
+    }
+}
