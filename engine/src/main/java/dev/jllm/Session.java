@@ -177,9 +177,11 @@ public final class Session {
             // Every position's logits are needed, and the cache keeps none: evaluate the whole prompt.
             inference.truncate(0);
             List<List<TokenLogit>> top = new ArrayList<>(promptIds.length);
+            int chunk = model.options().batchSize();
             logits = inference.feedEach(promptIds, (row, i) -> {
                 if (params.promptTopLogits() > 0) top.add(topLogits(row, params.promptTopLogits()));
                 if (params.promptLogprobs() && i + 1 < promptIds.length) promptLogprobs.add(logprobs(row, promptIds[i + 1], params.logprobs()));
+                if ((i + 1) % chunk == 0 || i + 1 == promptIds.length) listener.onPromptProgress(i + 1, promptIds.length);
             });
             if (params.promptTopLogits() > 0) promptTop = top;
             evaluated = promptIds.length;
@@ -187,7 +189,7 @@ public final class Session {
             int reuse = Math.min(commonPrefix(promptIds), promptIds.length - 1);
             inference.truncate(reuse);
             int[] rest = java.util.Arrays.copyOfRange(promptIds, reuse, promptIds.length);
-            logits = inference.feed(rest, () -> cancelRequested);
+            logits = inference.feed(rest, () -> cancelRequested, done -> listener.onPromptProgress(done, rest.length));
             if (logits == null) {
                 // Cancelled between prompt chunks: keep what was evaluated as reusable context.
                 int reached = inference.position();

@@ -32,6 +32,17 @@ public interface TokenListener {
     default void onLogprobs(TokenLogprobs logprobs) {
     }
 
+    /**
+     * Called on the generating thread after each chunk of the prompt has gone through the model
+     * ({@link ModelOptions#batchSize()} tokens at a time), with how many of the tokens that
+     * needed evaluating are done — the part of the prompt not reused from the session's cache,
+     * so {@code total} may be less than the prompt's length. The last call has
+     * {@code evaluated == total}, before the first token. For showing progress on long prompts;
+     * does nothing by default.
+     */
+    default void onPromptProgress(int evaluated, int total) {
+    }
+
     /** A listener that ignores everything. */
     TokenListener NONE = (piece, id) -> Action.CONTINUE;
 }

@@ -54,18 +54,18 @@ public final class InferenceSession {
      * @throws IllegalStateException if the tokens do not fit in the context
      */
     public float[] feed(int[] tokens) {
-        run(tokens, lastLogits, false, () -> false);
+        run(tokens, lastLogits, false, () -> false, done -> {});
         return lastLogits;
     }
 
     /**
-     * As {@link #feed(int[])}, but asks {@code stop} before each chunk of the prompt after the
-     * first and returns {@code null} once it answers true: a long prompt can be abandoned within
-     * one chunk's time. The chunks already run stay in the context ({@link #position()} says how
-     * far it got).
+     * As {@link #feed(int[])}, but tells {@code progress} how many of the tokens are done after
+     * each chunk, and asks {@code stop} before each chunk after the first and returns
+     * {@code null} once it answers true: a long prompt can be abandoned within one chunk's time.
+     * The chunks already run stay in the context ({@link #position()} says how far it got).
      */
-    public float[] feed(int[] tokens, java.util.function.BooleanSupplier stop) {
-        return run(tokens, lastLogits, false, stop) ? lastLogits : null;
+    public float[] feed(int[] tokens, java.util.function.BooleanSupplier stop, java.util.function.IntConsumer progress) {
+        return run(tokens, lastLogits, false, stop, progress) ? lastLogits : null;
     }
 
     /**
@@ -98,7 +98,7 @@ public final class InferenceSession {
     public float[][] feedAll(int[] tokens) {
         int vocab = model.vocabSize();
         float[] flat = new float[tokens.length * vocab];
-        run(tokens, flat, true, () -> false);
+        run(tokens, flat, true, () -> false, done -> {});
         float[][] out = new float[tokens.length][];
         for (int t = 0; t < tokens.length; t++) out[t] = java.util.Arrays.copyOfRange(flat, t * vocab, (t + 1) * vocab);
         return out;
@@ -130,7 +130,7 @@ public final class InferenceSession {
     }
 
     /** Runs the tokens chunk by chunk; false if {@code stop} ended it before the last chunk. */
-    private boolean run(int[] tokens, float[] logits, boolean all, java.util.function.BooleanSupplier stop) {
+    private boolean run(int[] tokens, float[] logits, boolean all, java.util.function.BooleanSupplier stop, java.util.function.IntConsumer progress) {
         requireRoom(tokens);
         int vocab = model.vocabSize();
         float[] chunkLogits = all ? new float[buffers.batch * vocab] : logits;
@@ -140,6 +140,7 @@ public final class InferenceSession {
             model.forward(tokens, off, n, position, cache, buffers, chunkLogits, all);
             if (all) System.arraycopy(chunkLogits, 0, logits, off * vocab, n * vocab);
             position += n;
+            progress.accept(off + n);
         }
         return true;
     }

@@ -80,7 +80,11 @@ final class BenchCommand implements Callable<Integer> {
             if (depth > 0) {
                 progress("filling the context with " + depth + " tokens");
                 s.reset();
-                s.generate(context, GenerationParams.greedy(0), TokenListener.NONE);
+                PromptProgress filling = new PromptProgress("bench: filling the context");
+                s.generate(context, GenerationParams.greedy(0), new TokenListener() {
+                    @Override public Action onToken(String piece, int id) { return Action.CONTINUE; }
+                    @Override public void onPromptProgress(int evaluated, int total) { filling.update(evaluated, total); }
+                });
             }
 
             double[] pp = new double[promptTokens > 0 ? reps : 0], tg = new double[genTokens > 0 ? reps : 0];

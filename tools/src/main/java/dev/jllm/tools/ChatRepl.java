@@ -110,9 +110,18 @@ final class ChatRepl {
         int droppedBefore = c.droppedMessages();
         Completion reply;
         try {
-            reply = c.send(text, params, (piece, id) -> {
-                printer.print(piece);
-                return cancelRequested ? TokenListener.Action.STOP : TokenListener.Action.CONTINUE;
+            PromptProgress progress = new PromptProgress();
+            reply = c.send(text, params, new TokenListener() {
+                @Override
+                public Action onToken(String piece, int id) {
+                    printer.print(piece);
+                    return cancelRequested ? Action.STOP : Action.CONTINUE;
+                }
+
+                @Override
+                public void onPromptProgress(int evaluated, int total) {
+                    progress.update(evaluated, total);
+                }
             });
         } catch (ContextOverflowException e) {
             boolean fresh = c.history().stream().noneMatch(m -> !m.role().equals("system"));

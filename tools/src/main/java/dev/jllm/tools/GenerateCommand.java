@@ -110,19 +110,42 @@ final class GenerateCommand implements Callable<Integer> {
         try (Model model = modelArgs.load()) {
             Session session = model.newSession();
             Completion c;
+            PromptProgress progress = new PromptProgress();
             if (json) {
-                c = promptIds != null ? session.generate(promptIds, params, TokenListener.NONE)
-                        : session.generate(prompt, params, TokenListener.NONE);
+                TokenListener quiet = new TokenListener() {
+                    @Override public Action onToken(String piece, int id) { return Action.CONTINUE; }
+                    @Override public void onPromptProgress(int evaluated, int total) { progress.update(evaluated, total); }
+                };
+                c = promptIds != null ? session.generate(promptIds, params, quiet) : session.generate(prompt, params, quiet);
                 Console.OUT.println(new ObjectMapper().writeValueAsString(toJson(c)));
             } else {
-                Console.OUT.print(prompt != null ? prompt : model.detokenize(promptIds));
-                Console.OUT.flush();
-                TokenListener print = (piece, id) -> {
-                    Console.OUT.print(piece);
+                // the prompt is echoed once it has been evaluated: a progress line drawn on the
+                // terminal meanwhile would otherwise overwrite it
+                String echo = prompt != null ? prompt : model.detokenize(promptIds);
+                boolean[] echoed = {false};
+                Runnable echoOnce = () -> {
+                    if (echoed[0]) return;
+                    echoed[0] = true;
+                    Console.OUT.print(echo);
                     Console.OUT.flush();
-                    return TokenListener.Action.CONTINUE;
+                };
+                TokenListener print = new TokenListener() {
+                    @Override
+                    public Action onToken(String piece, int id) {
+                        echoOnce.run();
+                        Console.OUT.print(piece);
+                        Console.OUT.flush();
+                        return Action.CONTINUE;
+                    }
+
+                    @Override
+                    public void onPromptProgress(int evaluated, int total) {
+                        progress.update(evaluated, total);
+                        if (evaluated >= total) echoOnce.run();
+                    }
                 };
                 c = promptIds != null ? session.generate(promptIds, params, print) : session.generate(prompt, params, print);
+                echoOnce.run();
                 Console.OUT.println();
             }
             if (c.finishReason() == FinishReason.LENGTH && (maxTokens < 0 || c.tokenIds().length < maxTokens)) {
