@@ -11,7 +11,8 @@ public enum KvCacheType {
     /**
      * Q8_0 blocks (32 values sharing one scale), as llama.cpp's {@code --cache-type-k q8_0
      * --cache-type-v q8_0}: 1.125 bytes a value, 0.56 of the F16 cache, at a small cost in
-     * accuracy. Needs a head size that is a multiple of 32.
+     * accuracy; its attention runs about twice as fast, which decoding deep into a long context
+     * feels. Needs a head size that is a multiple of 32.
      */
     Q8_0
 }
