@@ -279,21 +279,28 @@ final class AnthropicApi extends ProtocolApi {
             // Thinking and text go out as they come; text that may begin a tool call waits for the end.
             ReplyStream parts = req.prompt.replyStream(true);
             boolean[] gone = {false};
+            PromptWatch watch = PromptWatch.overSse(session, server, sse);
             Completion c;
             try {
                 sse.event("message_start", start);
-                c = generate(session, req, (piece, id) -> {
-                    if (gone[0]) return TokenListener.Action.STOP;
-                    if (piece.isEmpty()) return TokenListener.Action.CONTINUE;
-                    try {
-                        for (ReplyStream.Part p : parts.push(piece)) blocks.text(p.kind() == ReplyStream.Kind.REASONING, p.text());
-                        return TokenListener.Action.CONTINUE;
-                    } catch (IOException e) {
-                        gone[0] = true;
-                        return TokenListener.Action.STOP;
+                c = generate(session, req, new TokenListener() {
+                    @Override public Action onToken(String piece, int id) {
+                        if (gone[0]) return Action.STOP;
+                        if (piece.isEmpty()) return Action.CONTINUE;
+                        try {
+                            for (ReplyStream.Part p : parts.push(piece)) blocks.text(p.kind() == ReplyStream.Kind.REASONING, p.text());
+                            return Action.CONTINUE;
+                        } catch (IOException e) {
+                            gone[0] = true;
+                            return Action.STOP;
+                        }
+                    }
+
+                    @Override public void onPromptProgress(int evaluated, int total) {
+                        watch.chunkDone();
                     }
                 });
-                if (gone[0]) {
+                if (gone[0] || watch.gone()) {
                     server.clientGone(outcome, c);
                     return;
                 }

@@ -183,11 +183,16 @@ final class OpenAiApi extends ProtocolApi {
         long[] lastWrite = {System.nanoTime()};
         // Log-probabilities ride on the next chunk that goes out (a token may add no text yet).
         StreamedLogprobs logprobs = params.logprobs() >= 0 ? new StreamedLogprobs(chat) : null;
+        PromptWatch watch = PromptWatch.overSse(session, server, sse);
         Completion c;
         try {
             c = run(session, chat, chatPrompt, ids, params, new TokenListener() {
                 @Override public void onLogprobs(TokenLogprobs lp) {
                     logprobs.pending.add(lp);
+                }
+
+                @Override public void onPromptProgress(int evaluated, int total) {
+                    watch.chunkDone();
                 }
 
                 @Override public Action onToken(String piece, int tokenId) {
@@ -222,7 +227,7 @@ final class OpenAiApi extends ProtocolApi {
             sse.done();
             return;
         }
-        if (gone[0]) {
+        if (gone[0] || watch.gone()) {
             server.clientGone(outcome, c);
             return;
         }
@@ -254,9 +259,17 @@ final class OpenAiApi extends ProtocolApi {
         Session session = ticket.session(chat ? chatPrompt.tokenIds() : ids);
         Heartbeat beat = new Heartbeat(ex, outcome);
         TokenListener hook = server.tokenHook;
-        Completion c = run(session, chat, chatPrompt, ids, params, (piece, tokenId) -> {
-            if (hook != null) hook.onToken(piece, tokenId);
-            return beat.beat() ? TokenListener.Action.CONTINUE : TokenListener.Action.STOP;
+        // the heartbeat beats during the prompt too: a client gone then abandons it
+        PromptWatch watch = new PromptWatch(session, server, beat::beat);
+        Completion c = run(session, chat, chatPrompt, ids, params, new TokenListener() {
+            @Override public Action onToken(String piece, int tokenId) {
+                if (hook != null) hook.onToken(piece, tokenId);
+                return beat.beat() ? Action.CONTINUE : Action.STOP;
+            }
+
+            @Override public void onPromptProgress(int evaluated, int total) {
+                watch.chunkDone();
+            }
         });
         if (beat.gone) {
             server.clientGone(outcome, c);

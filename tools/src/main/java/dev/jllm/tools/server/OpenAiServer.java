@@ -74,6 +74,10 @@ public final class OpenAiServer implements AutoCloseable {
     volatile TokenListener tokenHook;
     /** Non-streaming responses: when the heartbeat starts, and how often it beats. */
     volatile long heartbeatAfterNanos = 1_000_000_000L, heartbeatEveryNanos = 500_000_000L;
+    /** Streamed responses: how often a prompt being evaluated checks that its client is there ({@link PromptWatch}). */
+    volatile long promptProbeEveryNanos = 500_000_000L;
+    /** Tests: called on the generating thread after each prompt chunk (to slow prompts down). */
+    volatile Runnable promptChunkHook;
 
     private OpenAiServer(Model model, Config config, Consumer<String> log) throws IOException {
         this.model = model;

@@ -490,6 +490,44 @@ class OpenAiServerTest {
         }
     }
 
+    /**
+     * A client that disconnects while its long prompt is evaluated, streaming or not: the server
+     * notices at a probe between prompt chunks and abandons the prompt there, with no token
+     * generated, instead of evaluating the rest and generating for nobody.
+     */
+    @ParameterizedTest(name = "stream {0}")
+    @CsvSource({"true", "false"})
+    void aClientGoneDuringItsPromptAbandonsIt(boolean stream) throws Exception {
+        List<String> lines = new CopyOnWriteArrayList<>();
+        // prompt chunks of 4 tokens: a prompt of 90 makes 23 of them
+        try (Model small = Model.load(TestData.require("models/stories260K-f32.gguf"), ModelOptions.builder().threads(2).batchSize(4).build());
+             OpenAiServer s = OpenAiServer.start(small, config(1, 4), lines::add)) {
+            java.util.concurrent.atomic.AtomicInteger chunks = new java.util.concurrent.atomic.AtomicInteger();
+            s.promptProbeEveryNanos = 1_000_000L;
+            s.heartbeatAfterNanos = 1_000_000L;
+            s.heartbeatEveryNanos = 1_000_000L;
+            s.promptChunkHook = () -> {
+                chunks.incrementAndGet();
+                sleep(40);
+            };
+            String prompt = "Once upon a time there was a girl.".repeat(7);
+            int promptChunks = (small.tokenize(prompt, true, false).length + 3) / 4;
+            assertTrue(promptChunks >= 20, promptChunks + " chunks");
+            String body = "{\"prompt\":\"" + prompt + "\",\"max_tokens\":5,\"stream\":" + stream + "}";
+            try (Socket socket = new Socket("127.0.0.1", s.port())) {
+                sendRaw(socket, body);
+                sleep(100); // two or three chunks
+            }
+            awaitTrue(() -> s.cancelled.get() == 1, "the server notices the disconnect (" + chunks.get() + " chunks, log " + lines + ")");
+            awaitTrue(() -> lines.stream().anyMatch(l -> l.contains("client gone")), "the disconnect is logged");
+            String line = lines.stream().filter(l -> l.contains("client gone")).findFirst().orElseThrow();
+            assertTrue(line.contains("after 0 tokens"), line);
+            assertTrue(chunks.get() < promptChunks / 2, chunks.get() + " of " + promptChunks + " prompt chunks evaluated");
+            s.promptChunkHook = null;
+            assertEquals(200, post(s, "/v1/completions", "{\"prompt\":\"Hi\",\"max_tokens\":2}").status());
+        }
+    }
+
     /** A non-streaming client that disconnects during a long generation is noticed by the heartbeat. */
     @Test
     void disconnectedNonStreamingClientCancelsItsGeneration() throws Exception {
