@@ -39,6 +39,18 @@ public abstract sealed class KVCache permits F16KVCache, Q8KVCache {
         };
     }
 
+    /**
+     * Bytes one position takes in a cache of this type for {@code c} (keys and values of every
+     * layer; a cache's capacity is rounded up to whole tiles of {@link AttentionKernel#TILE}).
+     */
+    public static long bytesPerPosition(ModelConfig c, KvCacheType type) {
+        long values = 2L * c.layerCount() * c.kvHeads() * c.headDim();
+        return switch (type) {
+            case F16 -> values * Short.BYTES;
+            case Q8_0 -> values + values / dev.jllm.tensor.Q8AttentionKernel.BLOCK * Float.BYTES;
+        };
+    }
+
     /** Checks the size ({@code bytesPerValue} for keys and values alike); the subclass allocates. */
     KVCache(ModelConfig c, int capacity, double bytesPerValue) {
         this.capacity = capacity;

@@ -34,6 +34,9 @@ class KVCacheTest {
         assertEquals(2 * values, f16.bytes());
         assertEquals(values + values / 32 * Float.BYTES, q8.bytes()); // a byte a value and a float a block of 32
         assertEquals(0.5625, (double) q8.bytes() / f16.bytes(), 1e-12);
+        // a capacity of whole tiles takes exactly what bytesPerPosition says
+        assertEquals(112 * KVCache.bytesPerPosition(c, KvCacheType.F16), KVCache.allocate(c, 112, KvCacheType.F16).bytes());
+        assertEquals(112 * KVCache.bytesPerPosition(c, KvCacheType.Q8_0), KVCache.allocate(c, 112, KvCacheType.Q8_0).bytes());
     }
 
     @Test

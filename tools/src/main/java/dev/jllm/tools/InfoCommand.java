@@ -85,6 +85,7 @@ final class InfoCommand implements Callable<Integer> {
             }
             out.printf("  layers (G = global, Lw = sliding window w): %s%n", layers);
             out.printf("  RoPE base %s%n", c.layers().stream().map(l -> l.ropeBase() + (l.ropeScale() != 1f ? "×" + l.ropeScale() : "")).distinct().toList());
+            out.println("  " + kvCacheLine(c));
             c.layers().stream().map(LayerSpec::yarn).filter(java.util.Objects::nonNull).findFirst().ifPresent(y ->
                     out.printf("  RoPE scaling YaRN: factor %s, original context %d, beta fast %s, slow %s%n",
                             1 / c.layers().getFirst().ropeScale(), y.originalContext(), y.betaFast(), y.betaSlow()));
@@ -132,5 +133,15 @@ final class InfoCommand implements Callable<Integer> {
         if (bytes >= 1L << 20) return String.format("%.1f MiB", bytes / (double) (1L << 20));
         if (bytes >= 1L << 10) return String.format("%.1f KiB", bytes / 1024.0);
         return bytes + " B";
+    }
+
+    /** What a session's KV cache takes per position and at the default context cap, F16 and (where the head size allows) Q8_0. */
+    static String kvCacheLine(ModelConfig c) {
+        long f16 = dev.jllm.model.KVCache.bytesPerPosition(c, dev.jllm.KvCacheType.F16);
+        int n = Math.min(c.contextLength(), dev.jllm.ModelOptions.DEFAULT_MAX_CONTEXT);
+        String line = "KV cache per position %s F16 (%s for %,d positions)".formatted(human(f16), human(f16 * n), n);
+        if (c.headDim() % dev.jllm.tensor.Q8AttentionKernel.BLOCK != 0) return line + "; Q8_0 needs a head size that is a multiple of 32";
+        long q8 = dev.jllm.model.KVCache.bytesPerPosition(c, dev.jllm.KvCacheType.Q8_0);
+        return line + ", %s Q8_0 (%s)".formatted(human(q8), human(q8 * n));
     }
 }
