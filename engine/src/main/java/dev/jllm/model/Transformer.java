@@ -2,7 +2,6 @@ package dev.jllm.model;
 
 import dev.jllm.KvCacheType;
 import dev.jllm.tensor.AttentionKernel;
-import dev.jllm.tensor.Half;
 import dev.jllm.tensor.MatMul;
 import dev.jllm.tensor.Ops;
 import dev.jllm.tensor.Tensor;
