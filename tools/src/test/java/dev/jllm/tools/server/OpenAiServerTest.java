@@ -491,13 +491,14 @@ class OpenAiServerTest {
     }
 
     /**
-     * A client that disconnects while its long prompt is evaluated, streaming or not: the server
-     * notices at a probe between prompt chunks and abandons the prompt there, with no token
-     * generated, instead of evaluating the rest and generating for nobody.
+     * A client that disconnects while its long prompt is evaluated, streaming or not, OpenAI or
+     * Anthropic: the server notices at a probe between prompt chunks and abandons the prompt
+     * there, with no token generated, instead of evaluating the rest and generating for nobody.
      */
-    @ParameterizedTest(name = "stream {0}")
-    @CsvSource({"true", "false"})
-    void aClientGoneDuringItsPromptAbandonsIt(boolean stream) throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"completions stream", "completions", "messages stream"})
+    void aClientGoneDuringItsPromptAbandonsIt(String request) throws Exception {
+        boolean stream = request.endsWith("stream"), messages = request.startsWith("messages");
         List<String> lines = new CopyOnWriteArrayList<>();
         // prompt chunks of 4 tokens: a prompt of 90 makes 23 of them
         try (Model small = Model.load(TestData.require("models/stories260K-f32.gguf"), ModelOptions.builder().threads(2).batchSize(4).build());
@@ -513,9 +514,11 @@ class OpenAiServerTest {
             String prompt = "Once upon a time there was a girl.".repeat(7);
             int promptChunks = (small.tokenize(prompt, true, false).length + 3) / 4;
             assertTrue(promptChunks >= 20, promptChunks + " chunks");
-            String body = "{\"prompt\":\"" + prompt + "\",\"max_tokens\":5,\"stream\":" + stream + "}";
+            String body = messages
+                    ? "{\"model\":\"stories\",\"max_tokens\":5,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt + "\"}]}"
+                    : "{\"prompt\":\"" + prompt + "\",\"max_tokens\":5,\"stream\":" + stream + "}";
             try (Socket socket = new Socket("127.0.0.1", s.port())) {
-                sendRaw(socket, body);
+                sendRaw(socket, messages ? "/v1/messages" : "/v1/completions", body);
                 sleep(100); // two or three chunks
             }
             awaitTrue(() -> s.cancelled.get() == 1, "the server notices the disconnect (" + chunks.get() + " chunks, log " + lines + ")");
@@ -580,9 +583,13 @@ class OpenAiServerTest {
     }
 
     static void sendRaw(Socket socket, String body) throws Exception {
+        sendRaw(socket, "/v1/completions", body);
+    }
+
+    static void sendRaw(Socket socket, String path, String body) throws Exception {
         byte[] b = body.getBytes(StandardCharsets.UTF_8);
         OutputStream out = socket.getOutputStream();
-        out.write(("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: " + b.length + "\r\n\r\n")
+        out.write(("POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: " + b.length + "\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
         out.write(b);
         out.flush();
