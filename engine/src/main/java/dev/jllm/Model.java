@@ -371,6 +371,21 @@ public final class Model implements AutoCloseable {
     }
 
     Transformer transformer() { return transformer; }
+
+    /**
+     * What identifies this model's weights for a saved session state: a CRC-32 of the file's
+     * size, tensor count and first and last 64 KiB (reading the whole file would take seconds;
+     * two different files that agree in all of that are not a realistic mix-up).
+     */
+    long fingerprint() {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        java.lang.foreign.MemorySegment m = file.mapping();
+        long size = m.byteSize(), edge = Math.min(size, 64 * 1024);
+        crc.update(java.nio.ByteBuffer.allocate(16).putLong(size).putLong(file.tensors().size()).flip());
+        crc.update(m.asSlice(0, edge).asByteBuffer());
+        crc.update(m.asSlice(size - edge, edge).asByteBuffer());
+        return crc.getValue();
+    }
     Tokenizer tokenizer() { return tokenizer; }
     ModelOptions options() { return options; }
     ModelConfig config() { return config; }

@@ -79,6 +79,35 @@ public final class Session {
         return commonPrefix(promptIds);
     }
 
+    /**
+     * Saves this session's context — its tokens and their cached keys and values — to
+     * {@code file} (written beside it first, then moved into place), so that
+     * {@link #restoreState} can bring it back later, in this process or another, without
+     * evaluating the tokens again: a long system prompt or document, or a conversation to
+     * resume. The file takes about what the cache takes for those positions
+     * ({@link KvCacheType}). Waits while a generation runs on this session.
+     */
+    public synchronized void saveState(java.nio.file.Path file) throws java.io.IOException {
+        SessionStateFile.write(file, model, java.util.Arrays.copyOf(context, inference.position()), inference);
+    }
+
+    /**
+     * Replaces this session's context with one {@link #saveState saved} from a session of the
+     * same model file with the same {@link KvCacheType}: the next {@link #generate} whose prompt
+     * starts with the saved tokens evaluates only the rest. Waits while a generation runs on
+     * this session.
+     *
+     * @throws SessionStateException if the file is not a session state, is damaged or cut short,
+     *                               was saved from another model or cache type, or holds more
+     *                               positions than this session's context; the session keeps
+     *                               its context if the file is refused before its keys and values
+     *                               are read, and is left empty otherwise
+     */
+    public synchronized void restoreState(java.nio.file.Path file) throws java.io.IOException {
+        int[] tokens = SessionStateFile.read(file, model, inference);
+        setContext(tokens, tokens.length);
+    }
+
     /** Forgets the cached context. */
     public synchronized void reset() {
         inference.truncate(0);

@@ -8,7 +8,10 @@
  *     {@link dev.jllm.Session#generate(String, dev.jllm.GenerationParams, dev.jllm.TokenListener)}
  *     streams text to a {@link dev.jllm.TokenListener} and returns a {@link dev.jllm.Completion};
  *     {@link dev.jllm.Session#stream(String, dev.jllm.GenerationParams)} returns a pull-style
- *     {@link dev.jllm.TokenStream};</li>
+ *     {@link dev.jllm.TokenStream}; {@link dev.jllm.Session#saveState} and
+ *     {@link dev.jllm.Session#restoreState} keep a context (its tokens, keys and values) in a file;
+ *     {@link dev.jllm.ModelOptions.Builder#kvCacheType} chooses the cache's encoding
+ *     ({@link dev.jllm.KvCacheType}: F16, or Q8_0 for 0.56 of the memory);</li>
  * <li>{@link dev.jllm.GenerationParams} (immutable, with a builder) sets limits, sampling, stop
  *     strings, logit bias, log-probabilities, and constraints on the reply: one JSON object, JSON
  *     valid against a schema, or a GBNF grammar;</li>
@@ -22,7 +25,8 @@
  *     {@link dev.jllm.Embedding} (its tokens' final hidden states, pooled as {@link dev.jllm.Pooling}
  *     says), for search and retrieval;</li>
  * <li>errors are {@link dev.jllm.JllmException}s: {@link dev.jllm.ModelLoadException},
- *     {@link dev.jllm.ContextOverflowException}, {@link dev.jllm.ToolsNotSupportedException}, each
+ *     {@link dev.jllm.ContextOverflowException}, {@link dev.jllm.ToolsNotSupportedException},
+ *     {@link dev.jllm.SessionStateException}, each
  *     with a one-line message.</li>
  * </ul>
  *

@@ -1,5 +1,6 @@
 package dev.jllm.model;
 
+import dev.jllm.KvCacheType;
 import dev.jllm.tensor.AttentionKernel;
 import dev.jllm.tensor.Half;
 
@@ -43,6 +44,37 @@ final class F16KVCache extends KVCache {
     @Override
     void attend(int layer, int kvHead, AttentionKernel.Rows rows, float[] q, float scale, float softcap, float[] out) {
         AttentionKernel.attend(rows, q, keys[layer], values[layer], base(kvHead), headDim, scale, softcap, out);
+    }
+
+    @Override
+    void write(java.io.DataOutput out, int positions) throws java.io.IOException {
+        for (int l = 0; l < keys.length; l++) {
+            for (int h = 0; h < kvHeads; h++) {
+                int at = base(h);
+                for (int p = 0; p < positions; p++) {
+                    for (int i = 0; i < headDim; i++) out.writeShort(keys[l][at + AttentionKernel.keyOffset(p, i, headDim)]);
+                    for (int i = 0; i < headDim; i++) out.writeShort(values[l][at + p * headDim + i]);
+                }
+            }
+        }
+    }
+
+    @Override
+    void read(java.io.DataInput in, int positions) throws java.io.IOException {
+        for (int l = 0; l < keys.length; l++) {
+            for (int h = 0; h < kvHeads; h++) {
+                int at = base(h);
+                for (int p = 0; p < positions; p++) {
+                    for (int i = 0; i < headDim; i++) keys[l][at + AttentionKernel.keyOffset(p, i, headDim)] = in.readShort();
+                    for (int i = 0; i < headDim; i++) values[l][at + p * headDim + i] = in.readShort();
+                }
+            }
+        }
+    }
+
+    @Override
+    KvCacheType type() {
+        return KvCacheType.F16;
     }
 
     @Override

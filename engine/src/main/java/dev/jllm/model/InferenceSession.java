@@ -122,6 +122,31 @@ public final class InferenceSession {
         return out;
     }
 
+    /** The encoding of this session's KV cache. */
+    public dev.jllm.KvCacheType cacheType() {
+        return cache.type();
+    }
+
+    /** Writes the keys and values of the context's positions (see {@link KVCache#write}). */
+    public void writeCache(java.io.DataOutput out) throws java.io.IOException {
+        cache.write(out, position);
+    }
+
+    /**
+     * Replaces the context with {@code positions} positions read as {@link #writeCache} wrote
+     * them. If reading fails the context is left empty.
+     *
+     * @throws IllegalArgumentException if they do not fit in the context
+     */
+    public void readCache(java.io.DataInput in, int positions) throws java.io.IOException {
+        if (positions < 0 || positions > cache.capacity()) {
+            throw new IllegalArgumentException(positions + " positions do not fit in a context of " + cache.capacity());
+        }
+        position = 0;
+        cache.read(in, positions);
+        position = positions;
+    }
+
     private void requireRoom(int[] tokens) {
         if (tokens.length == 0) throw new IllegalArgumentException("no tokens to feed");
         if (position + tokens.length > cache.capacity()) {

@@ -17,6 +17,7 @@ import dev.jllm.tensor.AttentionKernel;
 public abstract sealed class KVCache permits F16KVCache, Q8KVCache {
     final int capacity;
     final int headDim;
+    final int kvHeads;
     /** Values per KV head in each layer's keys and values: the capacity rounded up to whole tiles. */
     private final int region;
     /** Values in one layer's keys (and in its values): every KV head's region. */
@@ -55,6 +56,7 @@ public abstract sealed class KVCache permits F16KVCache, Q8KVCache {
     KVCache(ModelConfig c, int capacity, double bytesPerValue) {
         this.capacity = capacity;
         this.headDim = c.headDim();
+        this.kvHeads = c.kvHeads();
         long perHead = AttentionKernel.paddedPositions(capacity) * headDim;
         long layerValues = perHead * c.kvHeads();
         if (layerValues > MAX_ARRAY) {
@@ -86,6 +88,18 @@ public abstract sealed class KVCache permits F16KVCache, Q8KVCache {
 
     /** Attention of {@code rows} (query heads sharing KV head {@code kvHead}) over this cache's positions in {@code layer}. */
     abstract void attend(int layer, int kvHead, AttentionKernel.Rows rows, float[] q, float scale, float softcap, float[] out);
+
+    /**
+     * Writes the keys and values of positions {@code 0 … positions−1}, layer by layer, head by
+     * head, position by position, in this cache's encoding (independent of how it lays them out).
+     */
+    abstract void write(java.io.DataOutput out, int positions) throws java.io.IOException;
+
+    /** Reads what {@link #write} wrote for {@code positions} positions into this cache. */
+    abstract void read(java.io.DataInput in, int positions) throws java.io.IOException;
+
+    /** The encoding this cache keeps. */
+    abstract KvCacheType type();
 
     /** Number of positions the cache can hold (the session's context length). */
     public int capacity() {

@@ -1,5 +1,6 @@
 package dev.jllm.model;
 
+import dev.jllm.KvCacheType;
 import dev.jllm.tensor.AttentionKernel;
 import dev.jllm.tensor.Q8AttentionKernel;
 
@@ -45,6 +46,43 @@ final class Q8KVCache extends KVCache {
     @Override
     void attend(int layer, int kvHead, AttentionKernel.Rows rows, float[] q, float scale, float softcap, float[] out) {
         Q8AttentionKernel.attend(rows, q, keys[layer], keyScales[layer], values[layer], valueScales[layer], base(kvHead), headDim, scale, softcap, out);
+    }
+
+    @Override
+    void write(java.io.DataOutput out, int positions) throws java.io.IOException {
+        int blocks = headDim / Q8AttentionKernel.BLOCK;
+        for (int l = 0; l < keys.length; l++) {
+            for (int h = 0; h < kvHeads; h++) {
+                int at = base(h), sAt = at / Q8AttentionKernel.BLOCK;
+                for (int p = 0; p < positions; p++) {
+                    for (int i = 0; i < headDim; i++) out.writeByte(keys[l][at + AttentionKernel.keyOffset(p, i, headDim)]);
+                    for (int b = 0; b < blocks; b++) out.writeFloat(keyScales[l][sAt + Q8AttentionKernel.keyScaleOffset(p, b, blocks)]);
+                    out.write(values[l], at + p * headDim, headDim);
+                    for (int b = 0; b < blocks; b++) out.writeFloat(valueScales[l][sAt + p * blocks + b]);
+                }
+            }
+        }
+    }
+
+    @Override
+    void read(java.io.DataInput in, int positions) throws java.io.IOException {
+        int blocks = headDim / Q8AttentionKernel.BLOCK;
+        for (int l = 0; l < keys.length; l++) {
+            for (int h = 0; h < kvHeads; h++) {
+                int at = base(h), sAt = at / Q8AttentionKernel.BLOCK;
+                for (int p = 0; p < positions; p++) {
+                    for (int i = 0; i < headDim; i++) keys[l][at + AttentionKernel.keyOffset(p, i, headDim)] = in.readByte();
+                    for (int b = 0; b < blocks; b++) keyScales[l][sAt + Q8AttentionKernel.keyScaleOffset(p, b, blocks)] = in.readFloat();
+                    in.readFully(values[l], at + p * headDim, headDim);
+                    for (int b = 0; b < blocks; b++) valueScales[l][sAt + p * blocks + b] = in.readFloat();
+                }
+            }
+        }
+    }
+
+    @Override
+    KvCacheType type() {
+        return KvCacheType.Q8_0;
     }
 
     @Override

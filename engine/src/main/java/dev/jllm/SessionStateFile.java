@@ -1,0 +1,133 @@
+package dev.jllm;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.zip.CRC32;
+import java.util.zip.CheckedInputStream;
+import java.util.zip.CheckedOutputStream;
+
+import dev.jllm.model.InferenceSession;
+
+/**
+ * The file a {@link Session} saves its context to: what it was saved from, its tokens, and
+ * their keys and values in the cache's own encoding, so that restoring costs a read instead of
+ * evaluating the tokens again.
+ *
+ * <pre>
+ * "JLLM-SESSION"  12 bytes
+ * version         int (1)
+ * model           long: {@link Model#fingerprint()}
+ * cache type      UTF: F16 or Q8_0
+ * layers, KV heads, head size   3 ints
+ * n               int: positions
+ * tokens          n ints
+ * keys, values    see {@code KVCache.write}: layer by layer, head by head, position by position
+ * checksum        long: CRC-32 of everything before it
+ * </pre>
+ * Big-endian (DataOutput) throughout.
+ */
+final class SessionStateFile {
+    private SessionStateFile() {}
+
+    private static final byte[] MAGIC = "JLLM-SESSION".getBytes(StandardCharsets.US_ASCII);
+    private static final int VERSION = 1;
+
+    /** Writes the state to a temporary file beside {@code file}, then moves it into place. */
+    static void write(Path file, Model model, int[] tokens, InferenceSession inference) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".part");
+        try (OutputStream raw = new BufferedOutputStream(Files.newOutputStream(tmp))) {
+            CheckedOutputStream checked = new CheckedOutputStream(raw, new CRC32());
+            DataOutputStream out = new DataOutputStream(checked);
+            out.write(MAGIC);
+            out.writeInt(VERSION);
+            out.writeLong(model.fingerprint());
+            out.writeUTF(inference.cacheType().name());
+            ModelInfo info = model.info();
+            out.writeInt(info.layers());
+            out.writeInt(info.kvHeads());
+            out.writeInt(info.headDim());
+            out.writeInt(tokens.length);
+            for (int t : tokens) out.writeInt(t);
+            inference.writeCache(out);
+            out.flush();
+            new DataOutputStream(raw).writeLong(checked.getChecksum().getValue());
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * Reads a state written by {@link #write} into {@code inference} and returns its tokens.
+     *
+     * @throws SessionStateException if the file is not a session state of this model and cache
+     *                               type, is damaged or cut short, or does not fit the context
+     */
+    static int[] read(Path file, Model model, InferenceSession inference) throws IOException {
+        String name = file.getFileName().toString();
+        boolean touched = false; // whether the session's context has begun to be replaced
+        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file))) {
+            CheckedInputStream checked = new CheckedInputStream(raw, new CRC32());
+            DataInputStream in = new DataInputStream(checked);
+            byte[] magic = new byte[MAGIC.length];
+            in.readFully(magic);
+            if (!Arrays.equals(magic, MAGIC)) throw new SessionStateException(name + " is not a jllm session state");
+            int version = in.readInt();
+            if (version != VERSION) throw new SessionStateException(name + " is a session state of version " + version + "; this jllm reads version " + VERSION);
+            if (in.readLong() != model.fingerprint()) {
+                throw new SessionStateException(name + " was saved from another model than " + model.info().path().getFileName());
+            }
+            String type = in.readUTF();
+            if (!type.equals(inference.cacheType().name())) {
+                throw new SessionStateException(name + " holds its keys and values in " + type + ", and this model's sessions keep " + inference.cacheType()
+                        + " (ModelOptions.kvCacheType, --cache-type)");
+            }
+            ModelInfo info = model.info();
+            int layers = in.readInt(), kvHeads = in.readInt(), headDim = in.readInt();
+            if (layers != info.layers() || kvHeads != info.kvHeads() || headDim != info.headDim()) {
+                throw new SessionStateException(name + " holds " + layers + " layers of " + kvHeads + " KV heads of " + headDim
+                        + ", not this model's shape: it is damaged");
+            }
+            int n = in.readInt();
+            int capacity = inference.contextLength();
+            if (n < 0 || n > capacity) {
+                throw new SessionStateException(n < 0 ? name + " is damaged (a negative length)"
+                        : name + " holds " + n + " positions, more than this session's context of " + capacity
+                          + ": restore it into a session with a larger context");
+            }
+            int[] tokens = new int[n];
+            int vocab = inference.vocabSize();
+            for (int i = 0; i < n; i++) {
+                tokens[i] = in.readInt();
+                if (tokens[i] < 0 || tokens[i] >= vocab) throw new SessionStateException(name + " is damaged (token id " + tokens[i] + ")");
+            }
+            touched = true;
+            try {
+                inference.readCache(in, n);
+                long computed = checked.getChecksum().getValue();
+                long stored = new DataInputStream(raw).readLong();
+                if (stored != computed) throw new SessionStateException(name + " is damaged (its checksum does not match)");
+                if (raw.read() != -1) throw new SessionStateException(name + " is damaged (bytes after its end)");
+            } catch (IOException | RuntimeException e) {
+                inference.truncate(0); // what was read so far is not a context
+                throw e;
+            }
+            return tokens;
+        } catch (EOFException e) {
+            if (touched) inference.truncate(0);
+            throw new SessionStateException(name + " is cut short: it was not saved completely", e);
+        }
+    }
+}
