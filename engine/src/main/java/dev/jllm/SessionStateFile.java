@@ -81,8 +81,7 @@ final class SessionStateFile {
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file))) {
             CheckedInputStream checked = new CheckedInputStream(raw, new CRC32());
             DataInputStream in = new DataInputStream(checked);
-            byte[] magic = new byte[MAGIC.length];
-            in.readFully(magic);
+            byte[] magic = in.readNBytes(MAGIC.length); // fewer at the end of a short file
             if (!Arrays.equals(magic, MAGIC)) throw new SessionStateException(name + " is not a jllm session state");
             int version = in.readInt();
             if (version != VERSION) throw new SessionStateException(name + " is a session state of version " + version + "; this jllm reads version " + VERSION);

@@ -56,6 +56,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--logits-top", paramLabel = "K", defaultValue = "0", description = "With --json: the K highest logits at every prompt position.")
     int logitsTop;
 
+    @Option(names = "--prompt-cache", paramLabel = "FILE",
+            description = "Start from the context saved in FILE (the part of the prompt it holds is not evaluated again) and save the context there afterwards, as llama-cli's --prompt-cache.")
+    java.nio.file.Path promptCache;
+
     /**
      * A constraint's text, given inline or in a file, checked here so that a bad one is one line
      * saying what is wrong.
@@ -109,6 +113,7 @@ final class GenerateCommand implements Callable<Integer> {
         }
         try (Model model = modelArgs.load()) {
             Session session = model.newSession();
+            if (promptCache != null) restorePromptCache(session);
             Completion c;
             PromptProgress progress = new PromptProgress();
             if (json) {
@@ -148,6 +153,13 @@ final class GenerateCommand implements Callable<Integer> {
                 echoOnce.run();
                 Console.OUT.println();
             }
+            if (promptCache != null) {
+                try {
+                    session.saveState(promptCache);
+                } catch (java.io.IOException e) {
+                    throw new CliException("cannot save the prompt cache " + promptCache + ": " + e.getMessage());
+                }
+            }
             if (c.finishReason() == FinishReason.LENGTH && (maxTokens < 0 || c.tokenIds().length < maxTokens)) {
                 // not the token limit: the context filled up first
                 Console.ERR.println("jllm generate: stopped after " + c.tokenIds().length + " tokens: the context of "
@@ -155,6 +167,16 @@ final class GenerateCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Restores the prompt cache if there is one; one that cannot be used is said and set aside (it is overwritten afterwards). */
+    private void restorePromptCache(Session session) {
+        if (!java.nio.file.Files.exists(promptCache)) return;
+        try {
+            session.restoreState(promptCache);
+        } catch (dev.jllm.SessionStateException | java.io.IOException e) {
+            Console.ERR.println("jllm generate: not using the prompt cache: " + e.getMessage() + " (it will be overwritten)");
+        }
     }
 
     static Map<String, Object> toJson(Completion c) {

@@ -174,6 +174,29 @@ class CliIT {
     }
 
     @Test
+    void aPromptCacheSavesTheContextAndTheNextRunStartsFromIt() throws Exception {
+        Path cache = java.nio.file.Files.createTempDirectory("jllm-prompt-cache").resolve("story.bin");
+        String[] run = {"generate", "-m", stories(), "-p", "Once upon a time, in a land far away, there lived a", "-n", "8",
+                "--temperature", "0", "--json", "--prompt-cache", cache.toString()};
+        JarRunner.Result first = JarRunner.run(null, run);
+        assertEquals(0, first.status(), first.err());
+        assertTrue(java.nio.file.Files.size(cache) > 0);
+        JarRunner.Result second = JarRunner.run(null, run);
+        assertEquals(0, second.status(), second.err());
+        JsonNode a = JSON.readTree(first.out()), b = JSON.readTree(second.out());
+        assertEquals(a.get("ids"), b.get("ids"), "the same continuation");
+        int prompt = a.get("prompt_ids").size();
+        assertEquals(prompt, a.get("timings").get("prompt_tokens").asInt(), "the first run evaluates the whole prompt");
+        assertEquals(1, b.get("timings").get("prompt_tokens").asInt(), "the second only the last token (its logits are not saved)");
+
+        java.nio.file.Files.writeString(cache, "not a state");
+        JarRunner.Result junk = JarRunner.run(null, run);
+        assertEquals(0, junk.status(), junk.err());
+        assertTrue(junk.err().contains("not using the prompt cache: story.bin is not a jllm session state"), junk.err());
+        assertEquals(a.get("ids"), JSON.readTree(junk.out()).get("ids"));
+    }
+
+    @Test
     void tokenizeJsonAndJsonl() throws Exception {
         JarRunner.Result r = JarRunner.run(null, "tokenize", "-m", stories(), "-p", "Once upon a time", "--json");
         assertEquals(0, r.status(), r.err());
