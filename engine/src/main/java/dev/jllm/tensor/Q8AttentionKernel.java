@@ -70,7 +70,7 @@ public final class Q8AttentionKernel {
     /**
      * The rows' attention (see {@link AttentionKernel.Rows}), all at once: per block of one key
      * tile, the keys and values are converted to floats once for every row that sees them; the
-     * rows score the tile four at a time (TILE scores per vector, each block's integer sum exact
+     * rows score the tile four (or two) at a time (TILE scores per vector, each block's integer sum exact
      * in float lanes, so as ggml takes it), then each row takes one online-softmax step for the
      * tile ({@link #weigh}) and adds the weighted values to its F32 accumulator. A row's
      * arithmetic does not depend on which rows share the call; it differs from the scalar twin's
@@ -90,8 +90,9 @@ public final class Q8AttentionKernel {
         }
         int blocks = headDim / BLOCK, sbase = base / BLOCK;
         // scratch: n accumulators of headDim; the rows' queries quantized (as floats) and their
-        // scales; the tile's keys and dequantized values as floats; a row's TILE scores, then
-        // weights; per row the running maximum and the softmax denominator
+        // scales; the tile's keys and dequantized values as floats; every row's TILE scores,
+        // then weights; per row the running maximum, the softmax denominator as FLEN lane sums,
+        // and at the end the denominator
         int qq = n * headDim, qd = qq + n * headDim, kf = qd + n * blocks, vf = kf + TILE * headDim;
         int w = vf + TILE * headDim, maxAt = w + n * TILE, sumAt = maxAt + n, den = sumAt + n * FLEN;
         float[] s = KernelScratch.floats(den + n);
