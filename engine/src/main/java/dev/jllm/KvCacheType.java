@@ -10,7 +10,7 @@ public enum KvCacheType {
     F16,
     /**
      * Q8_0 blocks (32 values sharing one scale), as llama.cpp's {@code --cache-type-k q8_0
-     * --cache-type-v q8_0}: 1.125 bytes a value, 0.56 of the F16 cache, at a small cost in
+     * --cache-type-v q8_0}: 1.0625 bytes a value, 0.53 of the F16 cache, at a small cost in
      * accuracy; its attention runs about twice as fast, which decoding deep into a long context
      * feels. Needs a head size that is a multiple of 32.
      */

@@ -83,7 +83,7 @@ public final class ModelOptions {
         public Builder batchSize(int n) { this.batchSize = n; return this; }
         /**
          * How sessions store their keys and values (default {@link KvCacheType#F16}); Q8_0 takes
-         * 0.56 of the memory. {@link Model#load} refuses Q8_0 for a model whose head size is not
+         * 0.53 of the memory. {@link Model#load} refuses Q8_0 for a model whose head size is not
          * a multiple of 32.
          */
         public Builder kvCacheType(KvCacheType type) { this.kvCacheType = java.util.Objects.requireNonNull(type, "type"); return this; }

@@ -11,7 +11,7 @@
  *     {@link dev.jllm.TokenStream}; {@link dev.jllm.Session#saveState} and
  *     {@link dev.jllm.Session#restoreState} keep a context (its tokens, keys and values) in a file;
  *     {@link dev.jllm.ModelOptions.Builder#kvCacheType} chooses the cache's encoding
- *     ({@link dev.jllm.KvCacheType}: F16, or Q8_0 for 0.56 of the memory);</li>
+ *     ({@link dev.jllm.KvCacheType}: F16, or Q8_0 for 0.53 of the memory);</li>
  * <li>{@link dev.jllm.GenerationParams} (immutable, with a builder) sets limits, sampling, stop
  *     strings, logit bias, log-probabilities, and constraints on the reply: one JSON object, JSON
  *     valid against a schema, or a GBNF grammar;</li>

@@ -24,7 +24,7 @@ import dev.jllm.tensor.Half;
  * in an F16 or a Q8_0 cache ({@code cache}), single-threaded. {@code decodeAllHeads}: one new token attending to {@code positions}
  * cached positions, reported through {@code kvBytes}, the bytes of K and V the 32 heads attend
  * over per second counted as F16 (each KV head's are read once for its 4 query heads; a Q8_0
- * cache holds 0.56 of them, but both caches are counted alike so that their rates compare). {@code promptChunk}: a
+ * cache holds 0.53 of them, but both caches are counted alike so that their rates compare). {@code promptChunk}: a
  * prompt chunk of 32 tokens whose last is at {@code positions}, causal within the chunk,
  * reported through {@code macs}, the multiply-adds of scores and weighted sums per second.
  */
@@ -51,7 +51,7 @@ public class AttentionBenchmark {
 
     short[] keys, values;
     byte[] keyQuants, valueQuants;
-    float[] keyScales, valueScales;
+    short[] keyScales, valueScales;
     float[] q, out;
 
     @Setup(Level.Trial)
@@ -68,8 +68,8 @@ public class AttentionBenchmark {
         } else {
             keyQuants = new byte[KV_HEADS * region];
             valueQuants = new byte[keyQuants.length];
-            keyScales = new float[keyQuants.length / Q8AttentionKernel.BLOCK];
-            valueScales = new float[keyScales.length];
+            keyScales = new short[keyQuants.length / Q8AttentionKernel.BLOCK];
+            valueScales = new short[keyScales.length];
             float[] x = new float[HEAD_DIM];
             for (int h = 0; h < KV_HEADS; h++) {
                 for (int p = 0; p < AttentionKernel.paddedPositions(positions); p++) {

@@ -48,7 +48,7 @@ public abstract sealed class KVCache permits F16KVCache, Q8KVCache {
         long values = 2L * c.layerCount() * c.kvHeads() * c.headDim();
         return switch (type) {
             case F16 -> values * Short.BYTES;
-            case Q8_0 -> values + values / dev.jllm.tensor.Q8AttentionKernel.BLOCK * Float.BYTES;
+            case Q8_0 -> values + values / dev.jllm.tensor.Q8AttentionKernel.BLOCK * Short.BYTES;
         };
     }
 

@@ -6,14 +6,15 @@ import dev.jllm.tensor.Q8AttentionKernel;
 
 /**
  * Keys and values in Q8_0 blocks of 32, as llama.cpp's {@code --cache-type-k/-v q8_0}: 8-bit
- * quants and a scale per block (kept as a float here), 0.56 of the F16 cache's memory;
+ * quants and an F16 scale per block (34 bytes for 32 values), 0.53 of the F16 cache's memory;
  * {@link Q8AttentionKernel} attends over them. The head size is a multiple of 32.
  */
 final class Q8KVCache extends KVCache {
-    private static final double BYTES_PER_VALUE = 1 + (double) Float.BYTES / Q8AttentionKernel.BLOCK;
+    private static final double BYTES_PER_VALUE = 1 + (double) Short.BYTES / Q8AttentionKernel.BLOCK;
 
     private final byte[][] keys, values;
-    private final float[][] keyScales, valueScales;
+    /** F16 bit patterns, as ggml's block_q8_0 keeps them. */
+    private final short[][] keyScales, valueScales;
 
     Q8KVCache(ModelConfig c, int capacity) {
         super(c, capacity, BYTES_PER_VALUE);
@@ -23,14 +24,14 @@ final class Q8KVCache extends KVCache {
         int layers = c.layerCount();
         keys = new byte[layers][];
         values = new byte[layers][];
-        keyScales = new float[layers][];
-        valueScales = new float[layers][];
+        keyScales = new short[layers][];
+        valueScales = new short[layers][];
         try {
             for (int l = 0; l < layers; l++) {
                 keys[l] = new byte[perLayer];
                 values[l] = new byte[perLayer];
-                keyScales[l] = new float[perLayer / Q8AttentionKernel.BLOCK];
-                valueScales[l] = new float[perLayer / Q8AttentionKernel.BLOCK];
+                keyScales[l] = new short[perLayer / Q8AttentionKernel.BLOCK];
+                valueScales[l] = new short[perLayer / Q8AttentionKernel.BLOCK];
             }
         } catch (OutOfMemoryError e) {
             throw tooLarge(capacity, bytes(layers), "more than the Java heap has free", e);
@@ -56,9 +57,9 @@ final class Q8KVCache extends KVCache {
                 int at = base(h), sAt = at / Q8AttentionKernel.BLOCK;
                 for (int p = 0; p < positions; p++) {
                     for (int i = 0; i < headDim; i++) out.writeByte(keys[l][at + AttentionKernel.keyOffset(p, i, headDim)]);
-                    for (int b = 0; b < blocks; b++) out.writeFloat(keyScales[l][sAt + Q8AttentionKernel.keyScaleOffset(p, b, blocks)]);
+                    for (int b = 0; b < blocks; b++) out.writeShort(keyScales[l][sAt + Q8AttentionKernel.keyScaleOffset(p, b, blocks)]);
                     out.write(values[l], at + p * headDim, headDim);
-                    for (int b = 0; b < blocks; b++) out.writeFloat(valueScales[l][sAt + p * blocks + b]);
+                    for (int b = 0; b < blocks; b++) out.writeShort(valueScales[l][sAt + p * blocks + b]);
                 }
             }
         }
@@ -72,9 +73,9 @@ final class Q8KVCache extends KVCache {
                 int at = base(h), sAt = at / Q8AttentionKernel.BLOCK;
                 for (int p = 0; p < positions; p++) {
                     for (int i = 0; i < headDim; i++) keys[l][at + AttentionKernel.keyOffset(p, i, headDim)] = in.readByte();
-                    for (int b = 0; b < blocks; b++) keyScales[l][sAt + Q8AttentionKernel.keyScaleOffset(p, b, blocks)] = in.readFloat();
+                    for (int b = 0; b < blocks; b++) keyScales[l][sAt + Q8AttentionKernel.keyScaleOffset(p, b, blocks)] = in.readShort();
                     in.readFully(values[l], at + p * headDim, headDim);
-                    for (int b = 0; b < blocks; b++) valueScales[l][sAt + p * blocks + b] = in.readFloat();
+                    for (int b = 0; b < blocks; b++) valueScales[l][sAt + p * blocks + b] = in.readShort();
                 }
             }
         }
@@ -91,6 +92,6 @@ final class Q8KVCache extends KVCache {
     }
 
     private long bytes(int layers) {
-        return 2L * layers * (perLayer + (long) Float.BYTES * (perLayer / Q8AttentionKernel.BLOCK));
+        return 2L * layers * (perLayer + (long) Short.BYTES * (perLayer / Q8AttentionKernel.BLOCK));
     }
 }

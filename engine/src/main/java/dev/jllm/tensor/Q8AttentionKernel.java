@@ -17,8 +17,8 @@ import jdk.incubator.vector.VectorOperators;
  * score is a Q8_0·Q8_0 dot product (per block of 32 an exact integer sum, times the product of
  * the two F16 scales, blocks added in order); values are dequantized (exactly: an F16 scale
  * times an 8-bit integer) and accumulated in F32 — unlike the F16 cache's accumulator, which
- * llama.cpp rounds to F16 at every position. The cache takes 34 bytes for 32 values (here 36:
- * scales are kept as floats) instead of 64. Free of the F16 cache's roundings, which
+ * llama.cpp rounds to F16 at every position. The cache takes 34 bytes for 32 values (32 quants
+ * and an F16 scale, as ggml's block_q8_0) instead of 64. Free of the F16 cache's roundings, which
  * {@link AttentionKernel} must reproduce position by position and in llama.cpp's order of
  * sums, this kernel takes a tile's softmax step at once and scores four rows per key load: it
  * runs about twice as fast (JMH AttentionBenchmark).
@@ -46,24 +46,24 @@ public final class Q8AttentionKernel {
      * Position p's key, {@code headDim} values from {@code x[from …]}, quantized into the head's
      * region of {@code quants} (from {@code base}) and {@code scales} (from {@code base / 32}).
      */
-    public static void storeKey(float[] x, int from, int headDim, byte[] quants, float[] scales, int base, int p) {
+    public static void storeKey(float[] x, int from, int headDim, byte[] quants, short[] scales, int base, int p) {
         int blocks = headDim / BLOCK;
         for (int b = 0; b < blocks; b++) {
             int at = from + b * BLOCK;
             float amax = amax(x, at), id = amax != 0 ? 127.0f / amax : 0.0f;
             for (int j = 0; j < BLOCK; j++) quants[base + AttentionKernel.keyOffset(p, b * BLOCK + j, headDim)] = (byte) Math.rint(x[at + j] * id);
-            scales[base / BLOCK + keyScaleOffset(p, b, blocks)] = Half.roundToF16(amax / 127.0f);
+            scales[base / BLOCK + keyScaleOffset(p, b, blocks)] = Half.floatToF16(amax / 127.0f);
         }
     }
 
     /** Position p's value, as {@link #storeKey} stores a key, in the position-major layout. */
-    public static void storeValue(float[] x, int from, int headDim, byte[] quants, float[] scales, int base, int p) {
+    public static void storeValue(float[] x, int from, int headDim, byte[] quants, short[] scales, int base, int p) {
         int blocks = headDim / BLOCK;
         for (int b = 0; b < blocks; b++) {
             int at = from + b * BLOCK;
             float amax = amax(x, at), id = amax != 0 ? 127.0f / amax : 0.0f;
             for (int j = 0; j < BLOCK; j++) quants[base + p * headDim + b * BLOCK + j] = (byte) Math.rint(x[at + j] * id);
-            scales[base / BLOCK + p * blocks + b] = Half.roundToF16(amax / 127.0f);
+            scales[base / BLOCK + p * blocks + b] = Half.floatToF16(amax / 127.0f);
         }
     }
 
@@ -77,7 +77,7 @@ public final class Q8AttentionKernel {
      * in the exponential (VectorMath.exp, within 3·10⁻⁷ of Math.exp), in rescaling per tile, not
      * per position, and in the order the denominator's terms are added.
      */
-    public static void attend(AttentionKernel.Rows rows, float[] q, byte[] keys, float[] keyScales, byte[] values, float[] valueScales,
+    public static void attend(AttentionKernel.Rows rows, float[] q, byte[] keys, short[] keyScales, byte[] values, short[] valueScales,
                               int base, int headDim, float scale, float softcap, float[] out) {
         int n = rows.count();
         if (!Simd.FLOAT_KERNELS) {
@@ -90,10 +90,10 @@ public final class Q8AttentionKernel {
         }
         int blocks = headDim / BLOCK, sbase = base / BLOCK;
         // scratch: n accumulators of headDim; the rows' queries quantized (as floats) and their
-        // scales; the tile's keys and dequantized values as floats; every row's TILE scores,
-        // then weights; per row the running maximum, the softmax denominator as FLEN lane sums,
-        // and at the end the denominator
-        int qq = n * headDim, qd = qq + n * headDim, kf = qd + n * blocks, vf = kf + TILE * headDim;
+        // scales; the tile's keys, their scales and its dequantized values as floats; every
+        // row's TILE scores, then weights; per row the running maximum, the softmax denominator
+        // as FLEN lane sums, and at the end the denominator
+        int qq = n * headDim, qd = qq + n * headDim, kf = qd + n * blocks, ksf = kf + TILE * headDim, vf = ksf + TILE * blocks;
         int w = vf + TILE * headDim, maxAt = w + n * TILE, sumAt = maxAt + n, den = sumAt + n * FLEN;
         float[] s = KernelScratch.floats(den + n);
         Arrays.fill(s, 0, qq, 0f);
@@ -114,14 +114,14 @@ public final class Q8AttentionKernel {
             int len = Math.min(TILE, to - b0 + 1);
             toFloats(keys, base + b0 * headDim, s, kf, TILE * headDim);
             dequantizeValues(values, valueScales, base + b0 * headDim, sbase + b0 * blocks, s, vf, TILE * headDim);
-            int ks = sbase + keyScaleOffset(b0, 0, blocks);
+            AttentionKernel.toFloats(keyScales, sbase + keyScaleOffset(b0, 0, blocks), s, ksf, TILE * blocks);
             int r = 0;
-            for (; r + 4 <= n; r += 4) tileDots4(s, qq + r * headDim, qd + r * blocks, kf, keyScales, ks, blocks, headDim, w + r * TILE);
+            for (; r + 4 <= n; r += 4) tileDots4(s, qq + r * headDim, qd + r * blocks, kf, ksf, blocks, headDim, w + r * TILE);
             if (r + 2 <= n) {
-                tileDots2(s, qq + r * headDim, qd + r * blocks, kf, keyScales, ks, blocks, headDim, w + r * TILE);
+                tileDots2(s, qq + r * headDim, qd + r * blocks, kf, ksf, blocks, headDim, w + r * TILE);
                 r += 2;
             }
-            if (r < n) tileDots(s, qq + r * headDim, qd + r * blocks, kf, keyScales, ks, blocks, w + r * TILE);
+            if (r < n) tileDots(s, qq + r * headDim, qd + r * blocks, kf, ksf, blocks, w + r * TILE);
             for (r = 0; r < n; r++) {
                 int lo = Math.max(0, seen[2 * r] - b0), hi = Math.min(len - 1, seen[2 * r + 1] - b0);
                 if (lo > hi) continue;
@@ -140,11 +140,11 @@ public final class Q8AttentionKernel {
     /**
      * The scores of one row's quantized query ({@code s[qq …]}, scales at {@code s[qd …]}) with
      * the TILE keys of the converted tile at {@code s[kf …]} (element i of key j at
-     * {@code kf + i·TILE + j}; block b's scales at {@code keyScales[ks + b·TILE …]}), into
+     * {@code kf + i·TILE + j}; block b's scales at {@code s[ks + b·TILE …]}), into
      * {@code s[at … at+TILE)}: FLEN positions a vector, each block's sum exact (integers below
      * 2^24 in any order), scaled by the key's and the query's scale, blocks added in order.
      */
-    private static void tileDots(float[] s, int qq, int qd, int kf, float[] keyScales, int ks, int blocks, int at) {
+    private static void tileDots(float[] s, int qq, int qd, int kf, int ks, int blocks, int at) {
         for (int jv = 0; jv < TILE; jv += FLEN) {
             FloatVector score = FloatVector.zero(F);
             for (int b = 0; b < blocks; b++) {
@@ -156,7 +156,7 @@ public final class Q8AttentionKernel {
                     a2 = FloatVector.broadcast(F, s[x + 2]).fma(FloatVector.fromArray(F, s, k + 2 * TILE), a2);
                     a3 = FloatVector.broadcast(F, s[x + 3]).fma(FloatVector.fromArray(F, s, k + 3 * TILE), a3);
                 }
-                FloatVector d = FloatVector.fromArray(F, keyScales, ks + b * TILE + jv).mul(s[qd + b]);
+                FloatVector d = FloatVector.fromArray(F, s, ks + b * TILE + jv).mul(s[qd + b]);
                 score = score.add(a0.add(a1).add(a2.add(a3)).mul(d));
             }
             score.intoArray(s, at + jv);
@@ -169,7 +169,7 @@ public final class Q8AttentionKernel {
      * loaded once for the four, whose sums are four independent chains of multiply-adds. The
      * same arithmetic, in the same order, as one row at a time.
      */
-    private static void tileDots4(float[] s, int qq, int qd, int kf, float[] keyScales, int ks, int blocks, int headDim, int at) {
+    private static void tileDots4(float[] s, int qq, int qd, int kf, int ks, int blocks, int headDim, int at) {
         for (int jv = 0; jv < TILE; jv += FLEN) {
             FloatVector t0 = FloatVector.zero(F), t1 = t0, t2 = t0, t3 = t0;
             for (int b = 0; b < blocks; b++) {
@@ -181,7 +181,7 @@ public final class Q8AttentionKernel {
                     a2 = FloatVector.broadcast(F, s[qq + 2 * headDim + i]).fma(k, a2);
                     a3 = FloatVector.broadcast(F, s[qq + 3 * headDim + i]).fma(k, a3);
                 }
-                FloatVector kd = FloatVector.fromArray(F, keyScales, ks + b * TILE + jv);
+                FloatVector kd = FloatVector.fromArray(F, s, ks + b * TILE + jv);
                 t0 = t0.add(a0.mul(kd.mul(s[qd + b])));
                 t1 = t1.add(a1.mul(kd.mul(s[qd + blocks + b])));
                 t2 = t2.add(a2.mul(kd.mul(s[qd + 2 * blocks + b])));
@@ -200,7 +200,7 @@ public final class Q8AttentionKernel {
      * two chains of multiply-adds per row. The same arithmetic, in the same order, as one row at
      * a time.
      */
-    private static void tileDots2(float[] s, int qq, int qd, int kf, float[] keyScales, int ks, int blocks, int headDim, int at) {
+    private static void tileDots2(float[] s, int qq, int qd, int kf, int ks, int blocks, int headDim, int at) {
         for (int jv = 0; jv < TILE; jv += FLEN) {
             FloatVector t0 = FloatVector.zero(F), t1 = t0;
             for (int b = 0; b < blocks; b++) {
@@ -212,7 +212,7 @@ public final class Q8AttentionKernel {
                     c0 = FloatVector.broadcast(F, s[qq + headDim + i]).fma(k0, c0);
                     c1 = FloatVector.broadcast(F, s[qq + headDim + i + 1]).fma(k1, c1);
                 }
-                FloatVector kd = FloatVector.fromArray(F, keyScales, ks + b * TILE + jv);
+                FloatVector kd = FloatVector.fromArray(F, s, ks + b * TILE + jv);
                 t0 = t0.add(a0.add(a1).mul(kd.mul(s[qd + b])));
                 t1 = t1.add(c0.add(c1).mul(kd.mul(s[qd + blocks + b])));
             }
@@ -330,11 +330,11 @@ public final class Q8AttentionKernel {
         for (; i < n; i++) f[at + i] = a[off + i];
     }
 
-    /** {@code n} values (whole blocks) from {@code a[off …]} with their scales from {@code scales[sAt …]}, dequantized to {@code f[at …]}. */
-    private static void dequantizeValues(byte[] a, float[] scales, int off, int sAt, float[] f, int at, int n) {
+    /** {@code n} values (whole blocks) from {@code a[off …]} with their F16 scales from {@code scales[sAt …]}, dequantized to {@code f[at …]}. */
+    private static void dequantizeValues(byte[] a, short[] scales, int off, int sAt, float[] f, int at, int n) {
         toFloats(a, off, f, at, n);
         for (int b = 0; b < n / BLOCK; b++) {
-            float d = scales[sAt + b];
+            float d = Float.float16ToFloat(scales[sAt + b]);
             int i = at + b * BLOCK, end = i + BLOCK;
             for (; i + FLEN <= end; i += FLEN) FloatVector.fromArray(F, f, i).mul(d).intoArray(f, i);
             for (; i < end; i++) f[i] *= d;
@@ -345,7 +345,7 @@ public final class Q8AttentionKernel {
      * Scalar twin of {@link #attend} for one query row (at {@code q[qOff …]}) over positions
      * {@code from..to}: the arithmetic of ggml's flash attention with a Q8_0 cache, written out.
      */
-    public static void attendScalar(float[] q, int qOff, byte[] keys, float[] keyScales, byte[] values, float[] valueScales,
+    public static void attendScalar(float[] q, int qOff, byte[] keys, short[] keyScales, byte[] values, short[] valueScales,
                                     int base, int headDim, int from, int to, float scale, float softcap, float[] out, int outOff) {
         int blocks = headDim / BLOCK, sbase = base / BLOCK;
         int[] qq = new int[headDim];
@@ -366,7 +366,7 @@ public final class Q8AttentionKernel {
             for (int b = 0; b < blocks; b++) {
                 int sumi = 0;
                 for (int j = 0; j < BLOCK; j++) sumi += qq[b * BLOCK + j] * keys[base + AttentionKernel.keyOffset(p, b * BLOCK + j, headDim)];
-                dot += sumi * (keyScales[sbase + keyScaleOffset(p, b, blocks)] * qd[b]);
+                dot += sumi * (Float.float16ToFloat(keyScales[sbase + keyScaleOffset(p, b, blocks)]) * qd[b]);
             }
             float x = dot * sc;
             if (softcap > 0) x = softcap * (float) Math.tanh(x);
@@ -379,7 +379,7 @@ public final class Q8AttentionKernel {
                 vs = (float) Math.exp(x - max);
             }
             for (int i = 0; i < headDim; i++) {
-                float v = values[base + p * headDim + i] * valueScales[sbase + p * blocks + i / BLOCK];
+                float v = values[base + p * headDim + i] * Float.float16ToFloat(valueScales[sbase + p * blocks + i / BLOCK]);
                 acc[i] = Math.fma(v, vs, acc[i]);
             }
             sum = sum * ms + vs;

@@ -27,13 +27,13 @@ class KVCacheTest {
     }
 
     @Test
-    void aQ8_0CacheTakesNineSixteenthsOfTheF16One() {
+    void aQ8_0CacheTakesSeventeenThirtySecondsOfTheF16One() {
         ModelConfig c = config("synth-llama.gguf"); // 2 layers, 2 KV heads of 64
         KVCache f16 = KVCache.allocate(c, 100, KvCacheType.F16), q8 = KVCache.allocate(c, 100, KvCacheType.Q8_0);
         long values = 2L * c.layerCount() * c.kvHeads() * 112 * c.headDim(); // keys and values, 100 positions in whole tiles of 16
         assertEquals(2 * values, f16.bytes());
-        assertEquals(values + values / 32 * Float.BYTES, q8.bytes()); // a byte a value and a float a block of 32
-        assertEquals(0.5625, (double) q8.bytes() / f16.bytes(), 1e-12);
+        assertEquals(values + values / 32 * Short.BYTES, q8.bytes()); // a byte a value and an F16 scale a block of 32
+        assertEquals(17.0 / 32, (double) q8.bytes() / f16.bytes(), 1e-12);
         // a capacity of whole tiles takes exactly what bytesPerPosition says
         assertEquals(112 * KVCache.bytesPerPosition(c, KvCacheType.F16), KVCache.allocate(c, 112, KvCacheType.F16).bytes());
         assertEquals(112 * KVCache.bytesPerPosition(c, KvCacheType.Q8_0), KVCache.allocate(c, 112, KvCacheType.Q8_0).bytes());

@@ -19,12 +19,12 @@ class Q8AttentionKernelTest {
      * show it.
      */
     record Case(int headDim, int heads, int kvHeads, int tokens, int positions,
-                byte[] keys, float[] keyScales, byte[] values, float[] valueScales, float[] q) {
+                byte[] keys, short[] keyScales, byte[] values, short[] valueScales, float[] q) {
         static Case random(long seed, int headDim, int heads, int kvHeads, int tokens, int positions) {
             Random rnd = new Random(seed);
             int region = AttentionKernel.regionSize(positions, headDim);
             byte[] k = new byte[kvHeads * region], v = new byte[k.length];
-            float[] ks = new float[k.length / Q8AttentionKernel.BLOCK], vs = new float[ks.length];
+            short[] ks = new short[k.length / Q8AttentionKernel.BLOCK], vs = new short[ks.length];
             float[] x = new float[headDim];
             for (int h = 0; h < kvHeads; h++) {
                 for (int p = 0; p < AttentionKernel.paddedPositions(positions); p++) {
@@ -83,7 +83,7 @@ class Q8AttentionKernelTest {
                 double dot = 0;
                 for (int i = 0; i < headDim; i++) {
                     double key = keys[base + AttentionKernel.keyOffset(p, i, headDim)]
-                            * (double) keyScales[sbase + Q8AttentionKernel.keyScaleOffset(p, i / Q8AttentionKernel.BLOCK, blocks)];
+                            * (double) Float.float16ToFloat(keyScales[sbase + Q8AttentionKernel.keyScaleOffset(p, i / Q8AttentionKernel.BLOCK, blocks)]);
                     dot += query[i] * key;
                 }
                 w[p] = dot * scale();
@@ -93,7 +93,7 @@ class Q8AttentionKernelTest {
             double[] out = new double[headDim];
             for (int p = first; p <= last; p++) {
                 for (int i = 0; i < headDim; i++) {
-                    out[i] += w[p] / sum * values[base + p * headDim + i] * (double) valueScales[sbase + p * blocks + i / Q8AttentionKernel.BLOCK];
+                    out[i] += w[p] / sum * values[base + p * headDim + i] * (double) Float.float16ToFloat(valueScales[sbase + p * blocks + i / Q8AttentionKernel.BLOCK]);
                 }
             }
             return out;
@@ -168,12 +168,12 @@ class Q8AttentionKernelTest {
         for (int i = 0; i < headDim; i++) x[i] = (i - 20) * 0.37f;
         x[40] = -30f; // the second block's largest magnitude is negative
         byte[] quants = new byte[AttentionKernel.regionSize(20, headDim)];
-        float[] scales = new float[quants.length / 32];
+        short[] scales = new short[quants.length / 32];
         Q8AttentionKernel.storeValue(x, 0, headDim, quants, scales, 0, 3);
         for (int b = 0; b < 2; b++) {
             float amax = 0;
             for (int j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[b * 32 + j]));
-            assertEquals(Float.float16ToFloat(Float.floatToFloat16(amax / 127)), scales[3 * 2 + b]);
+            assertEquals(Float.floatToFloat16(amax / 127), scales[3 * 2 + b]);
             for (int j = 0; j < 32; j++) assertEquals((int) Math.rint(x[b * 32 + j] * (127f / amax)), quants[3 * headDim + b * 32 + j], "value " + (b * 32 + j));
         }
         assertEquals(-127, quants[3 * headDim + 40]);

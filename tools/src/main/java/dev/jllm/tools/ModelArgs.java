@@ -56,7 +56,7 @@ final class ModelArgs {
     int batch;
 
     @Option(names = "--cache-type", paramLabel = "TYPE", defaultValue = "f16",
-            description = "KV cache encoding: f16, or q8_0 for 0.56 of the memory (as llama.cpp's -ctk/-ctv q8_0; default: ${DEFAULT-VALUE}).")
+            description = "KV cache encoding: f16, or q8_0 for 0.53 of the memory (as llama.cpp's -ctk/-ctv q8_0; default: ${DEFAULT-VALUE}).")
     String cacheType;
 
     @Option(names = "--chat-template", paramLabel = "FILE",

@@ -217,8 +217,8 @@ class CliIT {
         assertTrue(r.out().contains("architecture: gemma2"), r.out());
         assertTrue(r.out().contains("attention soft-cap 4.0"), r.out());
         assertTrue(r.out().contains("blk.0.post_attention_norm.weight"), r.out());
-        // 2 layers × 2 KV heads × 64 values × keys and values: 1 KiB a position in F16, 576 B in Q8_0
-        assertTrue(r.out().contains("KV cache per position 1.0 KiB F16 (256.0 KiB for 256 positions), 576 B Q8_0 (144.0 KiB)"), r.out());
+        // 2 layers × 2 KV heads × 64 values × keys and values: 1 KiB a position in F16, 544 B in Q8_0
+        assertTrue(r.out().contains("KV cache per position 1.0 KiB F16 (256.0 KiB for 256 positions), 544 B Q8_0 (136.0 KiB)"), r.out());
         assertTrue(r.out().contains("chat template: none in the file"), r.out());
         JarRunner.Result llama3 = JarRunner.run(null, "info", "-m", TestData.require("models/llama3-vocab-tiny.gguf").toString(), "--no-tensors");
         assertTrue(llama3.out().contains("chat template: 389 characters; tool calls: none jllm reads; thinking: no"), llama3.out());
