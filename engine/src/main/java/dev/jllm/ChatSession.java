@@ -76,6 +76,52 @@ public final class ChatSession {
         session.reset();
     }
 
+    /**
+     * Saves the conversation — its history, and its tokens with their cached keys and values —
+     * to {@code file} ({@link Session#saveState}'s format, the history beside the context), so
+     * that {@link #restoreState} can resume it later, in another process too, without
+     * evaluating it again. Tools and template arguments are settings of the chat session, not
+     * saved.
+     */
+    public void saveState(java.nio.file.Path file) throws java.io.IOException {
+        session.saveState(file, STATE_JSON.writeValueAsBytes(new SavedChat(history, context, dropped)));
+    }
+
+    /**
+     * Replaces this conversation (the system prompt too) with one {@link #saveState saved} from
+     * a chat session of the same model file and {@link KvCacheType}; the next turn evaluates
+     * only the new message.
+     *
+     * @throws SessionStateException as {@link Session#restoreState}, or if the file holds a
+     *                               plain session's context without a chat history; the
+     *                               conversation is then left as it was, unless the file was
+     *                               refused after its keys and values began to be read (the
+     *                               cache is then empty, and the next turn evaluates the whole
+     *                               conversation)
+     */
+    public void restoreState(java.nio.file.Path file) throws java.io.IOException {
+        byte[] extra = session.restoreStateWithExtra(file);
+        SavedChat saved;
+        try {
+            saved = extra.length == 0 ? null : STATE_JSON.readValue(extra, SavedChat.class);
+        } catch (java.io.IOException e) {
+            throw new SessionStateException(file.getFileName() + " is damaged (its chat history does not parse: " + e.getMessage().lines().findFirst().orElse("") + ")", e);
+        }
+        if (saved == null || saved.history() == null) {
+            throw new SessionStateException(file.getFileName() + " holds a session's context but no chat history: restore it with Session.restoreState");
+        }
+        history.clear();
+        history.addAll(saved.history());
+        context = saved.context();
+        dropped = saved.dropped();
+        lastReply = null;
+    }
+
+    /** What {@link #saveState} keeps beside the context. */
+    private record SavedChat(List<ChatMessage> history, int[] context, int dropped) {}
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper STATE_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
     /** Ends the reply being generated after the current token; safe from any thread. */
     public void cancel() {
         session.cancel();

@@ -88,7 +88,12 @@ public final class Session {
      * ({@link KvCacheType}). Waits while a generation runs on this session.
      */
     public synchronized void saveState(java.nio.file.Path file) throws java.io.IOException {
-        SessionStateFile.write(file, model, java.util.Arrays.copyOf(context, inference.position()), inference);
+        saveState(file, new byte[0]);
+    }
+
+    /** {@link #saveState} with the owner's bytes kept beside the context (a chat's history). */
+    synchronized void saveState(java.nio.file.Path file, byte[] extra) throws java.io.IOException {
+        SessionStateFile.write(file, model, java.util.Arrays.copyOf(context, inference.position()), inference, extra);
     }
 
     /**
@@ -104,8 +109,14 @@ public final class Session {
      *                               are read, and is left empty otherwise
      */
     public synchronized void restoreState(java.nio.file.Path file) throws java.io.IOException {
-        int[] tokens = SessionStateFile.read(file, model, inference);
-        setContext(tokens, tokens.length);
+        restoreStateWithExtra(file);
+    }
+
+    /** {@link #restoreState}, returning the owner's bytes saved beside the context. */
+    synchronized byte[] restoreStateWithExtra(java.nio.file.Path file) throws java.io.IOException {
+        SessionStateFile.Restored r = SessionStateFile.read(file, model, inference);
+        setContext(r.tokens(), r.tokens().length);
+        return r.extra();
     }
 
     /** Forgets the cached context. */

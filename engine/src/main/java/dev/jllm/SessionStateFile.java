@@ -30,6 +30,8 @@ import dev.jllm.model.InferenceSession;
  * model           long: {@link Model#fingerprint()}
  * cache type      UTF: F16 or Q8_0
  * layers, KV heads, head size   3 ints
+ * extra           int length, then that many bytes: what the owner keeps with the context
+ *                 (a {@link ChatSession}'s history; empty for a plain {@link Session})
  * n               int: positions
  * tokens          n ints
  * keys, values    see {@code KVCache.write}: layer by layer, head by head, position by position
@@ -42,9 +44,11 @@ final class SessionStateFile {
 
     private static final byte[] MAGIC = "JLLM-SESSION".getBytes(StandardCharsets.US_ASCII);
     private static final int VERSION = 1;
+    /** More than any conversation's text: a larger length is damage, not data. */
+    private static final int MAX_EXTRA = 1 << 30;
 
     /** Writes the state to a temporary file beside {@code file}, then moves it into place. */
-    static void write(Path file, Model model, int[] tokens, InferenceSession inference) throws IOException {
+    static void write(Path file, Model model, int[] tokens, InferenceSession inference, byte[] extra) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".part");
         try (OutputStream raw = new BufferedOutputStream(Files.newOutputStream(tmp))) {
             CheckedOutputStream checked = new CheckedOutputStream(raw, new CRC32());
@@ -57,6 +61,8 @@ final class SessionStateFile {
             out.writeInt(info.layers());
             out.writeInt(info.kvHeads());
             out.writeInt(info.headDim());
+            out.writeInt(extra.length);
+            out.write(extra);
             out.writeInt(tokens.length);
             for (int t : tokens) out.writeInt(t);
             inference.writeCache(out);
@@ -69,13 +75,16 @@ final class SessionStateFile {
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
+    /** What {@link #read} gives back: the context's tokens and the owner's extra bytes. */
+    record Restored(int[] tokens, byte[] extra) {}
+
     /**
-     * Reads a state written by {@link #write} into {@code inference} and returns its tokens.
+     * Reads a state written by {@link #write} into {@code inference}.
      *
      * @throws SessionStateException if the file is not a session state of this model and cache
      *                               type, is damaged or cut short, or does not fit the context
      */
-    static int[] read(Path file, Model model, InferenceSession inference) throws IOException {
+    static Restored read(Path file, Model model, InferenceSession inference) throws IOException {
         String name = file.getFileName().toString();
         boolean touched = false; // whether the session's context has begun to be replaced
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file))) {
@@ -99,6 +108,10 @@ final class SessionStateFile {
                 throw new SessionStateException(name + " holds " + layers + " layers of " + kvHeads + " KV heads of " + headDim
                         + ", not this model's shape: it is damaged");
             }
+            int extraLength = in.readInt();
+            if (extraLength < 0 || extraLength > MAX_EXTRA) throw new SessionStateException(name + " is damaged (an extra section of " + extraLength + " bytes)");
+            byte[] extra = in.readNBytes(extraLength);
+            if (extra.length < extraLength) throw new EOFException();
             int n = in.readInt();
             int capacity = inference.contextLength();
             if (n < 0 || n > capacity) {
@@ -123,7 +136,7 @@ final class SessionStateFile {
                 inference.truncate(0); // what was read so far is not a context
                 throw e;
             }
-            return tokens;
+            return new Restored(tokens, extra);
         } catch (EOFException e) {
             if (touched) inference.truncate(0);
             throw new SessionStateException(name + " is cut short: it was not saved completely", e);

@@ -35,6 +35,10 @@ final class ChatCommand implements Callable<Integer> {
             description = "When the conversation fills the context, drop its oldest exchanges (the system prompt stays) instead of stopping.")
     boolean dropOldTurns;
 
+    @Option(names = "--session", paramLabel = "FILE",
+            description = "Keep the conversation in FILE: resume the one saved there (without evaluating it again), save it after every reply.")
+    java.nio.file.Path session;
+
     @Option(names = "--show-stats", description = "After each reply, show its speed and how much of the context is used.")
     boolean showStats;
 
@@ -45,12 +49,13 @@ final class ChatCommand implements Callable<Integer> {
         try (Model model = modelArgs.load()) {
             if (onTerminal()) {
                 BackgroundWarmUp.start(model, null); // while the person types the first message
-                InteractiveChat.run(model, system, params, showStats, dropOldTurns);
+                InteractiveChat.run(model, system, params, showStats, dropOldTurns, session);
             } else {
                 PrintWriter out = new PrintWriter(Console.OUT, true);
                 PrintWriter err = new PrintWriter(Console.ERR, true);
                 ChatRepl repl = new ChatRepl(model, system, params, showStats, false, out, err);
                 repl.dropOldestWhenFull(dropOldTurns);
+                if (session != null) repl.persistTo(session);
                 repl.runLines(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));
                 out.flush();
             }

@@ -47,6 +47,34 @@ final class ChatRepl {
     }
 
     private boolean dropOldest;
+    /** Where the conversation is kept between runs ({@code --session}), or null. */
+    private java.nio.file.Path sessionFile;
+
+    /**
+     * Keeps the conversation in {@code file}: resumes the one saved there (history, keys and
+     * values) if there is one, and saves it after every change. A file that cannot be resumed
+     * is said, and overwritten by the next save.
+     */
+    void persistTo(java.nio.file.Path file) {
+        sessionFile = file;
+        if (!java.nio.file.Files.exists(file)) return;
+        try {
+            chat.restoreState(file);
+            long messages = chat.history().stream().filter(m -> !m.role().equals("system")).count();
+            notice("resumed the conversation in " + file.getFileName() + " (" + messages + " message" + (messages == 1 ? "" : "s") + ")");
+        } catch (dev.jllm.SessionStateException | IOException e) {
+            notice("not resuming " + file.getFileName() + ": " + e.getMessage() + " (it will be overwritten)");
+        }
+    }
+
+    private void save() {
+        if (sessionFile == null) return;
+        try {
+            chat.saveState(sessionFile);
+        } catch (IOException e) {
+            notice("cannot save the conversation to " + sessionFile + ": " + e.getMessage());
+        }
+    }
 
     /** Keep going when the conversation fills the context, by dropping its oldest exchanges (with a notice). */
     void dropOldestWhenFull(boolean drop) {
@@ -70,10 +98,14 @@ final class ChatRepl {
     boolean handle(String line) {
         switch (ChatInput.parse(line)) {
             case ChatInput.Empty e -> { }
-            case ChatInput.Message m -> send(m.text());
+            case ChatInput.Message m -> {
+                send(m.text());
+                save();
+            }
             case ChatInput.Exit e -> { return false; }
             case ChatInput.Reset r -> {
                 chat.reset();
+                save();
                 acknowledge("conversation reset");
             }
             case ChatInput.SystemPrompt s -> {
@@ -81,6 +113,7 @@ final class ChatRepl {
                 chat = model.newChatSession(blankToNull(s.text()));
                 chat.dropOldestWhenFull(dropOldest);
                 if (thinking != null) chat.templateArguments(java.util.Map.of("enable_thinking", thinking));
+                save();
                 acknowledge(s.text().isBlank() ? "system prompt removed, conversation reset" : "system prompt set, conversation reset");
             }
             case ChatInput.Help h -> {

@@ -30,7 +30,8 @@ final class InteractiveChat {
 
     private InteractiveChat() {}
 
-    static void run(Model model, String systemPrompt, dev.jllm.GenerationParams params, boolean showStats, boolean dropOldest) throws IOException {
+    static void run(Model model, String systemPrompt, dev.jllm.GenerationParams params, boolean showStats, boolean dropOldest,
+                    Path session) throws IOException {
         try (Terminal terminal = TerminalBuilder.builder().system(true).dumb(true).encoding(StandardCharsets.UTF_8).build()) {
             // Messages are prose: quotes and backslashes are text, not shell syntax to complete.
             DefaultParser parser = new DefaultParser();
@@ -61,6 +62,7 @@ final class InteractiveChat {
             w.println("jllm chat: " + (info.name() != null && !info.name().isBlank() ? info.name() : info.path().getFileName())
                     + ", context " + repl.chat().contextLength() + " tokens. /help for commands, Ctrl-C stops a reply, Ctrl-D quits.");
             w.flush();
+            if (session != null) repl.persistTo(session);
             boolean interruptedOnEmptyLine = false;
             while (true) {
                 String line;

@@ -88,6 +88,41 @@ class ChatReplTest {
         }
     }
 
+    /** --session: a conversation saved after every reply is resumed by the next run, which goes on as the first would have. */
+    @Test
+    void aSessionFileResumesTheConversationInTheNextRun(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path file = dir.resolve("story.chat");
+        String expected;
+        try (Model model = stories(512)) {
+            ChatRepl first = repl(model, GenerationParams.greedy(20), true, false);
+            first.persistTo(file);
+            say(first, "Once upon a time");
+            assertTrue(java.nio.file.Files.exists(file), "saved after the reply");
+            ChatRepl unbroken = repl(model, GenerationParams.greedy(20), false, false);
+            say(unbroken, "Once upon a time");
+            expected = say(unbroken, "The little dog");
+        }
+        notices.getBuffer().setLength(0);
+        try (Model model = stories(512)) {
+            ChatRepl second = repl(model, GenerationParams.greedy(20), true, false);
+            second.persistTo(file);
+            assertTrue(notices.toString().contains("resumed the conversation in story.chat (2 messages)"), notices.toString());
+            assertEquals(expected, say(second, "The little dog"), "goes on as the unbroken conversation");
+            Matcher m = Pattern.compile("prompt: (\\d+) new tokens .*\\((\\d+) reused\\)").matcher(notices.toString());
+            assertTrue(m.find(), notices.toString());
+            assertTrue(Integer.parseInt(m.group(2)) > Integer.parseInt(m.group(1)), "the resumed turn re-evaluated the conversation: " + notices);
+            assertEquals(4, second.chat().history().size());
+        }
+        java.nio.file.Files.writeString(file, "not a conversation");
+        try (Model model = stories(512)) {
+            ChatRepl third = repl(model, GenerationParams.greedy(5), false, false);
+            third.persistTo(file);
+            assertTrue(notices.toString().contains("not resuming story.chat: story.chat is not a jllm session state (it will be overwritten)"), notices.toString());
+            say(third, "Hi");
+            assertTrue(java.nio.file.Files.size(file) > 100, "overwritten with the new conversation");
+        }
+    }
+
     @Test
     void contextOverflowIsANoticeAndTheConversationGoesOn() {
         try (Model model = stories(48)) {
