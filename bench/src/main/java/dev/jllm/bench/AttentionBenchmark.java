@@ -87,26 +87,37 @@ public class AttentionBenchmark {
 
     @Benchmark
     public float[] decodeAllHeads(Counters c) {
-        attend(1);
+        attend(1, GROUP);
         c.kvBytes += 2L * HEADS * positions * HEAD_DIM * Short.BYTES;
+        return out;
+    }
+
+    /**
+     * {@link #decodeAllHeads} with 16 query heads over the same 8 KV heads (Qwen3-0.6B's shape):
+     * groups of two rows, which the Q8_0 kernel scores two per key load.
+     */
+    @Benchmark
+    public float[] decodeGroupsOfTwo(Counters c) {
+        attend(1, 2);
+        c.kvBytes += 2L * KV_HEADS * 2 * positions * HEAD_DIM * Short.BYTES;
         return out;
     }
 
     @Benchmark
     public float[] promptChunk(Counters c) {
-        attend(CHUNK);
+        attend(CHUNK, GROUP);
         // token t of the chunk sees positions − CHUNK + t + 1 positions
         long seen = (long) CHUNK * (positions - CHUNK) + (long) CHUNK * (CHUNK + 1) / 2;
         c.macs += 2L * HEADS * seen * HEAD_DIM;
         return out;
     }
 
-    /** The last {@code tokens} positions' queries, one call per KV head as the forward pass makes them. */
-    private void attend(int tokens) {
-        int qDim = HEADS * HEAD_DIM;
+    /** The last {@code tokens} positions' queries, {@code group} heads per KV head, one call per KV head as the forward pass makes them. */
+    private void attend(int tokens, int group) {
+        int qDim = KV_HEADS * group * HEAD_DIM;
         for (int kv = 0; kv < KV_HEADS; kv++) {
-            int h0 = kv * GROUP;
-            var rows = new AttentionKernel.Rows(tokens, GROUP, positions - tokens, 0, h0 * HEAD_DIM, qDim, h0 * HEAD_DIM, qDim);
+            int h0 = kv * group;
+            var rows = new AttentionKernel.Rows(tokens, group, positions - tokens, 0, h0 * HEAD_DIM, qDim, h0 * HEAD_DIM, qDim);
             int base = kv * AttentionKernel.regionSize(positions, HEAD_DIM);
             if (keys != null) AttentionKernel.attend(rows, q, keys, values, base, HEAD_DIM, 0.125f, 0f, out);
             else Q8AttentionKernel.attend(rows, q, keyQuants, keyScales, valueQuants, valueScales, base, HEAD_DIM, 0.125f, 0f, out);

@@ -70,7 +70,7 @@ public final class Q8AttentionKernel {
     /**
      * The rows' attention (see {@link AttentionKernel.Rows}), all at once: per block of one key
      * tile, the keys and values are converted to floats once for every row that sees them; the
-     * rows score the tile four (or two) at a time (TILE scores per vector, each block's integer sum exact
+     * rows score the tile four at a time (TILE scores per vector, each block's integer sum exact
      * in float lanes, so as ggml takes it), then each row takes one online-softmax step for the
      * tile ({@link #weigh}) and adds the weighted values to its F32 accumulator. A row's
      * arithmetic does not depend on which rows share the call; it differs from the scalar twin's
@@ -116,12 +116,11 @@ public final class Q8AttentionKernel {
             dequantizeValues(values, valueScales, base + b0 * headDim, sbase + b0 * blocks, s, vf, TILE * headDim);
             AttentionKernel.toFloats(keyScales, sbase + keyScaleOffset(b0, 0, blocks), s, ksf, TILE * blocks);
             int r = 0;
+            // (a two-row variant for groups of two or three measured no faster than this one-row
+            // loop, whose four chains of multiply-adds keep the units as busy: JMH
+            // decodeGroupsOfTwo, 4 interleaved runs, 3,066 vs 3,011 ops/s)
             for (; r + 4 <= n; r += 4) tileDots4(s, qq + r * headDim, qd + r * blocks, kf, ksf, blocks, headDim, w + r * TILE);
-            if (r + 2 <= n) {
-                tileDots2(s, qq + r * headDim, qd + r * blocks, kf, ksf, blocks, headDim, w + r * TILE);
-                r += 2;
-            }
-            if (r < n) tileDots(s, qq + r * headDim, qd + r * blocks, kf, ksf, blocks, w + r * TILE);
+            for (; r < n; r++) tileDots(s, qq + r * headDim, qd + r * blocks, kf, ksf, blocks, w + r * TILE);
             for (r = 0; r < n; r++) {
                 int lo = Math.max(0, seen[2 * r] - b0), hi = Math.min(len - 1, seen[2 * r + 1] - b0);
                 if (lo > hi) continue;
@@ -191,33 +190,6 @@ public final class Q8AttentionKernel {
             t1.intoArray(s, at + TILE + jv);
             t2.intoArray(s, at + 2 * TILE + jv);
             t3.intoArray(s, at + 3 * TILE + jv);
-        }
-    }
-
-    /**
-     * {@link #tileDots} for two rows at once (groups of two or three query heads per KV head are
-     * common: Llama 3.2 3B, Qwen 2.5, Gemma 2, SmolLM2): each key vector loaded once for both,
-     * two chains of multiply-adds per row. The same arithmetic, in the same order, as one row at
-     * a time.
-     */
-    private static void tileDots2(float[] s, int qq, int qd, int kf, int ks, int blocks, int headDim, int at) {
-        for (int jv = 0; jv < TILE; jv += FLEN) {
-            FloatVector t0 = FloatVector.zero(F), t1 = t0;
-            for (int b = 0; b < blocks; b++) {
-                FloatVector a0 = FloatVector.zero(F), a1 = a0, c0 = a0, c1 = a0;
-                for (int i = b * BLOCK; i < (b + 1) * BLOCK; i += 2) {
-                    FloatVector k0 = FloatVector.fromArray(F, s, kf + i * TILE + jv), k1 = FloatVector.fromArray(F, s, kf + (i + 1) * TILE + jv);
-                    a0 = FloatVector.broadcast(F, s[qq + i]).fma(k0, a0);
-                    a1 = FloatVector.broadcast(F, s[qq + i + 1]).fma(k1, a1);
-                    c0 = FloatVector.broadcast(F, s[qq + headDim + i]).fma(k0, c0);
-                    c1 = FloatVector.broadcast(F, s[qq + headDim + i + 1]).fma(k1, c1);
-                }
-                FloatVector kd = FloatVector.fromArray(F, s, ks + b * TILE + jv);
-                t0 = t0.add(a0.add(a1).mul(kd.mul(s[qd + b])));
-                t1 = t1.add(c0.add(c1).mul(kd.mul(s[qd + blocks + b])));
-            }
-            t0.intoArray(s, at + jv);
-            t1.intoArray(s, at + TILE + jv);
         }
     }
 

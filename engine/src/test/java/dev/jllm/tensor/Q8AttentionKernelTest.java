@@ -140,7 +140,7 @@ class Q8AttentionKernelTest {
         }
     }
 
-    /** Rows sharing a pass get bit for bit what they get alone: scored four, two or one at a time alike. */
+    /** Rows sharing a pass get bit for bit what they get alone: scored four or one at a time alike. */
     @ParameterizedTest(name = "{0} tokens, {2} heads per KV head, window {1}")
     @CsvSource({"1, 0, 4", "12, 0, 4", "12, 5, 4", "1, 0, 3", "1, 0, 2", "5, 0, 7"})
     void aRowsResultDoesNotDependOnTheRowsBesideIt(int tokens, int window, int group) {
