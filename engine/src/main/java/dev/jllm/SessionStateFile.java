@@ -86,7 +86,6 @@ final class SessionStateFile {
      */
     static Restored read(Path file, Model model, InferenceSession inference) throws IOException {
         String name = file.getFileName().toString();
-        boolean touched = false; // whether the session's context has begun to be replaced
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file))) {
             CheckedInputStream checked = new CheckedInputStream(raw, new CRC32());
             DataInputStream in = new DataInputStream(checked);
@@ -125,20 +124,18 @@ final class SessionStateFile {
                 tokens[i] = in.readInt();
                 if (tokens[i] < 0 || tokens[i] >= vocab) throw new SessionStateException(name + " is damaged (token id " + tokens[i] + ")");
             }
-            touched = true;
-            try {
+            try { // from here on a failure leaves the context empty (readCache empties it first)
                 inference.readCache(in, n);
                 long computed = checked.getChecksum().getValue();
                 long stored = new DataInputStream(raw).readLong();
                 if (stored != computed) throw new SessionStateException(name + " is damaged (its checksum does not match)");
                 if (raw.read() != -1) throw new SessionStateException(name + " is damaged (bytes after its end)");
-            } catch (IOException | RuntimeException e) {
-                inference.truncate(0); // what was read so far is not a context
+            } catch (IOException | RuntimeException e) { // cut short, or not matching its checksum
+                inference.truncate(0); // what was read is not a verified context
                 throw e;
             }
             return new Restored(tokens, extra);
         } catch (EOFException e) {
-            if (touched) inference.truncate(0);
             throw new SessionStateException(name + " is cut short: it was not saved completely", e);
         }
     }

@@ -13,7 +13,7 @@ final class F16KVCache extends KVCache {
     private final short[][] values;
 
     F16KVCache(ModelConfig c, int capacity) {
-        super(c, capacity, Short.BYTES);
+        super(c, capacity, KvCacheType.F16);
         this.keys = new short[c.layerCount()][];
         this.values = new short[c.layerCount()][];
         try {
@@ -22,8 +22,7 @@ final class F16KVCache extends KVCache {
                 values[l] = new short[perLayer];
             }
         } catch (OutOfMemoryError e) {
-            // the arrays allocated so far are garbage once this constructor throws
-            throw tooLarge(capacity, 2L * Short.BYTES * perLayer * c.layerCount(), "more than the Java heap has free", e);
+            throw outOfMemory(e);
         }
     }
 

@@ -22,6 +22,8 @@ public abstract sealed class KVCache permits F16KVCache, Q8KVCache {
     private final int region;
     /** Values in one layer's keys (and in its values): every KV head's region. */
     final int perLayer;
+    /** What the cache takes: {@link #bytesPerPosition} times the capacity in whole tiles. */
+    private final long plannedBytes;
 
     /** The longest Java array a JVM reliably allocates. */
     private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
@@ -52,8 +54,8 @@ public abstract sealed class KVCache permits F16KVCache, Q8KVCache {
         };
     }
 
-    /** Checks the size ({@code bytesPerValue} for keys and values alike); the subclass allocates. */
-    KVCache(ModelConfig c, int capacity, double bytesPerValue) {
+    /** Checks the size a cache of {@code type} needs ({@link #bytesPerPosition}); the subclass allocates. */
+    KVCache(ModelConfig c, int capacity, KvCacheType type) {
         this.capacity = capacity;
         this.headDim = c.headDim();
         this.kvHeads = c.kvHeads();
@@ -63,16 +65,21 @@ public abstract sealed class KVCache permits F16KVCache, Q8KVCache {
             long most = MAX_ARRAY / ((long) headDim * c.kvHeads()) / AttentionKernel.TILE * AttentionKernel.TILE;
             throw new IllegalArgumentException("a context of " + capacity + " positions is too long for this model's KV cache in Java arrays: at most " + most + " positions");
         }
-        long bytes = (long) (2 * bytesPerValue * layerValues * c.layerCount());
+        this.plannedBytes = bytesPerPosition(c, type) * AttentionKernel.paddedPositions(capacity);
         long heap = Runtime.getRuntime().maxMemory();
-        if (bytes > heap) throw tooLarge(capacity, bytes, "more than the Java heap's limit of %.1f GiB".formatted(heap / GIB), null);
+        if (plannedBytes > heap) throw tooLarge("more than the Java heap's limit of %.1f GiB".formatted(heap / GIB), null);
         this.region = (int) perHead;
         this.perLayer = (int) layerValues;
     }
 
-    static IllegalArgumentException tooLarge(int capacity, long bytes, String why, Throwable cause) {
+    /** For a subclass whose arrays did not fit: the exception to throw (the arrays allocated so far are garbage then). */
+    IllegalArgumentException outOfMemory(OutOfMemoryError e) {
+        return tooLarge("more than the Java heap has free", e);
+    }
+
+    private IllegalArgumentException tooLarge(String why, Throwable cause) {
         return new IllegalArgumentException("a context of %d positions needs a %.2f GiB KV cache, %s: use a shorter context (--ctx) or give Java a larger heap (-Xmx)"
-                .formatted(capacity, bytes / GIB, why), cause);
+                .formatted(capacity, plannedBytes / GIB, why), cause);
     }
 
     /** Where KV head {@code h}'s region starts in a layer's keys and values. */

@@ -10,14 +10,12 @@ import dev.jllm.tensor.Q8AttentionKernel;
  * {@link Q8AttentionKernel} attends over them. The head size is a multiple of 32.
  */
 final class Q8KVCache extends KVCache {
-    private static final double BYTES_PER_VALUE = 1 + (double) Short.BYTES / Q8AttentionKernel.BLOCK;
-
     private final byte[][] keys, values;
     /** F16 bit patterns, as ggml's block_q8_0 keeps them. */
     private final short[][] keyScales, valueScales;
 
     Q8KVCache(ModelConfig c, int capacity) {
-        super(c, capacity, BYTES_PER_VALUE);
+        super(c, capacity, KvCacheType.Q8_0);
         if (headDim % Q8AttentionKernel.BLOCK != 0) {
             throw new IllegalArgumentException("a Q8_0 KV cache needs a head size that is a multiple of " + Q8AttentionKernel.BLOCK + ", not " + headDim);
         }
@@ -34,7 +32,7 @@ final class Q8KVCache extends KVCache {
                 valueScales[l] = new short[perLayer / Q8AttentionKernel.BLOCK];
             }
         } catch (OutOfMemoryError e) {
-            throw tooLarge(capacity, bytes(layers), "more than the Java heap has free", e);
+            throw outOfMemory(e);
         }
     }
 
@@ -88,10 +86,6 @@ final class Q8KVCache extends KVCache {
 
     @Override
     public long bytes() {
-        return bytes(keys.length);
-    }
-
-    private long bytes(int layers) {
-        return 2L * layers * (perLayer + (long) Short.BYTES * (perLayer / Q8AttentionKernel.BLOCK));
+        return 2L * keys.length * (perLayer + (long) Short.BYTES * (perLayer / Q8AttentionKernel.BLOCK));
     }
 }
