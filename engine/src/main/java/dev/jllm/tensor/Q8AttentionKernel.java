@@ -49,10 +49,9 @@ public final class Q8AttentionKernel {
     public static void storeKey(float[] x, int from, int headDim, byte[] quants, short[] scales, int base, int p) {
         int blocks = headDim / BLOCK;
         for (int b = 0; b < blocks; b++) {
-            int at = from + b * BLOCK;
-            float amax = amax(x, at), id = amax != 0 ? 127.0f / amax : 0.0f;
-            for (int j = 0; j < BLOCK; j++) quants[base + AttentionKernel.keyOffset(p, b * BLOCK + j, headDim)] = (byte) Math.rint(x[at + j] * id);
-            scales[base / BLOCK + keyScaleOffset(p, b, blocks)] = Half.floatToF16(amax / 127.0f);
+            // a tile keeps element i of its positions TILE apart: block b's quants go TILE apart
+            scales[base / BLOCK + keyScaleOffset(p, b, blocks)] =
+                    storeBlock(x, from + b * BLOCK, quants, base + AttentionKernel.keyOffset(p, b * BLOCK, headDim), TILE);
         }
     }
 
@@ -60,11 +59,18 @@ public final class Q8AttentionKernel {
     public static void storeValue(float[] x, int from, int headDim, byte[] quants, short[] scales, int base, int p) {
         int blocks = headDim / BLOCK;
         for (int b = 0; b < blocks; b++) {
-            int at = from + b * BLOCK;
-            float amax = amax(x, at), id = amax != 0 ? 127.0f / amax : 0.0f;
-            for (int j = 0; j < BLOCK; j++) quants[base + p * headDim + b * BLOCK + j] = (byte) Math.rint(x[at + j] * id);
-            scales[base / BLOCK + p * blocks + b] = Half.floatToF16(amax / 127.0f);
+            scales[base / BLOCK + p * blocks + b] = storeBlock(x, from + b * BLOCK, quants, base + p * headDim + b * BLOCK, 1);
         }
+    }
+
+    /**
+     * The 32 values at {@code x[at …]} quantized as ggml's quantize_row_q8_0 does, the quants to
+     * {@code quants[q …]} {@code stride} apart; returns the block's scale as F16 bits.
+     */
+    private static short storeBlock(float[] x, int at, byte[] quants, int q, int stride) {
+        float amax = amax(x, at), id = amax != 0 ? 127.0f / amax : 0.0f;
+        for (int j = 0; j < BLOCK; j++) quants[q + j * stride] = (byte) Math.rint(x[at + j] * id);
+        return Half.floatToF16(amax / 127.0f);
     }
 
     /**
