@@ -3,6 +3,7 @@ package dev.jllm.convert;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.jllm.gguf.GGUFMetadata;
+import dev.jllm.model.ModelConfig;
 
 /**
  * The {@code general.*} and {@code <arch>.*} keys of a converted model, family by family as
@@ -24,13 +25,7 @@ final class HfMetadata {
         md.putUInt32("general.file_type", fileType);
         md.putUInt32("general.quantization_version", 2);
         if (a.equals("llama")) md.putUInt32(a + ".vocab_size", c.vocabSize());
-        md.putUInt32(a + ".context_length", c.contextLength());
-        md.putUInt32(a + ".embedding_length", c.hiddenSize());
-        md.putUInt32(a + ".block_count", c.layers());
-        md.putUInt32(a + ".feed_forward_length", c.intermediateSize());
-        md.putUInt32(a + ".attention.head_count", c.heads());
-        md.putUInt32(a + ".attention.head_count_kv", c.kvHeads());
-        md.putFloat32(a + ".attention.layer_norm_rms_epsilon", c.rmsNormEps());
+        ModelConfig.putShape(md, a, c.contextLength(), c.hiddenSize(), c.layers(), c.intermediateSize(), c.heads(), c.kvHeads(), c.rmsNormEps());
         switch (arch) {
             case LLAMA, MISTRAL, QWEN2, QWEN3 -> {
                 md.putFloat32(a + ".rope.freq_base", c.ropeTheta());

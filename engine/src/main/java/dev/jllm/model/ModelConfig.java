@@ -82,6 +82,21 @@ public record ModelConfig(
     }
 
     /** Reads the configuration of a model file, failing with a clear message on anything missing or unsupported. */
+    /**
+     * Writes the hyper-parameters every architecture has, under its {@code <arch>.} keys: what
+     * {@link #from} reads back (for files jllm writes: conversions, synthetic models).
+     */
+    public static void putShape(GGUFMetadata md, String arch, int contextLength, int embeddingLength, int blocks, int feedForwardLength,
+                                int heads, int kvHeads, float rmsEpsilon) {
+        md.putUInt32(arch + ".context_length", contextLength);
+        md.putUInt32(arch + ".embedding_length", embeddingLength);
+        md.putUInt32(arch + ".block_count", blocks);
+        md.putUInt32(arch + ".feed_forward_length", feedForwardLength);
+        md.putUInt32(arch + ".attention.head_count", heads);
+        md.putUInt32(arch + ".attention.head_count_kv", kvHeads);
+        md.putFloat32(arch + ".attention.layer_norm_rms_epsilon", rmsEpsilon);
+    }
+
     public static ModelConfig from(GGUFMetadata md) {
         Architecture arch = Architecture.fromGguf(md.getString("general.architecture", "(missing)"));
         Keys k = new Keys(md, arch.ggufName);

@@ -46,15 +46,9 @@ public final class SyntheticModel {
         md.putString("general.architecture", a);
         md.putString("general.name", "synthetic " + shape.name() + " " + recipe.name());
         md.putUInt32("general.file_type", recipe.fileType());
-        md.putUInt32(a + ".context_length", shape.contextLength());
-        md.putUInt32(a + ".embedding_length", shape.dim());
-        md.putUInt32(a + ".block_count", shape.layers());
-        md.putUInt32(a + ".feed_forward_length", shape.ffn());
-        md.putUInt32(a + ".attention.head_count", shape.heads());
-        md.putUInt32(a + ".attention.head_count_kv", shape.kvHeads());
+        dev.jllm.model.ModelConfig.putShape(md, a, shape.contextLength(), shape.dim(), shape.layers(), shape.ffn(), shape.heads(), shape.kvHeads(), 1e-5f);
         md.putUInt32(a + ".rope.dimension_count", shape.headDim());
         md.putFloat32(a + ".rope.freq_base", shape.ropeBase());
-        md.putFloat32(a + ".attention.layer_norm_rms_epsilon", 1e-5f);
         if (shape.experts() > 0) {
             md.putUInt32(a + ".expert_count", shape.experts());
             md.putUInt32(a + ".expert_used_count", shape.expertsUsed());
